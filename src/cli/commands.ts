@@ -1,0 +1,5 @@
+import type { Command } from './command.ts';
+import { start } from './commands/start.ts';
+
+/** Every CLI command, in the order `skysift --help` lists them. */
+export const commands: Command[] = [start];

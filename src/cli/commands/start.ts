@@ -1,0 +1,24 @@
+import { once } from 'node:events';
+import { loadConfig } from '../../config.ts';
+import { createLogger } from '../../log.ts';
+import { startService } from '../../service.ts';
+import type { Command } from '../command.ts';
+
+export const start: Command = {
+  name: 'start',
+  summary: 'Run the labeler service until SIGINT or SIGTERM.',
+  usage: 'start',
+  async run() {
+    const config = loadConfig();
+    const logger = createLogger(config.LOG_LEVEL);
+    const service = await startService(config, logger);
+    // Signal listeners do not keep Node alive; this handle does until we are told to stop.
+    const alive = setInterval(() => {}, 1 << 30);
+    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    clearInterval(alive);
+    logger.info({ signal: signal[0] ?? 'signal' }, 'shutting down');
+    await service.stop();
+    logger.flush();
+    return 0;
+  },
+};
