@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+import type { ConsolidatedPost } from '../consolidate/post.ts';
+
+/**
+ * The contract between the manifest compiler and the operators. Each operator is one module under
+ * `src/operators/`, named as in the manifest (`regex_any.ts` exports the `regex_any` operator), and
+ * registered in `src/operators/index.ts`.
+ *
+ * Evaluation is synchronous and pure. Expensive inputs (embeddings, model scores) are *features*:
+ * a leaf that needs one which is not ready returns `pending` with its requests; the pipeline then
+ * computes all pending requests of a batch of posts in one call per provider (batched, cached) and
+ * evaluates again. Because cheap leaves run first inside `and`/`or`, a post that cheap leaves already
+ * decide never asks for an expensive feature.
+ */
+
+/** Something expensive a leaf needs, computed by the provider of that name. `key` identifies the input (e.g. model + text hash). */
+export interface FeatureRequest {
+  provider: string;
+  key: string;
+  input: unknown;
+}
+
+/** Computes features in batches. Registered with the pipeline by name. */
+export interface FeatureProvider {
+  name: string;
+  compute(inputs: unknown[]): Promise<unknown[]>;
+}
+
+/** Read-only view of what evaluation may consult besides the post. */
+export interface EvaluationContext {
+  /** A feature computed earlier in this batch (or cached), or undefined if not ready yet. */
+  feature(provider: string, key: string): unknown;
+  /** An in-memory membership snapshot (social operators), or undefined if not loaded. */
+  membership(setKey: string): ReadonlySet<string> | undefined;
+}
+
+/** What a decided leaf reports: the explanation records `inputs` and `score` beside the result. */
+export interface LeafOutcome {
+  matched: boolean;
+  inputs?: unknown;
+  score?: number;
+}
+
+export interface PendingOutcome {
+  pending: FeatureRequest[];
+}
+
+export type LeafResult = LeafOutcome | PendingOutcome;
+
+export type Leaf = (post: ConsolidatedPost, context: EvaluationContext) => LeafResult;
+
+/** What compilation may use: the manifest's own `models[]`, shared model services, the manifest's file. */
+export interface CompileEnvironment {
+  /** The manifest's `models` entries, by `model_name`. */
+  models: ReadonlyMap<string, unknown>;
+  /** Shared services (embedders, classifiers, graph cache) by name; operators look up what they need. */
+  services: ReadonlyMap<string, unknown>;
+  manifestFile: string;
+}
+
+/** A leaf operator: validates its argument array and compiles it once into a closure. */
+export interface OperatorDefinition<Args = unknown> {
+  name: string;
+  aliases?: string[];
+  /** Schema of the argument array as written in the manifest. */
+  args: z.ZodType<Args>;
+  /** Relative cost used to order siblings in `and`/`or` (cheapest first). */
+  cost: number;
+  /** Compiles validated arguments. May be async (e.g. embedding an anchor text once). */
+  compile(args: Args, env: CompileEnvironment): Leaf | Promise<Leaf>;
+}
+
+export function isPending(result: LeafResult): result is PendingOutcome {
+  return 'pending' in result;
+}
