@@ -1,5 +1,6 @@
 import type { Command } from './command.ts';
+import { manifestsSchema, manifestsValidate } from './commands/manifests.ts';
 import { start } from './commands/start.ts';
 
 /** Every CLI command, in the order `skysift --help` lists them. */
-export const commands: Command[] = [start];
+export const commands: Command[] = [start, manifestsValidate, manifestsSchema];

@@ -1,0 +1,33 @@
+import { loadConfig } from '../../config.ts';
+import { formatProblems, loadManifests } from '../../manifests/load.ts';
+import { manifestJsonSchema } from '../../manifests/json-schema.ts';
+import type { Command } from '../command.ts';
+
+export const manifestsValidate: Command = {
+  name: 'manifests validate',
+  summary: 'Validate every manifest in a directory (default MANIFESTS_DIR); exit 1 listing every problem.',
+  usage: 'manifests validate [dir]',
+  positionals: { min: 0, max: 1 },
+  async run({ positionals }) {
+    const dir = positionals[0] ?? loadConfig().MANIFESTS_DIR;
+    const { manifests, problems } = await loadManifests(dir);
+    if (problems.length) {
+      console.error(formatProblems(problems));
+      console.error(`\n${problems.length} problem(s); ${manifests.length} manifest(s) valid.`);
+      return 1;
+    }
+    console.log(`${manifests.length} manifest(s) valid: ${manifests.map((m) => m.label.value).join(', ')}`);
+    return 0;
+  },
+};
+
+export const manifestsSchema: Command = {
+  name: 'manifests schema',
+  summary: 'Print the JSON Schema of manifests (for editor completion).',
+  usage: 'manifests schema',
+  async run() {
+    console.log(JSON.stringify(manifestJsonSchema(), null, 2));
+    return 0;
+  },
+};
+

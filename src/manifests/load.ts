@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { compileFilter, type CompiledNode, type OperatorRegistry, type Problem } from '../evaluate/compile.ts';
+import { operators } from '../operators/index.ts';
+import type { Label } from './label.ts';
+import { ManifestSchema } from './schema.ts';
+
+/** A manifest ready to evaluate: its label, its compiled filter, and a version that changes with its content. */
+export interface CompiledManifest {
+  file: string;
+  label: Label;
+  version: string;
+  filter: CompiledNode;
+}
+
+export interface ManifestProblem extends Problem {
+  file: string;
+}
+
+export interface LoadResult {
+  manifests: CompiledManifest[];
+  problems: ManifestProblem[];
+}
+
+export interface CompileOptions {
+  /** Shared services (embedders, classifiers, graph caches) operators may need while compiling. */
+  services?: ReadonlyMap<string, unknown>;
+  registry?: OperatorRegistry;
+}
+
+/** Locates a syntax error: JSON.parse on Node 20 does not always give a position, jsonc-parser does. */
+function jsonProblem(text: string): Problem {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const first = errors[0];
+  if (!first) return { path: '(file)', message: 'invalid JSON' };
+  const before = text.slice(0, first.offset);
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return { path: '(file)', message: `invalid JSON at line ${line}, column ${column}: ${printParseErrorCode(first.error)}` };
+}
+
+/** Validates and compiles one manifest's text; every problem is reported, with its JSON path. */
+export async function compileManifest(file: string, text: string, { services = new Map(), registry = operators }: CompileOptions = {}): Promise<{ manifest?: CompiledManifest; problems: Problem[] }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { problems: [jsonProblem(text)] };
+  }
+  const problems: Problem[] = [];
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ path: issue.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${String(k)}` : String(k)), ''), message: issue.message });
+    }
+  }
+  const models = new Map(parsed.success ? parsed.data.models.map((m) => [m.model_name, m]) : []);
+  const filter = json && typeof json === 'object' && 'filter' in json ? await compileFilter(json.filter, 'filter', { models, services, manifestFile: file }, problems, registry) : undefined;
+  if (parsed.success && !('filter' in (json as object))) problems.push({ path: 'filter', message: 'a manifest needs a filter' });
+  if (problems.length || !parsed.success || !filter) return { problems };
+  const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return { manifest: { file, label: parsed.data.label, version, filter }, problems };
+}
+
+/** Loads every `*.json` in a directory (not sub-directories); a broken file is reported and the rest still load. */
+export async function loadManifests(dir: string, options: CompileOptions = {}): Promise<LoadResult> {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const result: LoadResult = { manifests: [], problems: [] };
+  const byValue = new Map<string, string>();
+  for (const name of files) {
+    const file = path.join(dir, name);
+    const { manifest, problems } = await compileManifest(file, fs.readFileSync(file, 'utf8'), options);
+    result.problems.push(...problems.map((p) => ({ file, ...p })));
+    if (!manifest) continue;
+    const other = byValue.get(manifest.label.value);
+    if (other) {
+      result.problems.push({ file, path: 'label.value', message: `label "${manifest.label.value}" is also defined by ${other}` });
+      continue;
+    }
+    byValue.set(manifest.label.value, file);
+    result.manifests.push(manifest);
+  }
+  return result;
+}
+
+export function formatProblems(problems: readonly ManifestProblem[]): string {
+  return problems.map((p) => `${p.file}: ${p.path}: ${p.message}`).join('\n');
+}

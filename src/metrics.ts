@@ -1,0 +1,28 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's Prometheus metrics, in one registry so tests can make their own. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsIn = new Counter({ name: 'skysift_events_total', help: 'Jetstream events received, by kind and collection.', labelNames: ['kind', 'collection'], registers: [this.registry] });
+  readonly malformed = new Counter({ name: 'skysift_malformed_events_total', help: 'Events skipped as malformed, by reason.', labelNames: ['reason'], registers: [this.registry] });
+  readonly postsEvaluated = new Counter({ name: 'skysift_posts_evaluated_total', help: 'Posts evaluated against the manifests.', registers: [this.registry] });
+  readonly manifestMatches = new Counter({ name: 'skysift_manifest_matches_total', help: 'Posts matched, by label value.', labelNames: ['label'], registers: [this.registry] });
+  readonly labelsEmitted = new Counter({ name: 'skysift_labels_emitted_total', help: 'Labels emitted, by label value.', labelNames: ['label'], registers: [this.registry] });
+  readonly labelsNegated = new Counter({ name: 'skysift_labels_negated_total', help: 'Label negations emitted, by label value.', labelNames: ['label'], registers: [this.registry] });
+  readonly evaluationSeconds = new Histogram({
+    name: 'skysift_evaluation_seconds',
+    help: 'Time to evaluate and label one batch of events.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({ name: 'skysift_queue_depth', help: 'Events received and not yet processed.', registers: [this.registry] });
+  readonly cursorLagSeconds = new Gauge({ name: 'skysift_cursor_lag_seconds', help: 'Age of the newest fully processed event.', registers: [this.registry] });
+  readonly reconnects = new Counter({ name: 'skysift_jetstream_reconnects_total', help: 'Jetstream reconnections.', registers: [this.registry] });
+  readonly manifestErrors = new Counter({ name: 'skysift_manifest_errors_total', help: 'Manifest loads rejected by validation.', registers: [this.registry] });
+  readonly feedSyncErrors = new Counter({ name: 'skysift_feed_sync_errors_total', help: 'Feed syncs that failed, by feed.', labelNames: ['feed'], registers: [this.registry] });
+  readonly storageErrors = new Counter({ name: 'skysift_storage_errors_total', help: 'Batches that failed on storage (busy, full disk) and were retried.', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'skysift_' });
+  }
+}

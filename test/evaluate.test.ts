@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { evaluateBatch, EvaluationError } from '../src/evaluate/index.ts';
+import { compileManifest } from '../src/manifests/load.ts';
+import { post, testRegistry } from './support/test-operators.ts';
+
+async function compiled(filter: unknown, value = 'test-label') {
+  const setup = testRegistry();
+  const { manifest, problems } = await compileManifest('m.json', JSON.stringify({ label: { value }, filter }), { registry: setup.registry });
+  assert.deepEqual(problems, []);
+  return { manifest: manifest!, ...setup };
+}
+
+describe('evaluator', () => {
+  it('runs cheap leaves before expensive ones and records skipped leaves', async () => {
+    const { manifest, providers, calls } = await compiled({ and: [{ length_score_above: [3] }, { contains: ['election'] }] });
+    const [verdict] = await evaluateBatch([post('cats and dogs')], [manifest], providers);
+    assert.equal(verdict!.matched, false);
+    assert.equal(calls.scored, 0, 'the expensive leaf never ran');
+    assert.equal(calls.provider, 0, 'no feature was computed');
+    assert.deepEqual(verdict!.explanation.map((e) => [e.path, e.result]), [
+      ['filter.and[1].contains', false],
+      ['filter.and[0].length_score_above', 'skipped'],
+    ]);
+  });
+
+  it('computes pending features once per batch, deduplicated, then decides', async () => {
+    const { manifest, providers, calls } = await compiled({ and: [{ contains: ['vote'] }, { long_text: [10] }] });
+    const posts = [post('vote now', 1), post('vote for the school board', 2), post('vote now', 3), post('no', 4)];
+    const verdicts = await evaluateBatch(posts, [manifest], providers);
+    assert.deepEqual(verdicts.map((v) => v.matched), [false, true, false, false]);
+    assert.equal(calls.provider, 1);
+    assert.deepEqual(calls.inputs.sort(), ['vote for the school board', 'vote now']);
+    const scoredLeaf = verdicts[1]!.explanation.find((e) => e.op === 'long_text');
+    assert.equal(scoredLeaf?.score, 'vote for the school board'.length);
+  });
+
+  it('lets a decided sibling win over a pending one in or, and applies not', async () => {
+    const { manifest, providers, calls } = await compiled({ or: [{ long_text: [1000] }, { not: { contains: ['x'] } }] });
+    const verdicts = await evaluateBatch([post('abc'), post('xyz')], [manifest], providers);
+    assert.deepEqual(verdicts.map((v) => v.matched), [true, false]);
+    assert.equal(calls.provider, 1, 'only the post that not(contains x) did not decide needed the feature');
+    assert.deepEqual(calls.inputs, ['xyz']);
+  });
+
+  it('treats empty and as true and empty or as false, and ignores metadata', async () => {
+    const a = await compiled({ and: [], metadata: { note: 'x' } }, 'always');
+    const o = await compiled({ or: [] }, 'never');
+    const verdicts = await evaluateBatch([post('anything')], [a.manifest, o.manifest]);
+    assert.deepEqual(verdicts.map((v) => [v.label, v.matched]), [['always', true], ['never', false]]);
+  });
+
+  it('gives one verdict per post and manifest, in order', async () => {
+    const m1 = await compiled({ contains: ['a'] }, 'has-a');
+    const m2 = await compiled({ contains: ['b'] }, 'has-b');
+    const verdicts = await evaluateBatch([post('a', 1), post('b', 2)], [m1.manifest, m2.manifest]);
+    assert.deepEqual(verdicts.map((v) => `${v.uri.slice(-1)}:${v.label}:${v.matched}`), ['1:has-a:true', '1:has-b:false', '2:has-a:false', '2:has-b:true']);
+    assert.equal(verdicts[0]!.manifestVersion, m1.manifest.version);
+  });
+
+  it('fails loudly when a provider does not satisfy a leaf', async () => {
+    const { manifest } = await compiled({ long_text: [1] });
+    const broken = new Map([['length', { name: 'length', compute: async (inputs: unknown[]) => inputs.map(() => undefined) }]]);
+    await assert.rejects(evaluateBatch([post('abc')], [manifest], broken), EvaluationError);
+    await assert.rejects(evaluateBatch([post('abc')], [manifest], new Map()), /no feature provider named "length"/);
+  });
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { labelValueDefinitions } from '../src/manifests/label.ts';
+import { loadManifests } from '../src/manifests/load.ts';
+import { runCli } from './support/cli.ts';
+import { testRegistry } from './support/test-operators.ts';
+
+const dirs: string[] = [];
+function manifestDir(files: Record<string, string | object>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-manifests-'));
+  dirs.push(dir);
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return dir;
+}
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+const good = { label: { value: 'good', locales: [{ lang: 'en', name: 'Good', description: 'A good post.' }] }, filter: { and: [{ contains: ['a'] }] } };
+
+describe('manifest validation', () => {
+  it('reports five different mistakes at once, each with file and JSON path, and keeps the valid manifest', async () => {
+    const dir = manifestDir({
+      'a-good.json': good,
+      'b-unknown-op.json': { label: { value: 'b' }, filter: { and: [{ contains: ['x'] }, { or: [] }, { contians: ['y'] }] } },
+      'c-bad-label.json': { label: { value: 'Bad Label!' }, filter: { and: [] } },
+      'd-password.json': { label: { value: 'd' }, filter: { and: [] }, author: { handle: 'me.bsky.social', password: 'hunter2' } },
+      'e-arity.json': { label: { value: 'e' }, filter: { or: [{ length_score_above: ['ten', 3] }] } },
+      'f-json.json': '{\n  "label": { "value": "f" },\n  "filter": { "and": [ }\n}',
+    });
+    const { manifests, problems } = await loadManifests(dir, { registry: testRegistry().registry });
+    assert.deepEqual(manifests.map((m) => m.label.value), ['good']);
+    const find = (file: string) => problems.filter((p) => path.basename(p.file) === file);
+    assert.deepEqual(find('b-unknown-op.json').map((p) => p.path), ['filter.and[2].contians']);
+    assert.match(find('b-unknown-op.json')[0]!.message, /unknown operator "contians" \(did you mean "contains"\?\)/);
+    assert.deepEqual(find('c-bad-label.json').map((p) => p.path), ['label.value']);
+    assert.deepEqual(find('d-password.json').map((p) => p.path), ['author.password']);
+    assert.match(find('d-password.json')[0]!.message, /plaintext password/);
+    assert.ok(!JSON.stringify(problems).includes('hunter2'), 'the secret is not echoed');
+    assert.ok(find('e-arity.json').some((p) => p.path === 'filter.or[0].length_score_above[0]'));
+    assert.match(find('f-json.json')[0]!.message, /invalid JSON at line 3, column \d+/);
+  });
+
+  it('rejects two manifests with the same label, naming both files', async () => {
+    const dir = manifestDir({ 'one.json': good, 'two.json': good });
+    const { manifests, problems } = await loadManifests(dir, { registry: testRegistry().registry });
+    assert.equal(manifests.length, 1);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.message, /also defined by .*one\.json/);
+    assert.match(problems[0]!.file, /two\.json$/);
+  });
+
+  it('rejects Graze features that are not supported yet, and non-object nodes', async () => {
+    const dir = manifestDir({ 'p.json': { label: { value: 'p' }, filter: { and: [{ param_compare: ['x'] }, 'text'] } } });
+    const { problems } = await loadManifests(dir);
+    assert.deepEqual(problems.map((p) => [p.path, /not supported yet|must be an object/.test(p.message)]), [
+      ['filter.and[0].param_compare', true],
+      ['filter.and[1]', true],
+    ]);
+  });
+
+  it('fills label defaults and builds labelValueDefinitions for the declaration', async () => {
+    const dir = manifestDir({ 'g.json': good });
+    const { manifests } = await loadManifests(dir, { registry: testRegistry().registry });
+    assert.deepEqual(labelValueDefinitions(manifests.map((m) => m.label)), [
+      { identifier: 'good', severity: 'inform', blurs: 'none', defaultSetting: 'warn', adultOnly: false, locales: good.label.locales },
+    ]);
+  });
+
+  it('versions a manifest by its content', async () => {
+    const a = await loadManifests(manifestDir({ 'g.json': good }), { registry: testRegistry().registry });
+    const b = await loadManifests(manifestDir({ 'g.json': { ...good, filter: { and: [{ contains: ['b'] }] } } }), { registry: testRegistry().registry });
+    assert.notEqual(a.manifests[0]!.version, b.manifests[0]!.version);
+  });
+});
+
+describe('skysift manifests', () => {
+  it('validate exits 1 and prints file, path and reason for each problem', async () => {
+    const dir = manifestDir({ 'bad.json': { label: { value: 'UPPER' }, filter: { nope: [] } } });
+    const result = await runCli(['manifests', 'validate', dir]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /bad\.json: label\.value: /);
+    assert.match(result.stderr, /bad\.json: filter\.nope: unknown operator "nope"/);
+  });
+
+  it('validate exits 0 on the shipped manifests', async () => {
+    const result = await runCli(['manifests', 'validate']);
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  it('schema prints a JSON Schema with the label rules', async () => {
+    const result = await runCli(['manifests', 'schema']);
+    assert.equal(result.code, 0);
+    const schema = JSON.parse(result.stdout);
+    assert.equal(schema.properties.label.properties.value.pattern, '^[a-z-]+$');
+    assert.deepEqual(schema.required.sort(), ['filter', 'label']);
+  });
+});
