@@ -1,7 +1,26 @@
+import { attribute_compare } from './attribute_compare.ts';
+import { embed_type } from './embed_type.ts';
+import { entity_excludes } from './entity_excludes.ts';
+import { entity_matches } from './entity_matches.ts';
 import type { OperatorDefinition } from './operator.ts';
+import { post_type } from './post_type.ts';
+import { regex_any } from './regex_any.ts';
+import { regex_matches } from './regex_matches.ts';
+import { regex_negation_matches } from './regex_negation_matches.ts';
+import { regex_none } from './regex_none.ts';
 
-/** Every leaf operator, one line each; the registry maps manifest names and aliases to definitions. */
-const definitions: OperatorDefinition<any>[] = [];
+/** Every leaf operator, one line each (`and`, `or`, `not` live in `logic.ts`). */
+const definitions: OperatorDefinition<any>[] = [
+  attribute_compare,
+  regex_matches,
+  regex_negation_matches,
+  regex_any,
+  regex_none,
+  entity_matches,
+  entity_excludes,
+  embed_type,
+  post_type,
+];
 
 /** Names from Graze's language that are recognised but not implemented yet. */
 export const notSupportedYet = new Set(['param_compare', 'each']);
