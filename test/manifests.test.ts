@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { labelValueDefinitions } from '../src/manifests/label.ts';
 import { loadManifests } from '../src/manifests/load.ts';
 import { runCli } from './support/cli.ts';
+import { sharedData } from './support/shared.ts';
 import { testRegistry } from './support/test-operators.ts';
 
 const dirs: string[] = [];
@@ -95,5 +96,28 @@ describe('skysift manifests', () => {
     const schema = JSON.parse(result.stdout);
     assert.equal(schema.properties.label.properties.value.pattern, '^[a-z-]+$');
     assert.deepEqual(schema.required.sort(), ['filter', 'label']);
+  });
+});
+
+describe('shipped manifests over recorded Jetstream traffic', () => {
+  it('skysift evaluate prints one verdict per post and manifest, matching what the records say', async () => {
+    const capture = sharedData('jetstream/expected_v1.jsonl');
+    const result = await runCli(['evaluate', 'manifests', capture]);
+    assert.equal(result.code, 0, result.stderr);
+    const verdicts = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const posts = fs
+      .readFileSync(capture, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post' && e.commit.operation !== 'delete');
+    const shipped = fs.readdirSync('manifests').filter((f) => f.endsWith('.json')).length;
+    assert.equal(verdicts.length, posts.length * shipped);
+    const nonEnglish = new Set(
+      posts.filter((e) => e.commit.record.langs?.length && !e.commit.record.langs.some((l: string) => /^en(-|$)/i.test(l))).map((e) => `at://${e.did}/app.bsky.feed.post/${e.commit.rkey}`),
+    );
+    assert.ok(nonEnglish.size > 0, 'the capture has non-English posts');
+    assert.deepEqual(new Set(verdicts.filter((v) => v.label === 'non-english' && v.matched).map((v) => v.uri)), nonEnglish);
+    for (const v of verdicts) assert.ok(Array.isArray(v.explanation) && v.explanation.length > 0);
   });
 });

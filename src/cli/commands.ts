@@ -1,6 +1,7 @@
 import type { Command } from './command.ts';
+import { evaluate } from './commands/evaluate.ts';
 import { manifestsSchema, manifestsValidate } from './commands/manifests.ts';
 import { start } from './commands/start.ts';
 
 /** Every CLI command, in the order `skysift --help` lists them. */
-export const commands: Command[] = [start, manifestsValidate, manifestsSchema];
+export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate];

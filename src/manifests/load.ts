@@ -67,11 +67,22 @@ export async function compileManifest(file: string, text: string, { services = n
 
 /** Loads every `*.json` in a directory (not sub-directories); a broken file is reported and the rest still load. */
 export async function loadManifests(dir: string, options: CompileOptions = {}): Promise<LoadResult> {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  return loadManifestFiles(manifestFiles(dir), options);
+}
+
+export function manifestFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Loads the given manifest files; two files defining one label value are a problem naming both. */
+export async function loadManifestFiles(files: readonly string[], options: CompileOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { manifests: [], problems: [] };
   const byValue = new Map<string, string>();
-  for (const name of files) {
-    const file = path.join(dir, name);
+  for (const file of files) {
     const { manifest, problems } = await compileManifest(file, fs.readFileSync(file, 'utf8'), options);
     result.problems.push(...problems.map((p) => ({ file, ...p })));
     if (!manifest) continue;

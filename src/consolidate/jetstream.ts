@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { ConsolidatedPostSchema, type ConsolidatedPost } from './post.ts';
+
+/** Jetstream's JSON events, as its server sends them. Records stay opaque until a collection needs them. */
+const CommitSchema = z.discriminatedUnion('operation', [
+  z.object({ operation: z.enum(['create', 'update']), collection: z.string(), rkey: z.string(), rev: z.string().optional(), cid: z.string(), record: z.record(z.string(), z.unknown()) }),
+  z.object({ operation: z.literal('delete'), collection: z.string(), rkey: z.string(), rev: z.string().optional() }),
+]);
+
+export const JetstreamEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('commit'), did: z.string().startsWith('did:'), time_us: z.number().int(), commit: CommitSchema }),
+  z.object({ kind: z.literal('identity'), did: z.string().startsWith('did:'), time_us: z.number().int(), identity: z.looseObject({ did: z.string(), handle: z.string().optional() }) }),
+  z.object({ kind: z.literal('account'), did: z.string().startsWith('did:'), time_us: z.number().int(), account: z.looseObject({ did: z.string(), active: z.boolean(), status: z.string().optional() }) }),
+]);
+export type JetstreamEvent = z.infer<typeof JetstreamEventSchema>;
+
+export const POST_COLLECTION = 'app.bsky.feed.post';
+
+export function postUri(did: string, rkey: string): string {
+  return `at://${did}/${POST_COLLECTION}/${rkey}`;
+}
+
+/** What a Jetstream event means for the pipeline. */
+export type Consolidated =
+  | { kind: 'post'; post: ConsolidatedPost }
+  | { kind: 'post-delete'; uri: string }
+  | { kind: 'ignored' }
+  | { kind: 'malformed'; reason: string };
+
+/** Turns one Jetstream event into a post, a post deletion, or nothing; never throws on bad input. */
+export function consolidateJetstreamEvent(input: unknown): Consolidated {
+  const event = JetstreamEventSchema.safeParse(input);
+  if (!event.success) return { kind: 'malformed', reason: `invalid event: ${event.error.issues[0]?.path.join('.') || '(root)'}: ${event.error.issues[0]?.message}` };
+  const { data } = event;
+  if (data.kind !== 'commit' || data.commit.collection !== POST_COLLECTION) return { kind: 'ignored' };
+  const uri = postUri(data.did, data.commit.rkey);
+  if (data.commit.operation === 'delete') return { kind: 'post-delete', uri };
+  const at = new Date(Math.floor(data.time_us / 1000)).toISOString();
+  const post = ConsolidatedPostSchema.safeParse({
+    uri,
+    cid: data.commit.cid,
+    author: { did: data.did },
+    indexedAt: at,
+    record: data.commit.record,
+    source: { name: 'firehose', syncedAt: at },
+  });
+  if (!post.success) return { kind: 'malformed', reason: `invalid post record: ${post.error.issues[0]?.path.join('.')}: ${post.error.issues[0]?.message}` };
+  return { kind: 'post', post: post.data };
+}

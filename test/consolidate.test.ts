@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
+import { sharedData } from './support/shared.ts';
+
+const events = (file: string) => fs.readFileSync(sharedData(`jetstream/${file}`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+describe('Jetstream consolidation', () => {
+  const recorded = events('expected_v1.jsonl');
+
+  it('turns every post create/update of the capture into a consolidated post, and the post delete into a delete', () => {
+    const results = recorded.map(consolidateJetstreamEvent);
+    const postCommits = recorded.filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post');
+    const posts = results.filter((r) => r.kind === 'post');
+    assert.equal(posts.length, postCommits.filter((e) => e.commit.operation !== 'delete').length);
+    assert.equal(results.filter((r) => r.kind === 'post-delete').length, 1);
+    assert.equal(results.filter((r) => r.kind === 'malformed').length, 0);
+    assert.equal(results.filter((r) => r.kind === 'ignored').length, recorded.length - postCommits.length);
+  });
+
+  it('keeps the record fields and derives uri, author and times from the event', () => {
+    for (const event of recorded.filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post' && e.commit.operation === 'create')) {
+      const result = consolidateJetstreamEvent(event);
+      assert.equal(result.kind, 'post');
+      if (result.kind !== 'post') continue;
+      const { post } = result;
+      assert.equal(post.uri, `at://${event.did}/app.bsky.feed.post/${event.commit.rkey}`);
+      assert.equal(post.cid, event.commit.cid);
+      assert.equal(post.author.did, event.did);
+      assert.equal(post.indexedAt, new Date(Math.floor(event.time_us / 1000)).toISOString());
+      assert.deepEqual(post.record, event.commit.record, 'text, langs, facets, embed, reply are kept as published');
+      assert.equal(post.source.name, 'firehose');
+    }
+  });
+
+  it('reports malformed events with a reason instead of throwing', () => {
+    const bad = [
+      null,
+      { kind: 'commit' },
+      { did: 'did:plc:x', time_us: 1, kind: 'commit', commit: { operation: 'create', collection: 'app.bsky.feed.post', rkey: 'r', cid: 'c', record: { text: 5 } } },
+      { did: 'nope', time_us: 1, kind: 'identity', identity: {} },
+      { did: 'did:plc:x', time_us: 1, kind: 'mystery' },
+    ];
+    for (const input of bad) {
+      const result = consolidateJetstreamEvent(input);
+      assert.equal(result.kind, 'malformed', JSON.stringify(input));
+      assert.ok(result.kind === 'malformed' && result.reason.length > 0);
+    }
+  });
+});
