@@ -1,0 +1,98 @@
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import type { Logger } from '../log.ts';
+import { compileManifest, manifestFiles, type CompiledManifest, type CompileOptions, type ManifestProblem } from './load.ts';
+
+interface Entry {
+  text: string;
+  manifest?: CompiledManifest;
+}
+
+/**
+ * The live manifest set of a directory. Edits are picked up as they happen: a changed file is
+ * recompiled, a broken edit keeps the last good version running (and is reported), a removed file
+ * stops matching. Emits `change` with the new set and `problems` with each report.
+ */
+export class ManifestWatcher extends EventEmitter<{ change: [CompiledManifest[]]; problems: [ManifestProblem[]] }> {
+  private readonly entries = new Map<string, Entry>();
+  private manifests: CompiledManifest[] = [];
+  private watcher?: fs.FSWatcher;
+  private timer?: NodeJS.Timeout;
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly dir: string,
+    private readonly logger: Logger,
+    private readonly options: CompileOptions = {},
+    private readonly debounceMs = 150,
+  ) {
+    super();
+  }
+
+  current(): readonly CompiledManifest[] {
+    return this.manifests;
+  }
+
+  async start(): Promise<CompiledManifest[]> {
+    await this.reload();
+    this.watcher = fs.watch(this.dir, () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.reload(), this.debounceMs);
+    });
+    return this.manifests;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.watcher?.close();
+  }
+
+  /** Serialised so that overlapping file events never interleave two reloads. */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.reloadNow()).catch((error) => this.logger.error({ err: error }, 'manifest reload failed'));
+    return this.reloading;
+  }
+
+  private async reloadNow(): Promise<void> {
+    const problems: ManifestProblem[] = [];
+    const files = manifestFiles(this.dir);
+    for (const file of [...this.entries.keys()]) if (!files.includes(file)) this.entries.delete(file);
+    let changed = this.entries.size !== this.manifests.length;
+    for (const file of files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        continue; // removed between listing and reading: the next event reloads again
+      }
+      const previous = this.entries.get(file);
+      if (previous?.text === text) continue;
+      changed = true;
+      const compiled = await compileManifest(file, text, this.options);
+      problems.push(...compiled.problems.map((p) => ({ file, ...p })));
+      this.entries.set(file, { text, manifest: compiled.manifest ?? previous?.manifest });
+    }
+    const byValue = new Map<string, string>();
+    const next: CompiledManifest[] = [];
+    for (const [file, entry] of this.entries) {
+      if (!entry.manifest) continue;
+      const other = byValue.get(entry.manifest.label.value);
+      if (other) {
+        problems.push({ file, path: 'label.value', message: `label "${entry.manifest.label.value}" is also defined by ${other}` });
+        continue;
+      }
+      byValue.set(entry.manifest.label.value, file);
+      next.push(entry.manifest);
+    }
+    if (problems.length) {
+      this.logger.error({ problems }, 'manifest problems: the last good version of each broken file keeps running');
+      this.emit('problems', problems);
+    }
+    const versions = (list: CompiledManifest[]) => list.map((m) => `${m.file}@${m.version}`).join(',');
+    if (changed && versions(next) !== versions(this.manifests)) {
+      this.manifests = next;
+      this.logger.info({ manifests: next.map((m) => m.label.value) }, 'manifests loaded');
+      this.emit('change', next);
+    }
+  }
+}
