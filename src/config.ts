@@ -13,13 +13,16 @@ export const ConfigSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
+  LABELER_DID: z.string().startsWith('did:').optional().describe('DID of the labeler account (production). Unset with the key unset: local mode, signing as a did:key made under DATA_DIR.'),
+  LABELER_SIGNING_KEY: z.string().optional().describe('The labeler\'s secp256k1 private key, hex. Secret.'),
+  LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),
   LABELER_PORT: z.coerce.number().int().min(0).max(65535).default(14831).describe('Port of the labeler\'s HTTP/WebSocket server (`subscribeLabels`, `queryLabels`, health, metrics).'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings that must never be printed; `redactConfig` masks them. */
-const SECRET_KEYS = new Set<string>([]);
+const SECRET_KEYS = new Set<string>(['LABELER_SIGNING_KEY']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

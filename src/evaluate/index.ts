@@ -6,6 +6,7 @@ import type { TraceEntry } from './compile.ts';
 /** The outcome of one manifest on one post, with the leaves that decided it. */
 export interface Verdict {
   uri: string;
+  cid: string;
   label: string;
   manifestVersion: string;
   matched: boolean;
@@ -51,7 +52,7 @@ export async function evaluateBatch(
         }
         next.push(item);
       } else {
-        verdicts[item.slot] = { uri: item.post.uri, label: item.manifest.label.value, manifestVersion: item.manifest.version, matched: value, explanation: trace };
+        verdicts[item.slot] = { uri: item.post.uri, cid: item.post.cid, label: item.manifest.label.value, manifestVersion: item.manifest.version, matched: value, explanation: trace };
       }
     }
     await computeFeatures([...requests.values()], providers, features);

@@ -47,3 +47,12 @@ export function labelValueDefinitions(labels: readonly Label[]): LabelValueDefin
     locales: label.locales.length ? label.locales : [{ lang: 'en', name: label.value, description: '' }],
   }));
 }
+
+/** Milliseconds of an ISO-8601 duration (a month counted as 30 days, a year as 365), for a label's `exp`. */
+export function durationMs(iso: string): number {
+  const m = ISO_DURATION.exec(iso);
+  if (!m) throw new Error(`not an ISO-8601 duration: ${iso}`);
+  const n = (s: string | undefined) => (s ? parseFloat(s) : 0);
+  const day = 86_400_000;
+  return n(m[1]) * 365 * day + n(m[2]) * 30 * day + n(m[3]) * 7 * day + n(m[4]) * day + n(m[6]) * 3_600_000 + n(m[7]) * 60_000 + n(m[8]) * 1000;
+}

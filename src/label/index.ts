@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { LabelerServer } from '@skyware/labeler';
+import type { Database } from 'better-sqlite3';
+import type { Verdict } from '../evaluate/index.ts';
+import type { Logger } from '../log.ts';
+import { durationMs, type Label } from '../manifests/label.ts';
+import type { LabelerIdentity } from './identity.ts';
+import { queryLabelsHandler } from './query-labels.ts';
+import { LabelState, type LabelStateRow } from './state.ts';
+
+export interface LabelerOptions {
+  identity: LabelerIdentity;
+  db: Database;
+  dataDir: string;
+  logger: Logger;
+}
+
+export interface EmitSummary {
+  labelled: LabelStateRow[];
+  negated: LabelStateRow[];
+}
+
+/**
+ * The label stage: diffs decisions against label state and emits through @skyware/labeler's
+ * LabelerServer, which signs, stores and broadcasts (`subscribeLabels`, `queryLabels`).
+ *
+ * Crash safety: a decision is first recorded in our state as not emitted (with the cts the label will
+ * carry), then handed to the LabelerServer, then marked emitted. On start, `resume()` finishes any
+ * row left unemitted: if the LabelerServer's store already holds that exact label (same subject,
+ * value, negation and cts) it is only marked, otherwise it is emitted. So a kill between the two
+ * stores neither loses a label nor emits it twice.
+ */
+export class Labeler {
+  readonly server: LabelerServer;
+  readonly state: LabelState;
+  private readonly logger: Logger;
+
+  constructor(options: LabelerOptions) {
+    this.logger = options.logger;
+    this.state = new LabelState(options.db);
+    this.server = new LabelerServer({ did: options.identity.did, signingKey: options.identity.signingKey, dbPath: path.join(options.dataDir, 'labels.db') });
+    const handler = queryLabelsHandler(this.server.db);
+    this.server.app.addHook('onRoute', (route) => {
+      if (route.url === '/xrpc/com.atproto.label.queryLabels') route.handler = handler;
+    });
+  }
+
+  /** Starts serving on `port` (0 picks a free one) and finishes emissions a crash interrupted. */
+  async start(port: number, host = '0.0.0.0'): Promise<string> {
+    const address = await new Promise<string>((resolve, reject) => this.server.start({ port, host }, (error, addr) => (error ? reject(error) : resolve(addr))));
+    await this.resume();
+    return address;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.db.close();
+  }
+
+  /**
+   * Applies verdicts (new match → label, lost match → negation, same as before → nothing) and post
+   * deletions (negate every active label of the post).
+   */
+  async apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
+    const cts = new Date().toISOString();
+    const changes: Omit<LabelStateRow, 'emitted'>[] = [];
+    for (const v of verdicts) {
+      const current = this.state.get(v.uri, v.label);
+      if (v.matched === Boolean(current?.active)) continue;
+      const expiresIn = labels.get(v.label)?.expiresIn;
+      changes.push({
+        uri: v.uri,
+        val: v.label,
+        cid: v.cid,
+        active: v.matched,
+        cts,
+        exp: v.matched && expiresIn ? new Date(Date.parse(cts) + durationMs(expiresIn)).toISOString() : null,
+        manifestVersion: v.manifestVersion,
+        explanation: JSON.stringify(v.explanation),
+      });
+    }
+    for (const uri of deletedUris) {
+      for (const row of this.state.forSubject(uri)) {
+        if (row.active) changes.push({ ...row, active: false, cts, exp: null, explanation: JSON.stringify([{ op: 'delete', result: true }]) });
+      }
+    }
+    if (!changes.length) return { labelled: [], negated: [] };
+    this.state.record(changes);
+    const rows = changes.map((c) => ({ ...c, emitted: false }));
+    await this.emit(rows);
+    return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
+  }
+
+  /** Emits what a previous run recorded but may not have handed to the LabelerServer. */
+  async resume(): Promise<number> {
+    const pending = this.state.unemitted();
+    const missing: LabelStateRow[] = [];
+    for (const row of pending) {
+      const stored = await this.server.db.execute({
+        sql: 'SELECT 1 FROM labels WHERE uri = ? AND val = ? AND neg = ? AND cts = ? LIMIT 1',
+        args: [row.uri, row.val, row.active ? 0 : 1, row.cts],
+      });
+      if (stored.rows.length) this.state.markEmitted([row]);
+      else missing.push(row);
+    }
+    if (missing.length) await this.emit(missing);
+    if (pending.length) this.logger.info({ pending: pending.length, emitted: missing.length }, 'finished label emissions interrupted by the last stop');
+    return missing.length;
+  }
+
+  private async emit(rows: readonly LabelStateRow[]): Promise<void> {
+    for (const row of rows) {
+      await this.server.createLabel({
+        uri: row.uri,
+        ...(row.cid ? { cid: row.cid } : {}),
+        val: row.val,
+        neg: !row.active,
+        cts: row.cts,
+        ...(row.exp ? { exp: row.exp } : {}),
+      });
+    }
+    this.state.markEmitted(rows);
+  }
+}

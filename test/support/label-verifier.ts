@@ -1,0 +1,87 @@
+import { AtpAgent } from '@atproto/api';
+import { verifySignature } from '@atproto/crypto';
+import { encode } from '@ipld/dag-cbor';
+import { decodeFirst } from 'cborg';
+import WebSocket from 'ws';
+
+/** A label as it travels, with its signature. */
+export interface WireLabel {
+  ver?: number;
+  src: string;
+  uri: string;
+  cid?: string;
+  val: string;
+  neg?: boolean;
+  cts: string;
+  exp?: string;
+  sig: Uint8Array;
+}
+
+/**
+ * Verifies a label independently of the labeler's code: re-encode it without `sig` as DAG-CBOR and
+ * check the signature against the key of its `src` (for a did:key, the DID is the key).
+ */
+export async function verifyLabel(label: WireLabel, didKey = label.src): Promise<boolean> {
+  const { sig, ...unsigned } = label;
+  return verifySignature(didKey, encode({ ...unsigned, ver: unsigned.ver ?? 1 }), sig);
+}
+
+/** Every label `queryLabels` returns for the patterns, following cursors, through @atproto/api. */
+export async function queryAllLabels(service: string, uriPatterns: string[] = ['*']): Promise<Record<string, unknown>[]> {
+  const agent = new AtpAgent({ service });
+  const out: Record<string, unknown>[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const { data } = await agent.com.atproto.label.queryLabels({ uriPatterns, cursor, limit: 250 });
+    out.push(...(data.labels as unknown as Record<string, unknown>[]));
+    if (!data.labels.length || data.cursor === cursor) return out;
+    cursor = data.cursor;
+  }
+}
+
+/** A `subscribeLabels` client that decodes each frame (a CBOR header, then a CBOR body). */
+export class LabelSubscriber {
+  readonly labels: WireLabel[] = [];
+  readonly seqs: number[] = [];
+  private readonly socket: WebSocket;
+  private waiters: (() => void)[] = [];
+
+  constructor(service: string, cursor?: number) {
+    const url = new URL('/xrpc/com.atproto.label.subscribeLabels', service.replace(/^http/, 'ws'));
+    if (cursor !== undefined) url.searchParams.set('cursor', String(cursor));
+    this.socket = new WebSocket(url);
+    this.socket.on('message', (data: Buffer) => {
+      const [header, rest] = decodeFirst(new Uint8Array(data)) as [{ op: number; t?: string }, Uint8Array];
+      const [body] = decodeFirst(rest) as [{ seq: number; labels: WireLabel[] }, Uint8Array];
+      if (header.op === 1 && header.t === '#labels') for (const label of body.labels) {
+          this.labels.push(label);
+          this.seqs.push(body.seq);
+        }
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.socket.readyState === WebSocket.OPEN) resolve();
+      this.socket.once('open', () => resolve());
+      this.socket.once('error', reject);
+    });
+  }
+
+  /** Resolves once `count` labels have arrived, or rejects after `ms`. */
+  async waitFor(count: number, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.labels.length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} labels, got ${this.labels.length}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
