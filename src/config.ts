@@ -13,6 +13,8 @@ export const ConfigSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
+  JETSTREAM_URL: z.url({ protocol: /^wss?$/ }).default('wss://jetstream1.us-east.bsky.network/subscribe').describe('Jetstream endpoint to read the network from.'),
+  JETSTREAM_REWIND_SECONDS: z.coerce.number().nonnegative().default(5).describe('On start, resume this many seconds before the stored cursor so that no event is missed.'),
   LABELER_DID: z.string().startsWith('did:').optional().describe('DID of the labeler account (production). Unset with the key unset: local mode, signing as a did:key made under DATA_DIR.'),
   LABELER_SIGNING_KEY: z.string().optional().describe('The labeler\'s secp256k1 private key, hex. Secret.'),
   LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),

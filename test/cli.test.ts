@@ -36,10 +36,11 @@ describe('skysift CLI', () => {
 
   it('starts, logs its config and data directory, and stops cleanly on SIGTERM', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-start-'));
-    const child = spawnCli(['start'], { DATA_DIR: dataDir, LABELER_PORT: '0' });
+    // A closed loopback port: the test never reaches the network.
+    const child = spawnCli(['start'], { DATA_DIR: dataDir, LABELER_PORT: '0', JETSTREAM_URL: 'ws://127.0.0.1:9/subscribe' });
     let stdout = '';
     child.stdout!.on('data', (d) => (stdout += d));
-    while (!stdout.includes('storage ready')) await once(child.stdout!, 'data');
+    while (!stdout.includes('labeler serving')) await once(child.stdout!, 'data');
     child.kill('SIGTERM');
     const [code] = await once(child, 'close');
     assert.equal(code, 0);

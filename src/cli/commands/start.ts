@@ -12,10 +12,7 @@ export const start: Command = {
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL);
     const service = await startService(config, logger);
-    // Signal listeners do not keep Node alive; this handle does until we are told to stop.
-    const alive = setInterval(() => {}, 1 << 30);
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-    clearInterval(alive);
     logger.info({ signal: signal[0] ?? 'signal' }, 'shutting down');
     await service.stop();
     logger.flush();

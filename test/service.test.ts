@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { loadConfig } from '../src/config.ts';
+import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
+import { evaluateBatch } from '../src/evaluate/index.ts';
+import { loadManifests } from '../src/manifests/load.ts';
+import { startService } from '../src/service.ts';
+import { openDatabase } from '../src/store/database.ts';
+import { KeyValueStore } from '../src/store/kv.ts';
+import { JetstreamReplayServer } from './support/jetstream-server.ts';
+import { LabelSubscriber, queryAllLabels, verifyLabel } from './support/label-verifier.ts';
+import { sharedData } from './support/shared.ts';
+
+const capture = sharedData('jetstream/expected_v1.jsonl');
+const events = fs.readFileSync(capture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lastPostTime = Math.max(...events.filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post').map((e) => e.time_us));
+
+async function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('service end to end: loopback Jetstream → consolidate → evaluate → signed labels', () => {
+  let server: JetstreamReplayServer;
+  let dataDir: string;
+  let expected: string[];
+  let storedCursor = 0;
+
+  before(async () => {
+    server = await JetstreamReplayServer.start([capture]);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-e2e-'));
+    const posts = events.map(consolidateJetstreamEvent).flatMap((r) => (r.kind === 'post' ? [r.post] : []));
+    const verdicts = await evaluateBatch(posts, (await loadManifests('manifests')).manifests);
+    expected = verdicts.filter((v) => v.matched).map((v) => `${v.uri} ${v.label}`).sort();
+  });
+  after(async () => {
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const config = () => loadConfig({ DATA_DIR: dataDir, LABELER_PORT: '0', JETSTREAM_URL: server.url, MANIFESTS_DIR: 'manifests' });
+
+  it('labels the recorded posts exactly as the dry run says, each label verified', async () => {
+    assert.ok(expected.length > 0);
+    const service = await startService(config(), pino({ level: 'silent' }));
+    const url = `http://127.0.0.1:${new URL(service.address).port}`;
+    const subscriber = new LabelSubscriber(url, 0);
+    try {
+      await subscriber.waitFor(expected.length);
+      await until(() => service.source.cursor >= lastPostTime);
+      assert.deepEqual(subscriber.labels.map((l) => `${l.uri} ${l.val}`).sort(), expected);
+      for (const label of subscriber.labels) assert.ok(await verifyLabel(label));
+      assert.deepEqual(server.connections[0]!.wantedCollections, ['app.bsky.feed.post']);
+    } finally {
+      subscriber.close();
+      await service.stop();
+    }
+    const { db } = openDatabase(path.join(dataDir, 'skysift.sqlite'));
+    storedCursor = Number(new KeyValueStore(db).get('jetstream.cursor'));
+    assert.ok(storedCursor >= lastPostTime, 'the cursor was persisted on stop');
+    db.close();
+  });
+
+  it('resumes from the stored cursor after a restart and emits nothing new for replayed events', async () => {
+    const service = await startService(config(), pino({ level: 'silent' }));
+    const url = `http://127.0.0.1:${new URL(service.address).port}`;
+    try {
+      await until(() => server.connections.length === 2);
+      const resumed = server.connections[1]!;
+      assert.equal(resumed.cursor, storedCursor - 5_000_000, 'resumed JETSTREAM_REWIND_SECONDS before the stored cursor');
+      await until(() => service.source.cursor >= lastPostTime);
+      const labels = await queryAllLabels(url);
+      assert.deepEqual(labels.map((l) => `${l.uri} ${l.val}`).sort(), expected, 'no label emitted twice');
+    } finally {
+      await service.stop();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/**
+ * A loopback server speaking Jetstream's protocol: `/subscribe?wantedCollections=…&cursor=…`, then
+ * one JSON text message per event with `time_us` above the cursor, in order. Replays recorded
+ * captures; `dropAll()` cuts every socket as a network failure would.
+ */
+export class JetstreamReplayServer {
+  private readonly wss: WebSocketServer;
+  readonly connections: { cursor?: number; wantedCollections: string[] }[] = [];
+
+  private constructor(
+    private readonly events: { time_us: number; kind: string; commit?: { collection: string } }[],
+    port: number,
+  ) {
+    this.wss = new WebSocketServer({ host: '127.0.0.1', port, path: '/subscribe' });
+    this.wss.on('connection', (socket, request) => this.serve(socket, new URL(request.url ?? '/', 'http://localhost')));
+  }
+
+  static async start(files: string[], port = 0): Promise<JetstreamReplayServer> {
+    const events = files.flatMap((file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)));
+    events.sort((a, b) => a.time_us - b.time_us);
+    const server = new JetstreamReplayServer(events, port);
+    await new Promise<void>((resolve) => server.wss.once('listening', resolve));
+    return server;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}/subscribe`;
+  }
+
+  private serve(socket: WebSocket, url: URL): void {
+    const wanted = url.searchParams.getAll('wantedCollections');
+    const cursorParam = url.searchParams.get('cursor');
+    const cursor = cursorParam ? Number(cursorParam) : undefined;
+    this.connections.push({ cursor, wantedCollections: wanted });
+    for (const event of this.events) {
+      if (cursor !== undefined && event.time_us <= cursor) continue;
+      if (event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)) continue;
+      socket.send(JSON.stringify(event));
+    }
+  }
+
+  dropAll(): void {
+    for (const client of this.wss.clients) client.terminate();
+  }
+
+  close(): Promise<void> {
+    this.dropAll();
+    return new Promise((resolve) => this.wss.close(() => resolve()));
+  }
+}
