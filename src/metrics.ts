@@ -17,10 +17,10 @@ export class Metrics {
   });
   readonly queueDepth = new Gauge({ name: 'skysift_queue_depth', help: 'Events received and not yet processed.', registers: [this.registry] });
   readonly cursorLagSeconds = new Gauge({ name: 'skysift_cursor_lag_seconds', help: 'Age of the newest fully processed event.', registers: [this.registry] });
+  readonly jetstreamConnected = new Gauge({ name: 'skysift_jetstream_connected', help: '1 while connected to Jetstream.', registers: [this.registry] });
   readonly reconnects = new Counter({ name: 'skysift_jetstream_reconnects_total', help: 'Jetstream reconnections.', registers: [this.registry] });
-  readonly manifestErrors = new Counter({ name: 'skysift_manifest_errors_total', help: 'Manifest loads rejected by validation.', registers: [this.registry] });
-  readonly feedSyncErrors = new Counter({ name: 'skysift_feed_sync_errors_total', help: 'Feed syncs that failed, by feed.', labelNames: ['feed'], registers: [this.registry] });
-  readonly storageErrors = new Counter({ name: 'skysift_storage_errors_total', help: 'Batches that failed on storage (busy, full disk) and were retried.', registers: [this.registry] });
+  readonly manifestErrors = new Counter({ name: 'skysift_manifest_errors_total', help: 'Manifest problems reported on load or reload.', registers: [this.registry] });
+  readonly batchFailures = new Counter({ name: 'skysift_batch_failures_total', help: 'Batches that failed (database busy, disk full, ...) and were retried.', registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'skysift_' });

@@ -47,8 +47,12 @@ describe('service end to end: loopback Jetstream → consolidate → evaluate �
 
   const config = () => loadConfig({ DATA_DIR: dataDir, LABELER_PORT: '0', JETSTREAM_URL: server.url, MANIFESTS_DIR: 'manifests' });
 
-  it('labels the recorded posts exactly as the dry run says, each label verified', async () => {
+  it('labels the recorded posts exactly as the dry run says, each label verified, counting and skipping malformed events', async () => {
     assert.ok(expected.length > 0);
+    const post = events.find((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post' && e.commit.operation === 'create');
+    const badJson = Array.from({ length: 300 }, (_, i) => JSON.stringify(post).slice(0, 10 + i));
+    const badRecords = Array.from({ length: 200 }, (_, i) => JSON.stringify({ ...post, time_us: 1, commit: { ...post.commit, rkey: `bad${i}`, record: { text: i } } }));
+    server.inject.push(...badJson, ...badRecords);
     const service = await startService(config(), pino({ level: 'silent' }));
     const url = `http://127.0.0.1:${new URL(service.address).port}`;
     const subscriber = new LabelSubscriber(url, 0);
@@ -58,6 +62,15 @@ describe('service end to end: loopback Jetstream → consolidate → evaluate �
       assert.deepEqual(subscriber.labels.map((l) => `${l.uri} ${l.val}`).sort(), expected);
       for (const label of subscriber.labels) assert.ok(await verifyLabel(label));
       assert.deepEqual(server.connections[0]!.wantedCollections, ['app.bsky.feed.post']);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      assert.match(metrics, /skysift_malformed_events_total\{reason="invalid-json"\} 300\n/);
+      assert.match(metrics, /skysift_malformed_events_total\{reason="invalid-post"\} 200\n/);
+      assert.match(metrics, new RegExp(`skysift_labels_emitted_total\\{label="non-english"\\} ${expected.filter((e) => e.endsWith(' non-english')).length}\\n`));
+      const health = await (await fetch(`${url}/health`)).json();
+      assert.equal(health.status, 'ok');
+      assert.equal(health.database, 'ok');
+      assert.equal(health.jetstream.connected, true);
+      server.inject.length = 0;
     } finally {
       subscriber.close();
       await service.stop();

@@ -25,12 +25,12 @@ export type Consolidated =
   | { kind: 'post'; post: ConsolidatedPost }
   | { kind: 'post-delete'; uri: string }
   | { kind: 'ignored' }
-  | { kind: 'malformed'; reason: string };
+  | { kind: 'malformed'; code: 'invalid-event' | 'invalid-post'; reason: string };
 
 /** Turns one Jetstream event into a post, a post deletion, or nothing; never throws on bad input. */
 export function consolidateJetstreamEvent(input: unknown): Consolidated {
   const event = JetstreamEventSchema.safeParse(input);
-  if (!event.success) return { kind: 'malformed', reason: `invalid event: ${event.error.issues[0]?.path.join('.') || '(root)'}: ${event.error.issues[0]?.message}` };
+  if (!event.success) return { kind: 'malformed', code: 'invalid-event', reason: `invalid event: ${event.error.issues[0]?.path.join('.') || '(root)'}: ${event.error.issues[0]?.message}` };
   const { data } = event;
   if (data.kind !== 'commit' || data.commit.collection !== POST_COLLECTION) return { kind: 'ignored' };
   const uri = postUri(data.did, data.commit.rkey);
@@ -44,6 +44,6 @@ export function consolidateJetstreamEvent(input: unknown): Consolidated {
     record: data.commit.record,
     source: { name: 'firehose', syncedAt: at },
   });
-  if (!post.success) return { kind: 'malformed', reason: `invalid post record: ${post.error.issues[0]?.path.join('.')}: ${post.error.issues[0]?.message}` };
+  if (!post.success) return { kind: 'malformed', code: 'invalid-post', reason: `invalid post record: ${post.error.issues[0]?.path.join('.')}: ${post.error.issues[0]?.message}` };
   return { kind: 'post', post: post.data };
 }

@@ -1,6 +1,7 @@
 import { Jetstream } from '@skyware/jetstream';
 import WebSocket from 'ws';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { KeyValueStore } from '../store/kv.ts';
 
 const CURSOR_KEY = 'jetstream.cursor';
@@ -10,6 +11,7 @@ export interface JetstreamSourceOptions {
   wantedCollections: string[];
   kv: KeyValueStore;
   logger: Logger;
+  metrics: Metrics;
   /** Replays this many seconds before the stored cursor on start, so nothing is missed across restarts. */
   rewindSeconds: number;
   /** Processes one batch; the cursor moves past a batch only once this resolves. */
@@ -45,10 +47,17 @@ export class JetstreamSource {
       options.logger.info({ endpoint: options.endpoint, cursor }, 'jetstream connected');
     });
     this.jetstream.on('close', () => {
-      if (this.connected) options.logger.warn('jetstream disconnected; reconnecting');
+      if (this.connected) {
+        options.logger.warn('jetstream disconnected; reconnecting');
+        options.metrics.reconnects.inc();
+      }
       this.connected = false;
     });
-    this.jetstream.on('error', (error: Error) => options.logger.debug({ err: error.message }, 'jetstream message skipped'));
+    // @skyware/jetstream reports a message it cannot parse as an error and goes on.
+    this.jetstream.on('error', (error: Error) => {
+      options.metrics.malformed.inc({ reason: 'invalid-json' });
+      options.logger.debug({ err: error.message }, 'jetstream message skipped');
+    });
     for (const kind of ['commit', 'identity', 'account'] as const) this.jetstream.on(kind, (event: unknown) => this.push(event));
   }
 
@@ -96,6 +105,7 @@ export class JetstreamSource {
       } catch (error) {
         // Not advancing the cursor past a failed batch: it is put back and tried again.
         this.options.logger.error({ err: error }, 'batch failed; retrying');
+        this.options.metrics.batchFailures.inc();
         this.queue.unshift(...batch);
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { LabelerServer } from '@skyware/labeler';
 import type { Database } from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
 import type { Verdict } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import { durationMs, type Label } from '../manifests/label.ts';
@@ -45,8 +46,15 @@ export class Labeler {
     });
   }
 
-  /** Starts serving on `port` (0 picks a free one) and finishes emissions a crash interrupted. */
-  async start(port: number, host = '0.0.0.0'): Promise<string> {
+  /**
+   * Starts serving on `port` (0 picks a free one), with `routes` of ours on the same app, and finishes
+   * emissions a crash interrupted.
+   */
+  async start(port: number, host = '0.0.0.0', routes?: (app: FastifyInstance) => void): Promise<string> {
+    // LabelerServer adds its routes once its websocket plugin has loaded, a tick after construction;
+    // a route added before that makes listen() never answer.
+    await new Promise((resolve) => setImmediate(resolve));
+    routes?.(this.server.app);
     const address = await new Promise<string>((resolve, reject) => this.server.start({ port, host }, (error, addr) => (error ? reject(error) : resolve(addr))));
     await this.resume();
     return address;

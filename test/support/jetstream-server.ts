@@ -19,6 +19,9 @@ export class JetstreamReplayServer {
     this.wss.on('connection', (socket, request) => this.serve(socket, new URL(request.url ?? '/', 'http://localhost')));
   }
 
+  /** Raw frames sent before the events of every connection (malformed messages for fault tests). */
+  readonly inject: string[] = [];
+
   static async start(files: string[], port = 0): Promise<JetstreamReplayServer> {
     const events = files.flatMap((file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)));
     events.sort((a, b) => a.time_us - b.time_us);
@@ -36,6 +39,7 @@ export class JetstreamReplayServer {
     const cursorParam = url.searchParams.get('cursor');
     const cursor = cursorParam ? Number(cursorParam) : undefined;
     this.connections.push({ cursor, wantedCollections: wanted });
+    for (const frame of this.inject) socket.send(frame);
     for (const event of this.events) {
       if (cursor !== undefined && event.time_us <= cursor) continue;
       if (event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)) continue;
