@@ -1,5 +1,4 @@
 /** Posts/s of the evaluator with 20 rule manifests over recorded posts, amplified. */
-import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { recordedPosts } from './_posts.ts';
@@ -23,7 +22,7 @@ function ruleManifests(): unknown[] {
 
 export async function run(): Promise<Record<string, number>> {
   const manifests = await Promise.all(ruleManifests().map(async (m, i) => (await compileManifest(`bench-${i}.json`, JSON.stringify(m))).manifest!));
-  const posts = recordedPosts(100_000, consolidateJetstreamEvent);
+  const posts = recordedPosts(100_000);
   const batch = 500;
   const started = performance.now();
   let matches = 0;

@@ -1,4 +1,4 @@
-import { consolidateJetstreamEvent } from './consolidate/jetstream.ts';
+import { consolidateJetstreamEvent } from './consolidate/index.ts';
 import type { ConsolidatedPost } from './consolidate/post.ts';
 import { evaluateBatch } from './evaluate/index.ts';
 import type { EmitSummary, Labeler } from './label/index.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { databasePath, redactConfig, type Config } from './config.ts';
-import { POST_COLLECTION } from './consolidate/jetstream.ts';
+import { POST_COLLECTION } from './consolidate/index.ts';
 import { JetstreamSource } from './ingest/jetstream.ts';
 import { resolveIdentity } from './label/identity.ts';
 import { Labeler } from './label/index.ts';

@@ -19,8 +19,10 @@ describe('Jetstream consolidation', () => {
     assert.equal(results.filter((r) => r.kind === 'ignored').length, recorded.length - postCommits.length);
   });
 
-  it('keeps the record fields and derives uri, author and times from the event', () => {
-    for (const event of recorded.filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post' && e.commit.operation === 'create')) {
+  it('keeps the record fields (reply refs with their $type too) and derives uri, author and times from the event', () => {
+    const golden = events('golden_v1.jsonl');
+    assert.ok(golden.some((e) => e.commit?.record?.reply), 'the golden capture has a reply');
+    for (const event of [...recorded, ...golden].filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post' && e.commit.operation === 'create')) {
       const result = consolidateJetstreamEvent(event);
       assert.equal(result.kind, 'post');
       if (result.kind !== 'post') continue;

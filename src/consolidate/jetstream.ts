@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConsolidatedPostSchema, type ConsolidatedPost } from './post.ts';
+import { ConsolidatedPostSchema } from './post.ts';
+import { describeIssues, type Consolidated } from './result.ts';
 
 /** Jetstream's JSON events, as its server sends them. Records stay opaque until a collection needs them. */
 const CommitSchema = z.discriminatedUnion('operation', [
@@ -20,17 +21,11 @@ export function postUri(did: string, rkey: string): string {
   return `at://${did}/${POST_COLLECTION}/${rkey}`;
 }
 
-/** What a Jetstream event means for the pipeline. */
-export type Consolidated =
-  | { kind: 'post'; post: ConsolidatedPost }
-  | { kind: 'post-delete'; uri: string }
-  | { kind: 'ignored' }
-  | { kind: 'malformed'; code: 'invalid-event' | 'invalid-post'; reason: string };
 
 /** Turns one Jetstream event into a post, a post deletion, or nothing; never throws on bad input. */
 export function consolidateJetstreamEvent(input: unknown): Consolidated {
   const event = JetstreamEventSchema.safeParse(input);
-  if (!event.success) return { kind: 'malformed', code: 'invalid-event', reason: `invalid event: ${event.error.issues[0]?.path.join('.') || '(root)'}: ${event.error.issues[0]?.message}` };
+  if (!event.success) return { kind: 'malformed', code: 'invalid-event', reason: `invalid event: ${describeIssues(event.error)}` };
   const { data } = event;
   if (data.kind !== 'commit' || data.commit.collection !== POST_COLLECTION) return { kind: 'ignored' };
   const uri = postUri(data.did, data.commit.rkey);
@@ -44,6 +39,6 @@ export function consolidateJetstreamEvent(input: unknown): Consolidated {
     record: data.commit.record,
     source: { name: 'firehose', syncedAt: at },
   });
-  if (!post.success) return { kind: 'malformed', code: 'invalid-post', reason: `invalid post record: ${post.error.issues[0]?.path.join('.')}: ${post.error.issues[0]?.message}` };
+  if (!post.success) return { kind: 'malformed', code: 'invalid-post', reason: `invalid post record: ${describeIssues(post.error)}` };
   return { kind: 'post', post: post.data };
 }

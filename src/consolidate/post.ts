@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** A strong reference to a record, as ATProto writes it. */
-export const StrongRefSchema = z.object({ uri: z.string(), cid: z.string() });
+/** A strong reference to a record, as ATProto writes it; loose so a `$type` the record carries survives. */
+export const StrongRefSchema = z.looseObject({ uri: z.string(), cid: z.string() });
 
 /**
  * The post record as its author published it (`app.bsky.feed.post`). Known fields are checked;

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
-import type { ConsolidatedPost, PostRecord } from '../../src/consolidate/post.ts';
+import { consolidateFeedViewPost, type ConsolidatedPost, type PostRecord } from '../../src/consolidate/index.ts';
 import { sharedData } from './shared.ts';
 
-/** A real post from `../shared/data/feeds/<file>`, wrapped as a consolidated post for operator tests. */
+/** A real post from `../shared/data/feeds/<file>`, consolidated as a feed sync would. */
 export function feedPost(file: string, index: number): ConsolidatedPost {
-  const feed = JSON.parse(fs.readFileSync(sharedData(`feeds/${file}`), 'utf8')) as { feed: { post: { uri: string; cid: string; author: { did: string; handle?: string }; indexedAt: string; record: PostRecord } }[] };
-  const { post } = feed.feed[index]!;
-  return { uri: post.uri, cid: post.cid, author: { did: post.author.did, handle: post.author.handle }, indexedAt: post.indexedAt, record: post.record, source: { name: 'feed:test', syncedAt: post.indexedAt } };
+  const feed = JSON.parse(fs.readFileSync(sharedData(`feeds/${file}`), 'utf8')) as { feed: unknown[] };
+  const result = consolidateFeedViewPost(feed.feed[index], 'test', '2026-07-04T00:00:00.000Z');
+  if (result.kind !== 'post') throw new Error(`feed post ${file}#${index} did not consolidate`);
+  return result.post;
 }
 
 /** The same post with its record changed, for cases the recorded data lacks (videos, self-labels). */

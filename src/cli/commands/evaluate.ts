@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { consolidateJetstreamEvent } from '../../consolidate/jetstream.ts';
+import { consolidateJetstreamEvent } from '../../consolidate/index.ts';
 import { ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/post.ts';
 import { evaluateBatch } from '../../evaluate/index.ts';
 import { formatProblems, loadManifestFiles, manifestFiles } from '../../manifests/load.ts';
