@@ -13,6 +13,7 @@ import { resolveIdentity, type LabelerIdentity } from '../src/label/identity.ts'
 import { loadManifests, type CompiledManifest } from '../src/manifests/load.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel, type WireLabel } from './support/label-verifier.ts';
+import { runCli } from './support/cli.ts';
 import { sharedData } from './support/shared.ts';
 
 const silent = pino({ level: 'silent' });
@@ -107,6 +108,16 @@ describe('labeler: verdicts to signed labels', () => {
     assert.equal((await queryAllLabels(service, [target.uri.replace(/.$/, '_')])).length, 0, '_ is not a wildcard');
     const prefix = await queryAllLabels(service, [`${target.uri.slice(0, target.uri.lastIndexOf('/'))}/*`]);
     assert.ok(prefix.some((l) => l.uri === target.uri));
+  });
+
+  it('explains a labelled subject from the command line', async () => {
+    const target = verdicts.find((v) => v.matched)!;
+    const result = await runCli(['explain', target.uri], { DATA_DIR: dataDir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`^${target.label}: applied at \\S+ \\(manifest version ${target.manifestVersion}\\)`, 'm'));
+    for (const leaf of target.explanation) assert.ok(result.stdout.includes(`${leaf.path}: ${leaf.result}`), leaf.path);
+    const missing = await runCli(['explain', 'at://did:plc:none/app.bsky.feed.post/x'], { DATA_DIR: dataDir });
+    assert.equal(missing.code, 1);
   });
 
   it('emits nothing new when the same verdicts come again', async () => {

@@ -1,7 +1,8 @@
 import type { Command } from './command.ts';
 import { evaluate } from './commands/evaluate.ts';
+import { explain } from './commands/explain.ts';
 import { manifestsSchema, manifestsValidate } from './commands/manifests.ts';
 import { start } from './commands/start.ts';
 
 /** Every CLI command, in the order `skysift --help` lists them. */
-export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate];
+export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain];
