@@ -19,9 +19,8 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Starts the labeler: storage, manifests, the label server, then the stream. */
-export async function startService(config: Config, logger: Logger): Promise<Service> {
-  logger.info({ config: redactConfig(config) }, 'starting skysift');
+/** The stages behind any event source: storage, live manifests, the labeler, and the pipeline over them. */
+export async function openStages(config: Config, logger: Logger) {
   const dbFile = databasePath(config);
   const { db, applied } = openDatabase(dbFile);
   logger.info({ dataDir: path.resolve(config.DATA_DIR), database: dbFile, migrationsApplied: applied }, 'storage ready');
@@ -32,6 +31,26 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const identity = await resolveIdentity(config, logger);
   const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger });
   const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), logger, metrics });
+  return {
+    db,
+    metrics,
+    manifests,
+    identity,
+    labeler,
+    pipeline,
+    async close() {
+      manifests.stop();
+      await labeler.close();
+      db.close();
+    },
+  };
+}
+
+/** Starts the labeler: storage, manifests, the label server, then the stream. */
+export async function startService(config: Config, logger: Logger): Promise<Service> {
+  logger.info({ config: redactConfig(config) }, 'starting skysift');
+  const stages = await openStages(config, logger);
+  const { db, metrics, manifests, identity, labeler, pipeline } = stages;
   const source = new JetstreamSource({
     endpoint: config.JETSTREAM_URL,
     wantedCollections: [POST_COLLECTION],
@@ -75,9 +94,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     source,
     async stop() {
       await source.stop();
-      manifests.stop();
-      await labeler.close();
-      db.close();
+      await stages.close();
       logger.info('stopped');
     },
   };

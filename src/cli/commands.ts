@@ -1,8 +1,9 @@
 import type { Command } from './command.ts';
 import { evaluate } from './commands/evaluate.ts';
 import { explain } from './commands/explain.ts';
+import { replay } from './commands/replay.ts';
 import { manifestsSchema, manifestsValidate } from './commands/manifests.ts';
 import { start } from './commands/start.ts';
 
 /** Every CLI command, in the order `skysift --help` lists them. */
-export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain];
+export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay];
