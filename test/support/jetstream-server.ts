@@ -21,9 +21,14 @@ export class JetstreamReplayServer {
 
   /** Raw frames sent before the events of every connection (malformed messages for fault tests). */
   readonly inject: string[] = [];
+  /** Pacing like a live stream: a pause of `ms` after every `every` events (0: send all at once). */
+  pace = { every: 0, ms: 0 };
 
   static async start(files: string[], port = 0): Promise<JetstreamReplayServer> {
-    const events = files.flatMap((file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)));
+    return JetstreamReplayServer.serveEvents(files.flatMap((file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line))), port);
+  }
+
+  static async serveEvents(events: { time_us: number; kind: string; commit?: { collection: string } }[], port = 0): Promise<JetstreamReplayServer> {
     events.sort((a, b) => a.time_us - b.time_us);
     const server = new JetstreamReplayServer(events, port);
     await new Promise<void>((resolve) => server.wss.once('listening', resolve));
@@ -40,10 +45,17 @@ export class JetstreamReplayServer {
     const cursor = cursorParam ? Number(cursorParam) : undefined;
     this.connections.push({ cursor, wantedCollections: wanted });
     for (const frame of this.inject) socket.send(frame);
-    for (const event of this.events) {
-      if (cursor !== undefined && event.time_us <= cursor) continue;
-      if (event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)) continue;
-      socket.send(JSON.stringify(event));
+    const selected = this.events.filter(
+      (event) => (cursor === undefined || event.time_us > cursor) && !(event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)),
+    );
+    void this.send(socket, selected);
+  }
+
+  private async send(socket: WebSocket, events: object[]): Promise<void> {
+    for (let i = 0; i < events.length; i++) {
+      if (socket.readyState !== socket.OPEN) return;
+      socket.send(JSON.stringify(events[i]));
+      if (this.pace.every && (i + 1) % this.pace.every === 0) await new Promise((r) => setTimeout(r, this.pace.ms));
     }
   }
 
