@@ -79,14 +79,25 @@ describe('crash safety', () => {
           await exited;
           break;
         }
+        if (killedAt.length <= run) {
+          child.kill('SIGKILL');
+          await exited;
+          assert.fail(`run ${run} neither finished nor was killed within 60 s`);
+        }
         await exited;
       }
       assert.ok(killedAt.length >= 3, `killed mid-stream at ${killedAt.join(', ')} of ${expected.length} labels`);
       console.log(`# crash test: killed at ${killedAt.join(', ')} of ${expected.length} labels`);
       const child = spawnCli(['start'], env);
       try {
-        await new Promise((r) => setTimeout(r, 1500));
-        const labels = await queryAllLabels(service);
+        let labels: Record<string, unknown>[] | undefined;
+        for (const deadline = Date.now() + 30_000; !labels && Date.now() < deadline; ) {
+          labels = await queryAllLabels(service).catch(() => undefined);
+          if (!labels) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(labels, 'the restarted service answers queryLabels');
+        await new Promise((r) => setTimeout(r, 500));
+        labels = await queryAllLabels(service);
         const seen = labels.map((l) => `${l.uri} ${l.val} ${Boolean(l.neg)}`);
         assert.equal(new Set(seen).size, seen.length, 'no label emitted twice');
         const active = new Map<string, boolean>();
