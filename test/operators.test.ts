@@ -119,6 +119,12 @@ describe('rule operators', () => {
     await assert.rejects(leaf('attribute_compare', ['text', 'in', 'x']), /needs a list/);
   });
 
+  it('rejects wrong arity', () => {
+    for (const [op, args] of [['attribute_compare', ['text', '==']], ['attribute_compare', ['text', '==', 'a', 'b']], ['embed_type', ['==']], ['regex_any', ['text']]] as const) {
+      assert.equal(operators.get(op)!.args.safeParse(args).success, false, `${op} ${JSON.stringify(args)}`);
+    }
+  });
+
   it('rejects a pattern the linear-time engine cannot run, with its message', async () => {
     await assert.rejects(leaf('regex_matches', ['text', '(a)\\1']), /cannot be compiled by the linear-time engine/);
   });
