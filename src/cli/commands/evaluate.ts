@@ -1,21 +1,14 @@
 import fs from 'node:fs';
-import readline from 'node:readline';
-import { consolidateJetstreamEvent } from '../../consolidate/index.ts';
-import { ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/post.ts';
+import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/index.ts';
 import { evaluateBatch } from '../../evaluate/index.ts';
 import { formatProblems, loadManifestFiles, manifestFiles } from '../../manifests/load.ts';
 import type { Command } from '../command.ts';
+import { jsonlBatches } from '../jsonl.ts';
 
 const BATCH = 256;
 
 /** A line is either a Jetstream event or an already consolidated post. */
-function toPost(line: string): ConsolidatedPost | string | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    return 'invalid JSON';
-  }
+function toPost(json: unknown): ConsolidatedPost | string | undefined {
   if (json && typeof json === 'object' && 'kind' in json) {
     const result = consolidateJetstreamEvent(json);
     return result.kind === 'post' ? result.post : result.kind === 'malformed' ? result.reason : undefined;
@@ -35,21 +28,15 @@ export const evaluate: Command = {
     const { manifests, problems } = await loadManifestFiles(files);
     if (problems.length) console.error(formatProblems(problems));
     if (!manifests.length) return 1;
-    let lineNo = 0;
-    let batch: ConsolidatedPost[] = [];
-    const flush = async () => {
-      for (const verdict of await evaluateBatch(batch, manifests)) console.log(JSON.stringify(verdict));
-      batch = [];
-    };
-    for await (const line of readline.createInterface({ input: fs.createReadStream(input), crlfDelay: Infinity })) {
-      lineNo++;
-      if (!line.trim()) continue;
-      const post = toPost(line);
-      if (typeof post === 'string') console.error(`${input}:${lineNo}: skipped: ${post}`);
-      else if (post) batch.push(post);
-      if (batch.length >= BATCH) await flush();
+    for await (const lines of jsonlBatches(input, BATCH)) {
+      const posts: ConsolidatedPost[] = [];
+      for (const line of lines) {
+        const post = 'error' in line ? line.error : toPost(line.value);
+        if (typeof post === 'string') console.error(`${input}:${line.lineNo}: skipped: ${post}`);
+        else if (post) posts.push(post);
+      }
+      for (const verdict of await evaluateBatch(posts, manifests)) console.log(JSON.stringify(verdict));
     }
-    await flush();
     return problems.length ? 1 : 0;
   },
 };

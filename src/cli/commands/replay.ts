@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import readline from 'node:readline';
 import { loadConfig } from '../../config.ts';
 import pino from 'pino';
 import { createLogger } from '../../log.ts';
 import { openStages } from '../../service.ts';
 import type { Command } from '../command.ts';
+import { jsonlBatches } from '../jsonl.ts';
 
 const BATCH = 256;
 
@@ -20,25 +19,14 @@ export const replay: Command = {
     const stages = await openStages(config, logger);
     await stages.labeler.resume();
     const totals = { events: 0, malformedLines: 0, labelled: 0, negated: 0 };
-    let batch: unknown[] = [];
-    const flush = async () => {
-      const summary = await stages.pipeline(batch);
-      totals.labelled += summary.labelled.length;
-      totals.negated += summary.negated.length;
-      batch = [];
-    };
     try {
-      for await (const line of readline.createInterface({ input: fs.createReadStream(positionals[0]!), crlfDelay: Infinity })) {
-        if (!line.trim()) continue;
-        totals.events++;
-        try {
-          batch.push(JSON.parse(line));
-        } catch {
-          totals.malformedLines++;
-        }
-        if (batch.length >= BATCH) await flush();
+      for await (const lines of jsonlBatches(positionals[0]!, BATCH)) {
+        totals.events += lines.length;
+        totals.malformedLines += lines.filter((l) => 'error' in l).length;
+        const summary = await stages.pipeline(lines.flatMap((l) => ('value' in l ? [l.value] : [])));
+        totals.labelled += summary.labelled.length;
+        totals.negated += summary.negated.length;
       }
-      await flush();
     } finally {
       await stages.close();
     }
