@@ -85,6 +85,28 @@ describe('skysift manifests', () => {
     assert.match(result.stderr, /bad\.json: filter\.nope: unknown operator "nope"/);
   });
 
+  it('validate reports five different mistakes in a directory, each with file and JSON path', async () => {
+    const dir = manifestDir({
+      'ok.json': { label: { value: 'ok' }, filter: { regex_matches: ['text', 'x'] } },
+      '1.json': { label: { value: 'one' }, filter: { and: [{ regex_matches: ['text', 'x'] }, { regex_matchs: ['text', 'y'] }] } },
+      '2.json': { label: { value: 'two' }, filter: { or: [{ attribute_compare: ['langs[0]', '=~', 'en'] }] } },
+      '3.json': { label: { value: 'three' }, filter: { regex_any: ['text', ['a', 'b'], true, true] }, author: { password: 'hunter2-x9' } },
+      '4.json': { label: { value: 'four' }, filter: { and: [{ embed_type: ['=='] }] } },
+      '5.json': { label: { value: 'five' }, filter: { not: { regex_matches: ['text', '(a)\\1'] } } },
+    });
+    const result = await runCli(['manifests', 'validate', dir]);
+    assert.equal(result.code, 1);
+    const lines = result.stderr.split('\n');
+    const expectLine = (file: string, pattern: RegExp) => assert.ok(lines.some((l) => l.startsWith(path.join(dir, file)) && pattern.test(l)), `${file} ${pattern}`);
+    expectLine('1.json', /filter\.and\[1\]\.regex_matchs: unknown operator "regex_matchs" \(did you mean "regex_matches"\?\)/);
+    expectLine('2.json', /filter\.or\[0\]\.attribute_compare\[1\]: unknown comparator "=~"/);
+    expectLine('3.json', /author\.password: plaintext password/);
+    expectLine('4.json', /filter\.and\[0\]\.embed_type: wrong number of arguments for embed_type/);
+    expectLine('5.json', /filter\.not\.regex_matches: regex .* cannot be compiled by the linear-time engine/);
+    assert.match(result.stderr, /5 problem\(s\); 1 manifest\(s\) valid\./);
+    assert.ok(!result.stderr.includes('hunter2-x9'), 'the plaintext password is not echoed');
+  });
+
   it('validate exits 0 on the shipped manifests', async () => {
     const result = await runCli(['manifests', 'validate']);
     assert.equal(result.code, 0, result.stderr);

@@ -119,7 +119,10 @@ export async function compileFilter(
   }
   const parsed = definition.args.safeParse(args);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ path: zodPath(opPath, issue.path), message: issue.message });
+    for (const issue of parsed.error.issues) {
+      const arity = issue.path.length === 0 && (issue.code === 'too_small' || issue.code === 'too_big');
+      problems.push({ path: zodPath(opPath, issue.path), message: arity ? `wrong number of arguments for ${op}: ${issue.message}` : issue.message });
+    }
     return undefined;
   }
   let leaf;
