@@ -80,18 +80,28 @@ export function manifestFiles(dir: string): string[] {
 
 /** Loads the given manifest files; two files defining one label value are a problem naming both. */
 export async function loadManifestFiles(files: readonly string[], options: CompileOptions = {}): Promise<LoadResult> {
+  const compiled: CompiledManifest[] = [];
+  const problems: ManifestProblem[] = [];
+  for (const file of files) {
+    const result = await compileManifest(file, fs.readFileSync(file, 'utf8'), options);
+    problems.push(...result.problems.map((p) => ({ file, ...p })));
+    if (result.manifest) compiled.push(result.manifest);
+  }
+  const unique = uniqueLabels(compiled);
+  return { manifests: unique.manifests, problems: [...problems, ...unique.problems] };
+}
+
+/** Keeps the first manifest of each label value; a later one defining the same value is a problem naming both files. */
+export function uniqueLabels(manifests: readonly CompiledManifest[]): LoadResult {
   const result: LoadResult = { manifests: [], problems: [] };
   const byValue = new Map<string, string>();
-  for (const file of files) {
-    const { manifest, problems } = await compileManifest(file, fs.readFileSync(file, 'utf8'), options);
-    result.problems.push(...problems.map((p) => ({ file, ...p })));
-    if (!manifest) continue;
+  for (const manifest of manifests) {
     const other = byValue.get(manifest.label.value);
     if (other) {
-      result.problems.push({ file, path: 'label.value', message: `label "${manifest.label.value}" is also defined by ${other}` });
+      result.problems.push({ file: manifest.file, path: 'label.value', message: `label "${manifest.label.value}" is also defined by ${other}` });
       continue;
     }
-    byValue.set(manifest.label.value, file);
+    byValue.set(manifest.label.value, manifest.file);
     result.manifests.push(manifest);
   }
   return result;

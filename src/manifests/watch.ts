@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import type { Logger } from '../log.ts';
-import { compileManifest, manifestFiles, type CompiledManifest, type CompileOptions, type ManifestProblem } from './load.ts';
+import { compileManifest, manifestFiles, uniqueLabels, type CompiledManifest, type CompileOptions, type ManifestProblem } from './load.ts';
 
 interface Entry {
   text: string;
@@ -72,18 +72,9 @@ export class ManifestWatcher extends EventEmitter<{ change: [CompiledManifest[]]
       problems.push(...compiled.problems.map((p) => ({ file, ...p })));
       this.entries.set(file, { text, manifest: compiled.manifest ?? previous?.manifest });
     }
-    const byValue = new Map<string, string>();
-    const next: CompiledManifest[] = [];
-    for (const [file, entry] of this.entries) {
-      if (!entry.manifest) continue;
-      const other = byValue.get(entry.manifest.label.value);
-      if (other) {
-        problems.push({ file, path: 'label.value', message: `label "${entry.manifest.label.value}" is also defined by ${other}` });
-        continue;
-      }
-      byValue.set(entry.manifest.label.value, file);
-      next.push(entry.manifest);
-    }
+    const unique = uniqueLabels([...this.entries.values()].flatMap((entry) => (entry.manifest ? [entry.manifest] : [])));
+    const next = unique.manifests;
+    problems.push(...unique.problems);
     if (problems.length) {
       this.logger.error({ problems }, 'manifest problems: the last good version of each broken file keeps running');
       this.emit('problems', problems);
