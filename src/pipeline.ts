@@ -5,10 +5,12 @@ import type { EmitSummary, Labeler } from './label/index.ts';
 import type { Logger } from './log.ts';
 import type { CompiledManifest } from './manifests/load.ts';
 import type { Metrics } from './metrics.ts';
+import type { Services } from './services/index.ts';
 
 export interface PipelineOptions {
   labeler: Labeler;
   manifests: () => readonly CompiledManifest[];
+  services: Services;
   logger: Logger;
   metrics: Metrics;
 }
@@ -17,7 +19,7 @@ export interface PipelineOptions {
  * consolidate → evaluate → label, for one batch of raw Jetstream events. The same function serves
  * the live stream and replays, so what an operator tests is what runs.
  */
-export function createPipeline({ labeler, manifests, logger, metrics }: PipelineOptions) {
+export function createPipeline({ labeler, manifests, services, logger, metrics }: PipelineOptions) {
   return async (events: readonly unknown[]): Promise<EmitSummary> => {
     const timer = metrics.evaluationSeconds.startTimer();
     const posts = new Map<string, ConsolidatedPost>();
@@ -36,7 +38,7 @@ export function createPipeline({ labeler, manifests, logger, metrics }: Pipeline
       }
     }
     const current = manifests();
-    const verdicts = await evaluateBatch([...posts.values()], current);
+    const verdicts = await evaluateBatch([...posts.values()], current, services.providers, services.memberships());
     metrics.postsEvaluated.inc(posts.size);
     for (const v of verdicts) if (v.matched) metrics.manifestMatches.inc({ label: v.label });
     const summary = await labeler.apply(verdicts, deletes, new Map(current.map((m) => [m.label.value, m.label])));

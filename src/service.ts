@@ -9,6 +9,7 @@ import type { Logger } from './log.ts';
 import { ManifestWatcher } from './manifests/watch.ts';
 import { Metrics } from './metrics.ts';
 import { createPipeline } from './pipeline.ts';
+import { openServices } from './services/index.ts';
 import { openDatabase } from './store/database.ts';
 import { KeyValueStore } from './store/kv.ts';
 
@@ -25,14 +26,16 @@ export async function openStages(config: Config, logger: Logger) {
   const { db, applied } = openDatabase(dbFile);
   logger.info({ dataDir: path.resolve(config.DATA_DIR), database: dbFile, migrationsApplied: applied }, 'storage ready');
   const metrics = new Metrics();
-  const manifests = new ManifestWatcher(config.MANIFESTS_DIR, logger);
+  const services = await openServices({ config, logger, db });
+  const manifests = new ManifestWatcher(config.MANIFESTS_DIR, logger, { services: services.compile });
   manifests.on('problems', (problems) => metrics.manifestErrors.inc(problems.length));
   await manifests.start();
   const identity = await resolveIdentity(config, logger);
   const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger });
-  const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), logger, metrics });
+  const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, logger, metrics });
   return {
     db,
+    services,
     metrics,
     manifests,
     identity,
@@ -41,6 +44,7 @@ export async function openStages(config: Config, logger: Logger) {
     async close() {
       manifests.stop();
       await labeler.close();
+      await services.close();
       db.close();
     },
   };

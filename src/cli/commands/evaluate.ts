@@ -1,6 +1,10 @@
 import fs from 'node:fs';
+import pino from 'pino';
+import { loadConfig } from '../../config.ts';
 import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/index.ts';
 import { evaluateBatch } from '../../evaluate/index.ts';
+import { createLogger } from '../../log.ts';
+import { openServices, type Services } from '../../services/index.ts';
 import { formatProblems, loadManifestFiles, manifestFiles } from '../../manifests/load.ts';
 import type { Command } from '../command.ts';
 import { jsonlBatches } from '../jsonl.ts';
@@ -25,18 +29,28 @@ export const evaluate: Command = {
   async run({ positionals }) {
     const [target, input] = positionals as [string, string];
     const files = fs.statSync(target).isDirectory() ? manifestFiles(target) : [target];
-    const { manifests, problems } = await loadManifestFiles(files);
-    if (problems.length) console.error(formatProblems(problems));
-    if (!manifests.length) return 1;
-    for await (const lines of jsonlBatches(input, BATCH)) {
-      const posts: ConsolidatedPost[] = [];
-      for (const line of lines) {
-        const post = 'error' in line ? line.error : toPost(line.value);
-        if (typeof post === 'string') console.error(`${input}:${line.lineNo}: skipped: ${post}`);
-        else if (post) posts.push(post);
-      }
-      for (const verdict of await evaluateBatch(posts, manifests)) console.log(JSON.stringify(verdict));
+    const config = loadConfig();
+    const services = await openServices({ config, logger: createLogger(config.LOG_LEVEL, { destination: pino.destination(2) }) });
+    try {
+      return await evaluateFiles(files, input, services);
+    } finally {
+      await services.close();
     }
-    return problems.length ? 1 : 0;
   },
 };
+
+async function evaluateFiles(files: string[], input: string, services: Services): Promise<number> {
+  const { manifests, problems } = await loadManifestFiles(files, { services: services.compile });
+  if (problems.length) console.error(formatProblems(problems));
+  if (!manifests.length) return 1;
+  for await (const lines of jsonlBatches(input, BATCH)) {
+    const posts: ConsolidatedPost[] = [];
+    for (const line of lines) {
+      const post = 'error' in line ? line.error : toPost(line.value);
+      if (typeof post === 'string') console.error(`${input}:${line.lineNo}: skipped: ${post}`);
+      else if (post) posts.push(post);
+    }
+    for (const verdict of await evaluateBatch(posts, manifests, services.providers, services.memberships())) console.log(JSON.stringify(verdict));
+  }
+  return problems.length ? 1 : 0;
+}

@@ -1,4 +1,7 @@
+import pino from 'pino';
 import { loadConfig } from '../../config.ts';
+import { createLogger } from '../../log.ts';
+import { openServices } from '../../services/index.ts';
 import { formatProblems, loadManifests } from '../../manifests/load.ts';
 import { manifestJsonSchema } from '../../manifests/json-schema.ts';
 import type { Command } from '../command.ts';
@@ -9,8 +12,10 @@ export const manifestsValidate: Command = {
   usage: 'manifests validate [dir]',
   positionals: { min: 0, max: 1 },
   async run({ positionals }) {
-    const dir = positionals[0] ?? loadConfig().MANIFESTS_DIR;
-    const { manifests, problems } = await loadManifests(dir);
+    const config = loadConfig();
+    const dir = positionals[0] ?? config.MANIFESTS_DIR;
+    const services = await openServices({ config, logger: createLogger(config.LOG_LEVEL, { destination: pino.destination(2) }) });
+    const { manifests, problems } = await loadManifests(dir, { services: services.compile }).finally(() => services.close());
     if (problems.length) {
       console.error(formatProblems(problems));
       console.error(`\n${problems.length} problem(s); ${manifests.length} manifest(s) valid.`);
@@ -30,4 +35,3 @@ export const manifestsSchema: Command = {
     return 0;
   },
 };
-
