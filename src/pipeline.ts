@@ -24,6 +24,7 @@ export function createPipeline({ labeler, manifests, services, logger, metrics }
     const timer = metrics.evaluationSeconds.startTimer();
     const posts = new Map<string, ConsolidatedPost>();
     const deletes: string[] = [];
+    services.observe(events);
     for (const event of events) {
       const { kind, commit } = (event ?? {}) as { kind?: unknown; commit?: { collection?: unknown } };
       metrics.eventsIn.inc({ kind: String(kind), collection: String(commit?.collection ?? '') });

@@ -64,6 +64,8 @@ export interface OperatorDefinition<Args = unknown> {
   aliases?: string[];
   /** Schema of the argument array as written in the manifest. */
   args: z.ZodType<Args>;
+  /** Jetstream collections this operator needs besides posts (e.g. graph follows for live membership updates). */
+  collections?: readonly string[];
   /** Relative cost used to order siblings in `and`/`or` (cheapest first). */
   cost: number;
   /** Compiles validated arguments. May be async (e.g. embedding an anchor text once). */

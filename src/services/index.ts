@@ -13,6 +13,8 @@ export interface Services {
   compile: ReadonlyMap<string, unknown>;
   providers: ReadonlyMap<string, FeatureProvider>;
   memberships(): Memberships;
+  /** Shows every raw event batch to the capabilities that follow the stream (live graph updates), before evaluation. */
+  observe(events: readonly unknown[]): void;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export interface ServicePart {
   compile?: Record<string, unknown>;
   providers?: FeatureProvider[];
   memberships?: () => Memberships;
+  observe?: (events: readonly unknown[]) => void;
   close?: () => Promise<void> | void;
 }
 
@@ -38,11 +41,15 @@ const parts: PartFactory[] = [];
 
 export async function openServices(context: ServiceContext): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));
+  const observers = opened.flatMap((p) => (p.observe ? [p.observe] : []));
   const membershipSources = opened.flatMap((p) => (p.memberships ? [p.memberships] : []));
   return {
     compile: new Map(opened.flatMap((p) => Object.entries(p.compile ?? {}))),
     providers: new Map(opened.flatMap((p) => (p.providers ?? []).map((provider) => [provider.name, provider] as const))),
     memberships: () => new Map(membershipSources.flatMap((source) => [...source()])),
+    observe: (events) => {
+      for (const observe of observers) observe(events);
+    },
     async close() {
       for (const part of opened) await part.close?.();
     },
