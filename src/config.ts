@@ -24,7 +24,7 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings that must never be printed; `redactConfig` masks them. */
-const SECRET_KEYS = new Set<string>(['LABELER_SIGNING_KEY']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

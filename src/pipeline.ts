@@ -46,6 +46,7 @@ export function createPipeline({ labeler, manifests, services, logger, metrics }
     for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
     for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });
     timer();
+    logger.debug({ events: events.length, posts: posts.size, deletes: deletes.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');
     return summary;
   };
 }

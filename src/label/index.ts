@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import { durationMs, type Label } from '../manifests/label.ts';
 import type { LabelerIdentity } from './identity.ts';
 import { queryLabelsHandler } from './query-labels.ts';
+import { guardRoutes } from './route-guards.ts';
 import { LabelState, type LabelStateRow } from './state.ts';
 
 export interface LabelerOptions {
@@ -40,6 +41,7 @@ export class Labeler {
     this.logger = options.logger;
     this.state = new LabelState(options.db);
     this.server = new LabelerServer({ did: options.identity.did, signingKey: options.identity.signingKey, dbPath: path.join(options.dataDir, 'labels.db') });
+    guardRoutes(this.server.app, options.identity.did, this.server.errorHandler);
     const handler = queryLabelsHandler(this.server.db);
     this.server.app.addHook('onRoute', (route) => {
       if (route.url === '/xrpc/com.atproto.label.queryLabels') route.handler = handler;
