@@ -20,6 +20,7 @@ export class Metrics {
   readonly jetstreamConnected = new Gauge({ name: 'skysift_jetstream_connected', help: '1 while connected to Jetstream.', registers: [this.registry] });
   readonly reconnects = new Counter({ name: 'skysift_jetstream_reconnects_total', help: 'Jetstream reconnections.', registers: [this.registry] });
   readonly manifestErrors = new Counter({ name: 'skysift_manifest_errors_total', help: 'Manifest problems reported on load or reload.', registers: [this.registry] });
+  readonly cursorWriteFailures = new Counter({ name: 'skysift_cursor_write_failures_total', help: 'Failed writes of the Jetstream cursor (retried on the next tick).', registers: [this.registry] });
   readonly batchFailures = new Counter({ name: 'skysift_batch_failures_total', help: 'Batches that failed (database busy, disk full, ...) and were retried.', registers: [this.registry] });
 
   constructor() {

@@ -1,48 +1,18 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
-import { evaluateBatch } from '../src/evaluate/index.ts';
-import { loadManifests } from '../src/manifests/load.ts';
+import { activeKeys, amplifiedCapture, expectedActiveLabels, freePort } from './support/capture.ts';
 import { spawnCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { queryAllLabels } from './support/label-verifier.ts';
-import { sharedData } from './support/shared.ts';
-
-/** The recorded capture's post commits, repeated with new rkeys and later times: a few thousand events. */
-function amplifiedCapture(rounds: number) {
-  const events = fs.readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const start = Math.min(...events.map((e) => e.time_us));
-  return Array.from({ length: rounds }, (_, round) =>
-    events.map((e, i) => ({
-      ...e,
-      time_us: start + (round * events.length + i) * 100,
-      ...(e.kind === 'commit' && { commit: { ...e.commit, rkey: `${e.commit.rkey}r${round}` } }),
-    })),
-  ).flat();
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  return port;
-}
 
 describe('crash safety', () => {
   it('kill -9 at random points and restarts: the same labels as one clean run, none emitted twice', async () => {
     const events = amplifiedCapture(60);
-    const posts = events.map(consolidateJetstreamEvent).flatMap((r) => (r.kind === 'post' ? [r.post] : []));
-    const deleted = new Set(events.map(consolidateJetstreamEvent).flatMap((r) => (r.kind === 'post-delete' ? [r.uri] : [])));
-    const expected = (await evaluateBatch(posts, (await loadManifests('manifests')).manifests))
-      .filter((v) => v.matched && !deleted.has(v.uri))
-      .map((v) => `${v.uri} ${v.label}`)
-      .sort();
+    const expected = await expectedActiveLabels(events);
     const server = await JetstreamReplayServer.serveEvents(events);
     server.pace = { every: 20, ms: 20 };
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-crash-'));
@@ -50,7 +20,7 @@ describe('crash safety', () => {
     const service = `http://127.0.0.1:${port}`;
     const env = { DATA_DIR: dataDir, LABELER_PORT: String(port), JETSTREAM_URL: server.url, LOG_LEVEL: 'warn', JETSTREAM_REWIND_SECONDS: '0' };
     let seed = 7;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     try {
       const killedAt: number[] = [];
       let lastCount = 0;
@@ -91,7 +61,7 @@ describe('crash safety', () => {
       const child = spawnCli(['start'], env);
       try {
         let labels: Record<string, unknown>[] | undefined;
-        for (const deadline = Date.now() + 30_000; !labels && Date.now() < deadline; ) {
+        for (const deadline = Date.now() + 30_000; !labels && Date.now() < deadline;) {
           labels = await queryAllLabels(service).catch(() => undefined);
           if (!labels) await new Promise((r) => setTimeout(r, 100));
         }
@@ -100,9 +70,7 @@ describe('crash safety', () => {
         labels = await queryAllLabels(service);
         const seen = labels.map((l) => `${l.uri} ${l.val} ${Boolean(l.neg)}`);
         assert.equal(new Set(seen).size, seen.length, 'no label emitted twice');
-        const active = new Map<string, boolean>();
-        for (const l of labels) active.set(`${l.uri} ${l.val}`, !l.neg);
-        assert.deepEqual([...active].filter(([, on]) => on).map(([key]) => key).sort(), expected);
+        assert.deepEqual(activeKeys(labels), expected);
       } finally {
         child.kill('SIGTERM');
         await once(child, 'exit');

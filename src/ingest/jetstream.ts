@@ -115,10 +115,15 @@ export class JetstreamSource {
     }
   }
 
+  /** Runs on a timer: a failed write (disk full, database busy) is logged and tried again on the next tick. */
   private persistCursor(): void {
-    if (this.processed > this.lastWritten) {
+    if (this.processed <= this.lastWritten) return;
+    try {
       this.options.kv.set(CURSOR_KEY, String(this.processed));
       this.lastWritten = this.processed;
+    } catch (error) {
+      this.options.metrics.cursorWriteFailures.inc();
+      this.options.logger.error({ err: error }, 'could not persist the Jetstream cursor; will retry');
     }
   }
 }

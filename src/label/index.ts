@@ -36,6 +36,8 @@ export class Labeler {
   readonly server: LabelerServer;
   readonly state: LabelState;
   private readonly logger: Logger;
+  /** Set when an emission failed part-way: its rows are recorded but not all handed over yet. */
+  private interrupted = false;
 
   constructor(options: LabelerOptions) {
     this.logger = options.logger;
@@ -72,6 +74,11 @@ export class Labeler {
    * deletions (negate every active label of the post).
    */
   async apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
+    // A retried batch finds its decisions already recorded and would skip them: finish those first.
+    if (this.interrupted) {
+      await this.resume();
+      this.interrupted = false;
+    }
     const cts = new Date().toISOString();
     const changes: Omit<LabelStateRow, 'emitted'>[] = [];
     for (const v of verdicts) {
@@ -97,11 +104,16 @@ export class Labeler {
     if (!changes.length) return { labelled: [], negated: [] };
     this.state.record(changes);
     const rows = changes.map((c) => ({ ...c, emitted: false }));
-    await this.emit(rows);
+    try {
+      await this.emit(rows);
+    } catch (error) {
+      this.interrupted = true;
+      throw error;
+    }
     return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
   }
 
-  /** Emits what a previous run recorded but may not have handed to the LabelerServer. */
+  /** Emits what was recorded but may not have reached the LabelerServer (a crash, or a failed write). */
   async resume(): Promise<number> {
     const pending = this.state.unemitted();
     const missing: LabelStateRow[] = [];
@@ -114,7 +126,7 @@ export class Labeler {
       else missing.push(row);
     }
     if (missing.length) await this.emit(missing);
-    if (pending.length) this.logger.info({ pending: pending.length, emitted: missing.length }, 'finished label emissions interrupted by the last stop');
+    if (pending.length) this.logger.info({ pending: pending.length, emitted: missing.length }, 'finished interrupted label emissions');
     return missing.length;
   }
 

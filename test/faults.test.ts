@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { loadConfig } from '../src/config.ts';
+import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
+import { evaluateBatch } from '../src/evaluate/index.ts';
+import { resolveIdentity } from '../src/label/identity.ts';
+import { Labeler } from '../src/label/index.ts';
+import { loadManifests } from '../src/manifests/load.ts';
+import { openDatabase } from '../src/store/database.ts';
+import { activeKeys, amplifiedCapture, expectedActiveLabels, freePort } from './support/capture.ts';
+import { spawnCli } from './support/cli.ts';
+import { JetstreamReplayServer } from './support/jetstream-server.ts';
+import { queryAllLabels } from './support/label-verifier.ts';
+
+async function until(what: string, condition: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One sample of a counter or gauge from the service's /metrics, summed over its label sets. */
+async function metric(base: string, name: string): Promise<number> {
+  const text = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text());
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/**
+ * A full disk, without root: the soft RLIMIT_FSIZE of the running service, so that no file can grow past
+ * `bytes` (Node ignores SIGXFSZ, so writes fail with EFBIG as they would with ENOSPC). The hard limit is
+ * left alone so the soft one can be raised again.
+ */
+function limitFileSize(pid: number, bytes: number | 'unlimited'): void {
+  execFileSync('prlimit', ['--pid', String(pid), `--fsize=${bytes}:unlimited`]);
+}
+
+describe('faults while labelling a live stream', () => {
+  it('survives a full disk, a broken manifest edit, a locked database and a dropped Jetstream, then finishes with every label once', async () => {
+    const events = amplifiedCapture(60);
+    const expected = await expectedActiveLabels(events);
+    const server = await JetstreamReplayServer.serveEvents(events);
+    server.pace = { every: 10, ms: 25 };
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-faults-'));
+    const manifestsDir = path.join(dataDir, 'manifests');
+    fs.cpSync('manifests', manifestsDir, { recursive: true, filter: (src) => !src.includes('examples') });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const child = spawnCli(['start'], { DATA_DIR: dataDir, MANIFESTS_DIR: manifestsDir, LABELER_PORT: String(port), JETSTREAM_URL: server.url, LOG_LEVEL: 'warn', JETSTREAM_REWIND_SECONDS: '0' });
+    let logs = '';
+    child.stdout!.on('data', (d) => (logs += d));
+    child.stderr!.on('data', (d) => (logs += d));
+    const labelCount = async () => (await queryAllLabels(base).catch(() => [])).length;
+    try {
+      await until('the first labels', async () => (await labelCount()) >= 10);
+
+      // The disk fills up: writes fail, the service stays up and says so, and catches up once space is back.
+      const failuresBefore = await metric(base, 'skysift_batch_failures_total');
+      limitFileSize(child.pid!, 0);
+      await until('a failed batch while the disk is full', async () => (await metric(base, 'skysift_batch_failures_total')) > failuresBefore);
+      const health = await fetch(`${base}/health`).then((r) => r.json());
+      assert.equal(health.database, 'ok', 'reads still work on a full disk');
+      limitFileSize(child.pid!, 'unlimited');
+
+      // An edit that breaks a manifest: reported, and its last good version keeps labelling.
+      fs.writeFileSync(path.join(manifestsDir, 'news-link.json'), '{ "label": { "value": "news-link" }, "filter": ');
+      await until('the manifest problem in metrics', async () => (await metric(base, 'skysift_manifest_errors_total')) >= 1);
+      assert.match(logs, /news-link\.json/);
+
+      // Another writer holds the database past the busy timeout: the write that meets it (a batch or the
+      // cursor) fails, is counted, and is retried.
+      const writeFailures = async () => (await metric(base, 'skysift_batch_failures_total')) + (await metric(base, 'skysift_cursor_write_failures_total'));
+      const before = await writeFailures();
+      const locker = new Database(path.join(dataDir, 'skysift.sqlite'));
+      locker.exec('BEGIN IMMEDIATE');
+      await new Promise((r) => setTimeout(r, 7000));
+      locker.exec('ROLLBACK');
+      locker.close();
+      await until('a failed write counted', async () => (await writeFailures()) > before);
+      assert.match(logs, /database is locked/);
+
+      // Jetstream drops every socket: the service reconnects from its cursor.
+      server.dropAll();
+      await until('a reconnect counted', async () => (await metric(base, 'skysift_jetstream_reconnects_total')) >= 1);
+
+      await until('every expected label', async () => activeKeys(await queryAllLabels(base)).length >= expected.length, 60_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const labels = await queryAllLabels(base);
+      const seen = labels.map((l) => `${l.uri} ${l.val} ${Boolean(l.neg)}`);
+      assert.equal(new Set(seen).size, seen.length, 'no label emitted twice');
+      assert.deepEqual(activeKeys(labels), expected);
+      assert.equal(child.exitCode, null, 'the service is still running');
+      assert.match(logs, /batch failed; retrying/);
+      assert.match(logs, /jetstream disconnected/);
+    } catch (error) {
+      console.log(logs.slice(-6000));
+      throw error;
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a label write that fails part-way', () => {
+  it('is finished by the retried batch, each label once', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-partial-'));
+    const logger = pino({ level: 'silent' });
+    // Label state in memory, the LabelerServer's store on disk: only the hand-over to the LabelerServer fails.
+    const labeler = new Labeler({ identity: await resolveIdentity(loadConfig({ DATA_DIR: dataDir }), logger), db: openDatabase(':memory:').db, dataDir, logger });
+    try {
+      const url = (await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1');
+      const { manifests } = await loadManifests('manifests');
+      const labels = new Map(manifests.map((m) => [m.label.value, m.label]));
+      const posts = amplifiedCapture(3)
+        .map(consolidateJetstreamEvent)
+        .flatMap((r) => (r.kind === 'post' ? [r.post] : []));
+      const verdicts = await evaluateBatch(posts, manifests);
+      const matched = verdicts.filter((v) => v.matched).length;
+      assert.ok(matched > 3);
+      const [first, ...rest] = verdicts.filter((v) => v.matched);
+      await labeler.apply([first!], [], labels);
+      limitFileSize(process.pid, 0);
+      try {
+        await assert.rejects(labeler.apply(rest, [], labels));
+      } finally {
+        limitFileSize(process.pid, 'unlimited');
+      }
+      const retried = await labeler.apply(verdicts, [], labels);
+      assert.equal(retried.labelled.length, 0, 'the retry finds its decisions recorded');
+      const stored = await queryAllLabels(url);
+      assert.equal(stored.length, matched, 'every decision reached the LabelerServer');
+      assert.equal(new Set(stored.map((l) => `${l.uri} ${l.val}`)).size, matched, 'none twice');
+    } finally {
+      await labeler.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import { consolidateJetstreamEvent } from '../../src/consolidate/index.ts';
+import { evaluateBatch } from '../../src/evaluate/index.ts';
+import { loadManifests } from '../../src/manifests/load.ts';
+import { sharedData } from './shared.ts';
+
+export type RecordedEvent = { time_us: number; kind: string; commit?: { collection: string; rkey: string } };
+
+/** The recorded capture repeated `rounds` times with new rkeys and later times: a few thousand real events. */
+export function amplifiedCapture(rounds: number): RecordedEvent[] {
+  const events: RecordedEvent[] = fs
+    .readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const start = Math.min(...events.map((e) => e.time_us));
+  return Array.from({ length: rounds }, (_, round) =>
+    events.map((e, i) => ({
+      ...e,
+      time_us: start + (round * events.length + i) * 100,
+      ...(e.commit && { commit: { ...e.commit, rkey: `${e.commit.rkey}r${round}` } }),
+    })),
+  ).flat();
+}
+
+/** "uri value" of every label a clean run of the manifests in `dir` leaves active after `events`. */
+export async function expectedActiveLabels(events: readonly unknown[], dir = 'manifests'): Promise<string[]> {
+  const results = events.map(consolidateJetstreamEvent);
+  const posts = results.flatMap((r) => (r.kind === 'post' ? [r.post] : []));
+  const deleted = new Set(results.flatMap((r) => (r.kind === 'post-delete' ? [r.uri] : [])));
+  return (await evaluateBatch(posts, (await loadManifests(dir)).manifests))
+    .filter((v) => v.matched && !deleted.has(v.uri))
+    .map((v) => `${v.uri} ${v.label}`)
+    .sort();
+}
+
+/** Labels as `queryLabels` lists them → the "uri value" keys whose latest label is not a negation. */
+export function activeKeys(labels: readonly Record<string, unknown>[]): string[] {
+  const active = new Map<string, boolean>();
+  for (const l of labels) active.set(`${l.uri} ${l.val}`, !l.neg);
+  return [...active]
+    .filter(([, on]) => on)
+    .map(([key]) => key)
+    .sort();
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  return port;
+}
