@@ -8,7 +8,7 @@ import { durationMs, type Label } from '../manifests/label.ts';
 import type { LabelerIdentity } from './identity.ts';
 import { queryLabelsHandler } from './query-labels.ts';
 import { guardRoutes } from './route-guards.ts';
-import { LabelState, type LabelStateRow } from './state.ts';
+import { activeKey, LabelState, type LabelStateRow } from './state.ts';
 
 export interface LabelerOptions {
   identity: LabelerIdentity;
@@ -81,9 +81,9 @@ export class Labeler {
     }
     const cts = new Date().toISOString();
     const changes: Omit<LabelStateRow, 'emitted'>[] = [];
+    const active = this.state.active([...new Set(verdicts.map((v) => v.uri))]);
     for (const v of verdicts) {
-      const current = this.state.get(v.uri, v.label);
-      if (v.matched === Boolean(current?.active)) continue;
+      if (v.matched === active.has(activeKey(v.uri, v.label))) continue;
       const expiresIn = labels.get(v.label)?.expiresIn;
       changes.push({
         uri: v.uri,
@@ -130,16 +130,28 @@ export class Labeler {
     return missing.length;
   }
 
+  /**
+   * Hands rows to the LabelerServer in one transaction of its store: one sync to disk per batch
+   * instead of one per label, and a failed batch leaves none of its labels stored.
+   */
   private async emit(rows: readonly LabelStateRow[]): Promise<void> {
-    for (const row of rows) {
-      await this.server.createLabel({
-        uri: row.uri,
-        ...(row.cid ? { cid: row.cid } : {}),
-        val: row.val,
-        neg: !row.active,
-        cts: row.cts,
-        ...(row.exp ? { exp: row.exp } : {}),
-      });
+    const db = this.server.db;
+    await db.execute('BEGIN IMMEDIATE');
+    try {
+      for (const row of rows) {
+        await this.server.createLabel({
+          uri: row.uri,
+          ...(row.cid ? { cid: row.cid } : {}),
+          val: row.val,
+          neg: !row.active,
+          cts: row.cts,
+          ...(row.exp ? { exp: row.exp } : {}),
+        });
+      }
+      await db.execute('COMMIT');
+    } catch (error) {
+      await db.execute('ROLLBACK').catch(() => undefined);
+      throw error;
     }
     this.state.markEmitted(rows);
   }

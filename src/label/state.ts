@@ -31,6 +31,8 @@ const fromRaw = (r: RawRow): LabelStateRow => ({
   emitted: r.emitted === 1,
 });
 
+export const activeKey = (uri: string, val: string) => `${uri}\u0000${val}`;
+
 /** The `label_state` table: what is labelled, so that decisions are idempotent and explainable. */
 export class LabelState {
   private readonly getStmt;
@@ -38,6 +40,7 @@ export class LabelState {
   private readonly unemittedStmt;
   private readonly upsertStmt;
   private readonly emittedStmt;
+  private readonly activeStmt;
 
   constructor(private readonly db: Database) {
     this.getStmt = db.prepare('SELECT * FROM label_state WHERE uri = ? AND val = ?');
@@ -48,6 +51,12 @@ export class LabelState {
       ON CONFLICT (uri, val) DO UPDATE SET cid = excluded.cid, active = excluded.active, cts = excluded.cts, exp = excluded.exp,
         manifest_version = excluded.manifest_version, explanation = excluded.explanation, emitted = 0`);
     this.emittedStmt = db.prepare('UPDATE label_state SET emitted = 1 WHERE uri = ? AND val = ? AND cts = ?');
+    this.activeStmt = db.prepare('SELECT uri, val FROM label_state WHERE active = 1 AND uri IN (SELECT value FROM json_each(?))');
+  }
+
+  /** The active labels of these subjects, as `activeKey`s: one query for a whole batch. */
+  active(uris: readonly string[]): Set<string> {
+    return new Set((this.activeStmt.all(JSON.stringify(uris)) as { uri: string; val: string }[]).map((r) => activeKey(r.uri, r.val)));
   }
 
   get(uri: string, val: string): LabelStateRow | undefined {

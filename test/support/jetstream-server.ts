@@ -23,9 +23,20 @@ export class JetstreamReplayServer {
   readonly inject: string[] = [];
   /** Pacing like a live stream: a pause of `ms` after every `every` events (0: send all at once). */
   pace = { every: 0, ms: 0 };
+  /** Called as each event goes out (latency measurements). */
+  onSent?: (event: object) => void;
 
   static async start(files: string[], port = 0): Promise<JetstreamReplayServer> {
-    return JetstreamReplayServer.serveEvents(files.flatMap((file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line))), port);
+    return JetstreamReplayServer.serveEvents(
+      files.flatMap((file) =>
+        fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ),
+      port,
+    );
   }
 
   static async serveEvents(events: { time_us: number; kind: string; commit?: { collection: string } }[], port = 0): Promise<JetstreamReplayServer> {
@@ -45,9 +56,7 @@ export class JetstreamReplayServer {
     const cursor = cursorParam ? Number(cursorParam) : undefined;
     this.connections.push({ cursor, wantedCollections: wanted });
     for (const frame of this.inject) socket.send(frame);
-    const selected = this.events.filter(
-      (event) => (cursor === undefined || event.time_us > cursor) && !(event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)),
-    );
+    const selected = this.events.filter((event) => (cursor === undefined || event.time_us > cursor) && !(event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)));
     void this.send(socket, selected);
   }
 
@@ -55,6 +64,7 @@ export class JetstreamReplayServer {
     for (let i = 0; i < events.length; i++) {
       if (socket.readyState !== socket.OPEN) return;
       socket.send(JSON.stringify(events[i]));
+      this.onSent?.(events[i]!);
       if (this.pace.every && (i + 1) % this.pace.every === 0) await new Promise((r) => setTimeout(r, this.pace.ms));
     }
   }

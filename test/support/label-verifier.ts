@@ -43,6 +43,8 @@ export async function queryAllLabels(service: string, uriPatterns: string[] = ['
 export class LabelSubscriber {
   readonly labels: WireLabel[] = [];
   readonly seqs: number[] = [];
+  /** `performance.now()` at the arrival of each label (latency measurements). */
+  readonly arrivals: number[] = [];
   private readonly socket: WebSocket;
   private waiters: (() => void)[] = [];
 
@@ -53,9 +55,11 @@ export class LabelSubscriber {
     this.socket.on('message', (data: Buffer) => {
       const [header, rest] = decodeFirst(new Uint8Array(data)) as [{ op: number; t?: string }, Uint8Array];
       const [body] = decodeFirst(rest) as [{ seq: number; labels: WireLabel[] }, Uint8Array];
-      if (header.op === 1 && header.t === '#labels') for (const label of body.labels) {
+      if (header.op === 1 && header.t === '#labels')
+        for (const label of body.labels) {
           this.labels.push(label);
           this.seqs.push(body.seq);
+          this.arrivals.push(performance.now());
         }
       for (const wake of this.waiters.splice(0)) wake();
     });

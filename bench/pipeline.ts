@@ -1,0 +1,178 @@
+/**
+ * The service's stages over ≥ 200,000 recorded Jetstream events, each stage adding one part of the real
+ * path: (1) JSON parse — the ceiling, (2) + consolidation, (3) + 20 rule manifests, (4) + label
+ * emission through LabelerServer with a subscriber attached (the service's pipeline function),
+ * (5) + the shipped manifests and their models (the political classifier). Then the service itself as
+ * a child process with 50 manifests, fed by a loopback Jetstream at a live-like rate: latency from an
+ * event leaving Jetstream to its label arriving on a subscribeLabels socket, and the service's peak RSS.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../src/config.ts';
+import { consolidateJetstreamEvent, type ConsolidatedPost } from '../src/consolidate/index.ts';
+import { evaluateBatch } from '../src/evaluate/index.ts';
+import { resolveIdentity } from '../src/label/identity.ts';
+import { Labeler } from '../src/label/index.ts';
+import { loadManifests, type CompiledManifest } from '../src/manifests/load.ts';
+import { Metrics } from '../src/metrics.ts';
+import { createPipeline } from '../src/pipeline.ts';
+import { openServices, type Services } from '../src/services/index.ts';
+import { openDatabase } from '../src/store/database.ts';
+import { freePort } from '../test/support/capture.ts';
+import { spawnCli } from '../test/support/cli.ts';
+import { JetstreamReplayServer } from '../test/support/jetstream-server.ts';
+import { LabelSubscriber } from '../test/support/label-verifier.ts';
+import { postUriOf, recordedEvents, type JetstreamEvent } from './_events.ts';
+import { compiledRuleManifests, ruleManifests } from './_manifests.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const BATCH = 256;
+const SHIPPED_MANIFESTS = 'manifests';
+const logger = pino({ level: 'silent' });
+
+/** Processes one batch of raw frames; returns the labels it emitted. */
+type Stage = (frames: readonly string[]) => Promise<number>;
+
+const consolidated = (frames: readonly string[]): ConsolidatedPost[] => frames.map((f) => consolidateJetstreamEvent(JSON.parse(f))).flatMap((r) => (r.kind === 'post' ? [r.post] : []));
+
+async function time(frames: readonly string[], stage: Stage): Promise<{ seconds: number; labels: number }> {
+  const started = performance.now();
+  let labels = 0;
+  for (let i = 0; i < frames.length; i += BATCH) {
+    labels += await stage(frames.slice(i, i + BATCH));
+    // As the service's loop does between batches: let sockets (the subscriber) be served.
+    await new Promise(setImmediate);
+  }
+  return { seconds: (performance.now() - started) / 1000, labels };
+}
+
+/** The service's pipeline on a fresh data directory: a serving labeler with one subscriber counting the broadcast. */
+async function pipelineStage(dataDir: string, manifestsFor: (services: Services) => Promise<CompiledManifest[]>) {
+  const config = loadConfig({ DATA_DIR: dataDir });
+  const { db } = openDatabase(path.join(dataDir, 'skysift.sqlite'));
+  const services = await openServices({ config, logger, db });
+  const manifests = await manifestsFor(services);
+  const labeler = new Labeler({ identity: await resolveIdentity(config, logger), db, dataDir, logger });
+  const subscriber = new LabelSubscriber((await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1'));
+  await subscriber.opened();
+  const pipeline = createPipeline({ labeler, manifests: () => manifests, services, logger, metrics: new Metrics() });
+  const stage: Stage = async (frames) => {
+    const summary = await pipeline(frames.map((f) => JSON.parse(f)));
+    return summary.labelled.length + summary.negated.length;
+  };
+  return {
+    manifests,
+    stage,
+    subscriber,
+    async close() {
+      subscriber.close();
+      await labeler.close();
+      await services.close();
+      db.close();
+    },
+  };
+}
+
+const shippedManifests = async (services: Services) => (await loadManifests(SHIPPED_MANIFESTS, { services: services.compile })).manifests;
+
+/** Peak resident set of a process, from the kernel's high-water mark. */
+function peakRssMb(pid: number): number {
+  const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Math.round(Number(kb) / 1024);
+}
+
+async function liveService(dataDir: string): Promise<Record<string, number>> {
+  const manifestsDir = path.join(dataDir, 'manifests');
+  fs.mkdirSync(manifestsDir, { recursive: true });
+  for (const file of fs.readdirSync(SHIPPED_MANIFESTS).filter((f) => f.endsWith('.json'))) fs.copyFileSync(path.join(SHIPPED_MANIFESTS, file), path.join(manifestsDir, file));
+  const shipped = fs.readdirSync(manifestsDir).length;
+  ruleManifests(50 - shipped).forEach((m, i) => fs.writeFileSync(path.join(manifestsDir, `rule-${i}.json`), JSON.stringify(m)));
+  const events = recordedEvents(12_000);
+  const server = await JetstreamReplayServer.serveEvents(events);
+  // About 1,000 events/s: several times the live network's post rate.
+  server.pace = { every: 10, ms: 10 };
+  const sent = new Map<string, number>();
+  server.onSent = (event) => {
+    const e = event as JetstreamEvent;
+    if (e.commit?.operation === 'create') sent.set(postUriOf(e), performance.now());
+  };
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawnCli(['start'], { DATA_DIR: dataDir, MANIFESTS_DIR: manifestsDir, LABELER_PORT: String(port), JETSTREAM_URL: server.url, LOG_LEVEL: 'warn' });
+  try {
+    const health = async () =>
+      (await fetch(`${base}/health`)
+        .then((r) => r.json())
+        .catch(() => undefined)) as { jetstream: { cursor: number }; manifests: number } | undefined;
+    let report = await health();
+    for (const deadline = Date.now() + 60_000; !report && Date.now() < deadline; report = await health()) await new Promise((r) => setTimeout(r, 50));
+    const subscriber = new LabelSubscriber(base, 0);
+    await subscriber.opened();
+    const last = events[events.length - 1]!.time_us;
+    while ((report = await health()) && report.jetstream.cursor < last) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    subscriber.close();
+    const delays = subscriber.labels.flatMap((label, i) => {
+      const at = sent.get(label.uri);
+      return at === undefined ? [] : [subscriber.arrivals[i]! - at];
+    });
+    delays.sort((a, b) => a - b);
+    const pick = (q: number) => Math.round(delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]! * 10) / 10;
+    return {
+      'live manifests': report?.manifests ?? 0,
+      'live labels measured': delays.length,
+      'live latency event→label p50 ms': pick(0.5),
+      'live latency event→label p99 ms': pick(0.99),
+      'live service peak RSS MB': peakRssMb(child.pid!),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await server.close();
+  }
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const frames = recordedEvents(EVENTS).map((e) => JSON.stringify(e));
+  const posts = consolidated(frames).length;
+  const rules = await compiledRuleManifests();
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-bench-'));
+  const out: Record<string, number | string> = { events: frames.length, 'posts among them': posts };
+  let ceiling = Infinity;
+  const report = async (name: string, stage: Stage) => {
+    const { seconds, labels } = await time(frames, stage);
+    const eventsPerSecond = frames.length / seconds;
+    if (ceiling === Infinity) ceiling = eventsPerSecond;
+    out[`${name} events/s`] = Math.round(eventsPerSecond);
+    out[`${name} posts/s`] = Math.round(posts / seconds);
+    out[`${name} ratio to ceiling`] = Math.round((eventsPerSecond / ceiling) * 1000) / 1000;
+    if (labels) out[`${name} labels/s`] = Math.round(labels / seconds);
+    return labels;
+  };
+  try {
+    await report('1 parse', async (batch) => (batch.forEach((f) => JSON.parse(f)), 0));
+    await report('2 +consolidate', async (batch) => (consolidated(batch), 0));
+    await report('3 +20 rules', async (batch) => (await evaluateBatch(consolidated(batch), rules), 0));
+
+    const labelling = await pipelineStage(path.join(workDir, 'stage4'), async () => rules);
+    const labels = await report('4 +labels', labelling.stage);
+    await labelling.subscriber.waitFor(labels, 60_000);
+    out['4 labels broadcast'] = labelling.subscriber.labels.length;
+    await labelling.close();
+
+    const withModels = await pipelineStage(path.join(workDir, 'stage5'), async (services) => [...rules, ...(await shippedManifests(services))]);
+    out['5 shipped manifests'] = withModels.manifests
+      .slice(rules.length)
+      .map((m) => m.label.value)
+      .join(' ');
+    await report('5 +shipped', withModels.stage);
+    await withModels.close();
+
+    Object.assign(out, await liveService(path.join(workDir, 'live')));
+    return out;
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
