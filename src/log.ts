@@ -15,3 +15,8 @@ export function createLogger(level: string, options: { pretty?: boolean; destina
   if (pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(base);
 }
+
+/** For commands whose stdout carries their result: logs go to stderr. */
+export function stderrLogger(level: string): Logger {
+  return createLogger(level, { destination: pino.destination(2) });
+}

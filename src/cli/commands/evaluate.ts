@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import pino from 'pino';
 import { loadConfig } from '../../config.ts';
 import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/index.ts';
 import { evaluateBatch } from '../../evaluate/index.ts';
-import { createLogger } from '../../log.ts';
+import { stderrLogger } from '../../log.ts';
 import { openServices, type Services } from '../../services/index.ts';
 import { formatProblems, loadManifestFiles, manifestFiles } from '../../manifests/load.ts';
 import type { Command } from '../command.ts';
@@ -30,7 +29,7 @@ export const evaluate: Command = {
     const [target, input] = positionals as [string, string];
     const files = fs.statSync(target).isDirectory() ? manifestFiles(target) : [target];
     const config = loadConfig();
-    const services = await openServices({ config, logger: createLogger(config.LOG_LEVEL, { destination: pino.destination(2) }) });
+    const services = await openServices({ config, logger: stderrLogger(config.LOG_LEVEL) });
     try {
       return await evaluateFiles(files, input, services);
     } finally {

@@ -1,6 +1,5 @@
-import pino from 'pino';
 import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../log.ts';
+import { stderrLogger } from '../../log.ts';
 import { openServices } from '../../services/index.ts';
 import { formatProblems, loadManifests } from '../../manifests/load.ts';
 import { manifestJsonSchema } from '../../manifests/json-schema.ts';
@@ -14,7 +13,7 @@ export const manifestsValidate: Command = {
   async run({ positionals }) {
     const config = loadConfig();
     const dir = positionals[0] ?? config.MANIFESTS_DIR;
-    const services = await openServices({ config, logger: createLogger(config.LOG_LEVEL, { destination: pino.destination(2) }) });
+    const services = await openServices({ config, logger: stderrLogger(config.LOG_LEVEL) });
     const { manifests, problems } = await loadManifests(dir, { services: services.compile }).finally(() => services.close());
     if (problems.length) {
       console.error(formatProblems(problems));

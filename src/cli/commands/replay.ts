@@ -1,6 +1,5 @@
 import { loadConfig } from '../../config.ts';
-import pino from 'pino';
-import { createLogger } from '../../log.ts';
+import { stderrLogger } from '../../log.ts';
 import { openStages } from '../../service.ts';
 import type { Command } from '../command.ts';
 import { jsonlBatches } from '../jsonl.ts';
@@ -14,8 +13,7 @@ export const replay: Command = {
   positionals: { min: 1, max: 1 },
   async run({ positionals }) {
     const config = loadConfig();
-    // stdout carries the totals; logs go to stderr.
-    const logger = createLogger(config.LOG_LEVEL, { destination: pino.destination(2) });
+    const logger = stderrLogger(config.LOG_LEVEL);
     const stages = await openStages(config, logger);
     await stages.labeler.resume();
     const totals = { events: 0, malformedLines: 0, labelled: 0, negated: 0 };
