@@ -17,7 +17,8 @@ export interface PipelineOptions {
 
 /**
  * consolidate → evaluate → label, for one batch of raw Jetstream events. The same function serves
- * the live stream and replays, so what an operator tests is what runs.
+ * the live stream and replays, so what an operator tests is what runs. Undecided verdicts (a failed
+ * feature) are counted and logged; the labeler leaves their label state as it was.
  */
 export function createPipeline({ labeler, manifests, services, logger, metrics }: PipelineOptions) {
   return async (events: readonly unknown[]): Promise<EmitSummary> => {
@@ -41,7 +42,13 @@ export function createPipeline({ labeler, manifests, services, logger, metrics }
     const current = manifests();
     const verdicts = await evaluateBatch([...posts.values()], current, services.providers, services.memberships());
     metrics.postsEvaluated.inc(posts.size);
-    for (const v of verdicts) if (v.matched) metrics.manifestMatches.inc({ label: v.label });
+    for (const v of verdicts) {
+      if (v.matched) metrics.manifestMatches.inc({ label: v.label });
+      else if (v.matched === null) {
+        metrics.undecidedVerdicts.inc({ label: v.label });
+        logger.warn({ uri: v.uri, label: v.label, reason: v.undecided }, 'verdict undecided: no label change for this post');
+      }
+    }
     const summary = await labeler.apply(verdicts, deletes, new Map(current.map((m) => [m.label.value, m.label])));
     for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
     for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });

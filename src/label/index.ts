@@ -2,7 +2,7 @@ import path from 'node:path';
 import { LabelerServer } from '@skyware/labeler';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import type { Verdict } from '../evaluate/index.ts';
+import { isDecided, type Verdict } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import { durationMs, type Label } from '../manifests/label.ts';
 import type { LabelerIdentity } from './identity.ts';
@@ -67,12 +67,13 @@ export class Labeler {
 
   /**
    * Applies verdicts (new match → label, lost match → negation, same as before → nothing) and post
-   * deletions (negate every active label of the post).
+   * deletions (negate every active label of the post). An undecided verdict (a failed feature) changes nothing.
    */
   async apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
     const cts = new Date().toISOString();
     const changes: Omit<LabelStateRow, 'emitted'>[] = [];
     for (const v of verdicts) {
+      if (!isDecided(v)) continue;
       const current = this.state.get(v.uri, v.label);
       if (v.matched === Boolean(current?.active)) continue;
       const expiresIn = labels.get(v.label)?.expiresIn;

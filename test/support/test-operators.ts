@@ -2,36 +2,44 @@ import { z } from 'zod';
 import type { ConsolidatedPost } from '../../src/consolidate/post.ts';
 import type { FeatureProvider, OperatorDefinition } from '../../src/operators/operator.ts';
 
-/** Operators for exercising the compiler alone: a cheap text check and an "expensive" one that needs a feature. */
+/**
+ * Operators for exercising the compiler alone: a cheap text check and an "expensive" one that needs a
+ * feature. The feature fails (`{error}`, the leaf undecided) for texts containing FAIL.
+ */
 export function testRegistry() {
   const calls = { contains: 0, scored: 0, provider: 0, inputs: [] as unknown[] };
   const contains: OperatorDefinition<[string]> = {
     name: 'contains',
     args: z.tuple([z.string().min(1)]),
     cost: 1,
-    compile: ([needle]) => (post) => {
-      calls.contains++;
-      return { matched: post.record.text.includes(needle), inputs: { needle } };
-    },
+    compile:
+      ([needle]) =>
+      (post) => {
+        calls.contains++;
+        return { matched: post.record.text.includes(needle), inputs: { needle } };
+      },
   };
   const scored: OperatorDefinition<[number]> = {
     name: 'length_score_above',
     aliases: ['long_text'],
     args: z.tuple([z.number()]),
     cost: 100,
-    compile: ([threshold]) => (post, context) => {
-      calls.scored++;
-      const score = context.feature('length', post.record.text) as number | undefined;
-      if (score === undefined) return { pending: [{ provider: 'length', key: post.record.text, input: post.record.text }] };
-      return { matched: score > threshold, score };
-    },
+    compile:
+      ([threshold]) =>
+      (post, context) => {
+        calls.scored++;
+        const score = context.feature('length', post.record.text) as number | { error: string } | undefined;
+        if (score === undefined) return { pending: [{ provider: 'length', key: post.record.text, input: post.record.text }] };
+        if (typeof score === 'object') return { undecided: score.error };
+        return { matched: score > threshold, score };
+      },
   };
   const provider: FeatureProvider = {
     name: 'length',
     async compute(inputs) {
       calls.provider++;
       calls.inputs.push(...inputs);
-      return inputs.map((t) => (t as string).length);
+      return inputs.map((t) => ((t as string).includes('FAIL') ? { error: 'length service failed' } : (t as string).length));
     },
   };
   const registry = new Map<string, OperatorDefinition<any>>([
