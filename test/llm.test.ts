@@ -139,6 +139,15 @@ describe('llm classification', () => {
     assert.equal(c.stats.failed, 0);
   });
 
+  it('retries a request that timed out', async () => {
+    server.faults.push({ delayMs: 1500 });
+    const { logger, output } = capturedLogger();
+    const results = await classifier({ timeoutMs: 300, logger }).classify(texts(2));
+    assert.equal(server.requests.length, 2);
+    assert.deepEqual(results, texts(2).map(expectedAnswer));
+    assert.match(output(), /no answer within 300 ms/);
+  });
+
   it('keeps a partial answer and asks again only for the posts it left out', async () => {
     const input = texts(4, 'partial');
     server.faults.push({ omit: 'partial 2' });

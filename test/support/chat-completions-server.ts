@@ -8,7 +8,9 @@ export type Fault =
   | { status: number; retryAfter?: string; body?: string }
   | { content: string }
   /** Answers normally but leaves out the posts whose text contains this. */
-  | { omit: string };
+  | { omit: string }
+  /** Answers normally, this much later (past the client's timeout). */
+  | { delayMs: number };
 
 export interface ReceivedRequest {
   authorization: string | undefined;
@@ -71,6 +73,8 @@ export class ChatCompletionsServer {
       this.requests.push(request);
       if (this.holdMs) await sleep(this.holdMs);
       const fault = this.faultFor ? this.faultFor(request) : this.faults.shift();
+      if (fault && 'delayMs' in fault) await sleep(fault.delayMs);
+      if (res.destroyed) return;
       if (fault && 'status' in fault) return this.send(res, fault.status, fault.body ?? JSON.stringify({ error: { message: 'fault' } }), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
       const content =
         fault && 'content' in fault
