@@ -76,8 +76,11 @@ export class LlmClassifier {
       else missing.set(hash, { hash, text });
     }
     const pending = [...missing.values()];
-    const batches = Array.from({ length: Math.ceil(pending.length / this.options.batchSize) }, (_, i) => pending.slice(i * this.options.batchSize, (i + 1) * this.options.batchSize));
-    for (const result of await Promise.all(batches.map((batch) => this.classifyBatch(batch)))) for (const [hash, feature] of result) answers.set(hash, feature);
+    const { batchSize } = this.options;
+    const batches = Array.from({ length: Math.ceil(pending.length / batchSize) }, (_, i) => pending.slice(i * batchSize, (i + 1) * batchSize));
+    for (const result of await Promise.all(batches.map((batch) => this.classifyBatch(batch)))) {
+      for (const [hash, feature] of result) answers.set(hash, feature);
+    }
     return texts.map((text) => answers.get(textHash(text))!);
   }
 
@@ -94,12 +97,19 @@ export class LlmClassifier {
         this.stats.requests++;
         const content = await this.limiter.run(() => this.client.complete(buildMessages(asked.map((post, i) => ({ id: String(i), text: post.text }))), RESPONSE_FORMAT));
         const answer = parseAnswer(content);
-        const got = asked.flatMap((post, i) => ((c) => (c ? [[post.hash, c] as const] : []))(answer.get(String(i))));
+        const got: [string, Classification][] = [];
+        remaining = asked.filter((post, i) => {
+          const classification = answer.get(String(i));
+          if (classification) got.push([post.hash, classification]);
+          return !classification;
+        });
         this.cache.put(got);
         for (const [hash, classification] of got) results.set(hash, classification);
         this.stats.classified += got.length;
-        remaining = asked.filter((_, i) => !answer.has(String(i)));
-        lastError = `the answer left out ${remaining.length} of ${asked.length} posts`;
+        if (remaining.length) {
+          lastError = `the answer left out ${remaining.length} of ${asked.length} posts`;
+          this.options.logger.warn({ model: this.options.model, posts: asked.length, missing: remaining.length, attempt }, 'partial LLM answer: asking again for the rest');
+        }
       } catch (error) {
         if (!(error instanceof LlmCallError || error instanceof MalformedAnswerError)) throw error;
         lastError = error.message;
