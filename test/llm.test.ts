@@ -312,7 +312,8 @@ describe('llm_classification manifests', () => {
     const compiled = manifests.map((m) => m.manifest!);
     const labeler = new Labeler({ identity: await resolveIdentity(config, silent), db, dataDir: dir, logger: silent });
     const metrics = new Metrics();
-    const pipeline = createPipeline({ labeler, manifests: () => compiled, services, logger: silent, metrics });
+    const { logger, output } = capturedLogger();
+    const pipeline = createPipeline({ labeler, manifests: () => compiled, services, logger, metrics });
     server.faultFor = () => ({ status: 500 });
     const events = recordedEvents();
     const failed = await pipeline(events);
@@ -331,6 +332,11 @@ describe('llm_classification manifests', () => {
     assert.equal(count('political-llm'), english.filter((p) => p.record.text.trim()).length);
     assert.equal(count('not-political-llm'), withText.length);
     for (const post of withText) assert.deepEqual(labeler.state.forSubject(post.uri), []);
+    const warned = output()
+      .split('\n')
+      .filter((line) => line.includes('verdicts left undecided'));
+    assert.equal(warned.length, 1, 'one log line for the batch');
+    assert.match(warned[0]!, /HTTP 500/);
     server.faultFor = undefined;
     const later = await pipeline(events);
     const political = new Set(posts.filter((p) => expectedAnswer(p.record.text).is_sociopolitical).map((p) => p.uri));
