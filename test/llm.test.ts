@@ -243,7 +243,10 @@ describe('llm_classification manifests', () => {
     server.requests.length = 0;
     server.faultFor = undefined;
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(server.rejected, [], 'every request had the chat-completions shape');
+  });
 
   const llmConfig = () =>
     loadConfig({ DATA_DIR: dir, LLM_BASE_URL: baseUrl, LLM_MODEL: 'test-model', LLM_API_KEY: API_KEY, LLM_BATCH_SIZE: '5', LLM_MAX_ATTEMPTS: '2', LLM_REQUESTS_PER_MINUTE: '60000' });
