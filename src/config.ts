@@ -19,12 +19,21 @@ export const ConfigSchema = z.object({
   LABELER_SIGNING_KEY: z.string().optional().describe('The labeler\'s secp256k1 private key, hex. Secret.'),
   LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),
   LABELER_PORT: z.coerce.number().int().min(0).max(65535).default(14831).describe('Port of the labeler\'s HTTP/WebSocket server (`subscribeLabels`, `queryLabels`, health, metrics).'),
+  LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional().describe('OpenAI-compatible API base for `llm_classification` (requests go to `<base>/chat/completions`). Unset: manifests using it are rejected.'),
+  LLM_MODEL: z.string().optional().describe('Model name sent to the LLM endpoint; required with LLM_BASE_URL.'),
+  LLM_API_KEY: z.string().optional().describe('Bearer token for the LLM endpoint. Secret.'),
+  LLM_API_KEY_FILE: z.string().optional().describe('A file holding LLM_API_KEY, instead of the variable.'),
+  LLM_BATCH_SIZE: z.coerce.number().int().min(1).max(200).default(20).describe('Posts classified per LLM request.'),
+  LLM_CONCURRENCY: z.coerce.number().int().min(1).default(4).describe('LLM requests in flight at once.'),
+  LLM_REQUESTS_PER_MINUTE: z.coerce.number().positive().default(60).describe('Most LLM requests started per minute (retries included).'),
+  LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(4).describe('Attempts per LLM request (429, 5xx, timeouts, malformed answers are retried with backoff); then the posts stay undecided.'),
+  LLM_TIMEOUT_SECONDS: z.coerce.number().positive().default(60).describe('Timeout of one LLM request.'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings that must never be printed; `redactConfig` masks them. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LLM_API_KEY']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

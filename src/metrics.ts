@@ -7,6 +7,12 @@ export class Metrics {
   readonly malformed = new Counter({ name: 'skysift_malformed_events_total', help: 'Events skipped as malformed, by reason.', labelNames: ['reason'], registers: [this.registry] });
   readonly postsEvaluated = new Counter({ name: 'skysift_posts_evaluated_total', help: 'Posts evaluated against the manifests.', registers: [this.registry] });
   readonly manifestMatches = new Counter({ name: 'skysift_manifest_matches_total', help: 'Posts matched, by label value.', labelNames: ['label'], registers: [this.registry] });
+  readonly undecidedVerdicts = new Counter({
+    name: 'skysift_undecided_verdicts_total',
+    help: 'Manifest verdicts a failed feature (e.g. an LLM call) left undecided: no label change, decided on a later sighting. By label value.',
+    labelNames: ['label'],
+    registers: [this.registry],
+  });
   readonly labelsEmitted = new Counter({ name: 'skysift_labels_emitted_total', help: 'Labels emitted, by label value.', labelNames: ['label'], registers: [this.registry] });
   readonly labelsNegated = new Counter({ name: 'skysift_labels_negated_total', help: 'Label negations emitted, by label value.', labelNames: ['label'], registers: [this.registry] });
   readonly evaluationSeconds = new Histogram({

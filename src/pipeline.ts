@@ -17,7 +17,8 @@ export interface PipelineOptions {
 
 /**
  * consolidate → evaluate → label, for one batch of raw Jetstream events. The same function serves
- * the live stream and replays, so what an operator tests is what runs.
+ * the live stream and replays, so what an operator tests is what runs. Undecided verdicts (a failed
+ * feature) are counted and logged; the labeler leaves their label state as it was.
  */
 export function createPipeline({ labeler, manifests, services, logger, metrics }: PipelineOptions) {
   return async (events: readonly unknown[]): Promise<EmitSummary> => {
@@ -41,7 +42,11 @@ export function createPipeline({ labeler, manifests, services, logger, metrics }
     const current = manifests();
     const verdicts = await evaluateBatch([...posts.values()], current, services.providers, services.memberships());
     metrics.postsEvaluated.inc(posts.size);
+    const undecided = verdicts.filter((v) => v.matched === null);
     for (const v of verdicts) if (v.matched) metrics.manifestMatches.inc({ label: v.label });
+    for (const v of undecided) metrics.undecidedVerdicts.inc({ label: v.label });
+    // One line per batch: an outage of a remote classifier would otherwise log every post.
+    if (undecided.length) logger.warn({ undecided: undecided.length, labels: [...new Set(undecided.map((v) => v.label))], reason: undecided[0]!.undecided }, 'verdicts left undecided: no label change for those posts');
     const summary = await labeler.apply(verdicts, deletes, new Map(current.map((m) => [m.label.value, m.label])));
     for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
     for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });

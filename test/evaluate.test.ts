@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateBatch, EvaluationError } from '../src/evaluate/index.ts';
+import { evaluateBatch, EvaluationError, isDecided } from '../src/evaluate/index.ts';
 import { compileManifest } from '../src/manifests/load.ts';
+import { and, not, or } from '../src/operators/logic.ts';
 import { post, testRegistry } from './support/test-operators.ts';
 
 async function compiled(filter: unknown, value = 'test-label') {
@@ -56,6 +57,35 @@ describe('evaluator', () => {
     const verdicts = await evaluateBatch([post('a', 1), post('b', 2)], [m1.manifest, m2.manifest]);
     assert.deepEqual(verdicts.map((v) => `${v.uri.slice(-1)}:${v.label}:${v.matched}`), ['1:has-a:true', '1:has-b:false', '2:has-a:false', '2:has-b:true']);
     assert.equal(verdicts[0]!.manifestVersion, m1.manifest.version);
+  });
+
+  it('leaves a manifest undecided when its feature failed, even under not', async () => {
+    const { manifest, providers } = await compiled({ not: { long_text: [3] } });
+    const [failed, decided] = await evaluateBatch([post('FAIL here', 1), post('ok', 2)], [manifest], providers);
+    assert.equal(failed!.matched, null);
+    assert.equal(failed!.matched === null && failed!.undecided, 'length service failed');
+    assert.deepEqual(failed!.explanation.map((e) => [e.op, e.result]), [['long_text', 'undecided']]);
+    assert.deepEqual(failed!.explanation[0]!.inputs, { reason: 'length service failed' });
+    assert.equal(decided!.matched, true, 'the other post of the batch is decided as usual');
+    assert.equal(isDecided(failed!), false);
+    assert.equal(isDecided(decided!), true);
+  });
+
+  it('lets decided siblings settle and/or over a failed leaf (three-valued logic)', async () => {
+    const and = await compiled({ and: [{ contains: ['vote'] }, { long_text: [3] }] }, 'and-label');
+    const or = await compiled({ or: [{ contains: ['vote'] }, { not: { long_text: [3] } }] }, 'or-label');
+    const verdicts = await evaluateBatch([post('FAIL vote', 1), post('FAIL', 2)], [and.manifest, or.manifest], and.providers);
+    assert.deepEqual(verdicts.map((v) => `${v.uri.slice(-1)}:${v.label}:${v.matched}`), ['1:and-label:null', '1:or-label:true', '2:and-label:false', '2:or-label:null']);
+  });
+
+  it('reports pending before undecided: a pending sibling may still decide the node', () => {
+    const failed = { undecided: 'boom' };
+    const request = [{ provider: 'length', key: 'k', input: 'k' }];
+    assert.deepEqual(or.combine([failed, request]), request);
+    assert.deepEqual(and.combine([request, failed]), request);
+    assert.equal(and.combine([true, failed]), failed);
+    assert.equal(or.combine([false, failed]), failed);
+    assert.equal(not.combine([failed]), failed);
   });
 
   it('fails loudly when a provider does not satisfy a leaf', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConsolidatedPost } from '../src/consolidate/post.ts';
 import { operators } from '../src/operators/index.ts';
-import { isPending } from '../src/operators/operator.ts';
+import { isPending, isUndecided } from '../src/operators/operator.ts';
 import { feedPost, withRecord } from './support/feed-posts.ts';
 
 const noContext = { feature: () => undefined, membership: () => undefined };
@@ -13,7 +13,7 @@ async function leaf(op: string, args: unknown[]): Promise<(post: ConsolidatedPos
   const compiled = await definition.compile(definition.args.parse(args), { models: new Map(), services: new Map(), manifestFile: 'test.json' });
   return (post) => {
     const result = compiled(post, noContext);
-    assert.ok(!isPending(result));
+    assert.ok(!isPending(result) && !isUndecided(result));
     return result.matched;
   };
 }

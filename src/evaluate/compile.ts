@@ -1,13 +1,13 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
 import { logicOperators, type NodeValue } from '../operators/logic.ts';
-import { isPending, type CompileEnvironment, type EvaluationContext, type OperatorDefinition } from '../operators/operator.ts';
+import { isPending, isUndecided, type CompileEnvironment, type EvaluationContext, type OperatorDefinition } from '../operators/operator.ts';
 import { notSupportedYet, operators } from '../operators/index.ts';
 
-/** One line of an explanation: a leaf that ran (with what it saw) or was skipped by short-circuit. */
+/** One line of an explanation: a leaf that ran (with what it saw), could not decide (why, in `inputs`), or was skipped by short-circuit. */
 export interface TraceEntry {
   path: string;
   op: string;
-  result: boolean | 'pending' | 'skipped';
+  result: boolean | 'pending' | 'skipped' | 'undecided';
   inputs?: unknown;
   score?: number;
 }
@@ -141,6 +141,10 @@ export async function compileFilter(
       if (isPending(result)) {
         trace.push({ path: opPath, op, result: 'pending' });
         return result.pending;
+      }
+      if (isUndecided(result)) {
+        trace.push({ path: opPath, op, result: 'undecided', inputs: { reason: result.undecided } });
+        return result;
       }
       trace.push({ path: opPath, op, result: result.matched, ...(result.inputs !== undefined && { inputs: result.inputs }), ...(result.score !== undefined && { score: result.score }) });
       return result.matched;

@@ -1,17 +1,29 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
 import type { CompiledManifest } from '../manifests/load.ts';
 import type { EvaluationContext, FeatureProvider, FeatureRequest } from '../operators/operator.ts';
+import { isUndecidedValue } from '../operators/logic.ts';
 import type { TraceEntry } from './compile.ts';
 
-/** The outcome of one manifest on one post, with the leaves that decided it. */
-export interface Verdict {
+interface VerdictOf<Matched> {
   uri: string;
   cid: string;
   label: string;
   manifestVersion: string;
-  matched: boolean;
+  matched: Matched;
   explanation: TraceEntry[];
 }
+
+/** The outcome of one manifest on one post, with the leaves that decided it. */
+export type DecidedVerdict = VerdictOf<boolean>;
+
+/** A manifest a failed feature left undecided on a post (`matched: null`, why in `undecided`): no label change; the post is decided on a later sighting. */
+export interface UndecidedVerdict extends VerdictOf<null> {
+  undecided: string;
+}
+
+export type Verdict = DecidedVerdict | UndecidedVerdict;
+
+export const isDecided = (verdict: Verdict): verdict is DecidedVerdict => verdict.matched !== null;
 
 export type Memberships = ReadonlyMap<string, ReadonlySet<string>>;
 
@@ -22,7 +34,8 @@ export class EvaluationError extends Error {
 /**
  * Evaluates every manifest on every post. Leaves that need features (embeddings, model scores)
  * report them as pending; each round computes all pending features of the batch with one call per
- * provider, then re-evaluates only the undecided pairs. Returns one verdict per (post, manifest).
+ * provider, then re-evaluates only the pairs still pending. Returns one verdict per (post, manifest);
+ * a failed feature (a provider value the leaf reports as undecided) gives an UndecidedVerdict.
  */
 export async function evaluateBatch(
   posts: readonly ConsolidatedPost[],
@@ -36,12 +49,12 @@ export async function evaluateBatch(
     membership: (setKey) => memberships.get(setKey),
   };
   const verdicts: Verdict[] = new Array(posts.length * manifests.length);
-  let undecided = posts.flatMap((post, p) => manifests.map((manifest, m) => ({ post, manifest, slot: p * manifests.length + m })));
+  let pendingPairs = posts.flatMap((post, p) => manifests.map((manifest, m) => ({ post, manifest, slot: p * manifests.length + m })));
   const provided = new Set<string>();
-  while (undecided.length) {
+  while (pendingPairs.length) {
     const requests = new Map<string, FeatureRequest>();
-    const next: typeof undecided = [];
-    for (const item of undecided) {
+    const next: typeof pendingPairs = [];
+    for (const item of pendingPairs) {
       const trace: TraceEntry[] = [];
       const value = item.manifest.filter.run(item.post, context, trace);
       if (Array.isArray(value)) {
@@ -52,12 +65,13 @@ export async function evaluateBatch(
         }
         next.push(item);
       } else {
-        verdicts[item.slot] = { uri: item.post.uri, cid: item.post.cid, label: item.manifest.label.value, manifestVersion: item.manifest.version, matched: value, explanation: trace };
+        const base = { uri: item.post.uri, cid: item.post.cid, label: item.manifest.label.value, manifestVersion: item.manifest.version, explanation: trace };
+        verdicts[item.slot] = isUndecidedValue(value) ? { ...base, matched: null, undecided: value.undecided } : { ...base, matched: value };
       }
     }
     await computeFeatures([...requests.values()], providers, features);
     for (const id of requests.keys()) provided.add(id);
-    undecided = next;
+    pendingPairs = next;
   }
   return verdicts;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { LabelerServer } from '@skyware/labeler';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import type { Verdict } from '../evaluate/index.ts';
+import { isDecided, type Verdict } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import { durationMs, type Label } from '../manifests/label.ts';
 import type { LabelerIdentity } from './identity.ts';
@@ -71,7 +71,7 @@ export class Labeler {
 
   /**
    * Applies verdicts (new match → label, lost match → negation, same as before → nothing) and post
-   * deletions (negate every active label of the post).
+   * deletions (negate every active label of the post). An undecided verdict (a failed feature) changes nothing.
    */
   async apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
     // A retried batch finds its decisions already recorded and would skip them: finish those first.
@@ -83,7 +83,7 @@ export class Labeler {
     const changes: Omit<LabelStateRow, 'emitted'>[] = [];
     const active = this.state.active([...new Set(verdicts.map((v) => v.uri))]);
     for (const v of verdicts) {
-      if (v.matched === active.has(activeKey(v.uri, v.label))) continue;
+      if (!isDecided(v) || v.matched === active.has(activeKey(v.uri, v.label))) continue;
       const expiresIn = labels.get(v.label)?.expiresIn;
       changes.push({
         uri: v.uri,

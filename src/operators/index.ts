@@ -2,6 +2,7 @@ import { attribute_compare } from './attribute_compare.ts';
 import { embed_type } from './embed_type.ts';
 import { entity_excludes } from './entity_excludes.ts';
 import { entity_matches } from './entity_matches.ts';
+import { llm_classification } from './llm_classification.ts';
 import type { OperatorDefinition } from './operator.ts';
 import { post_type } from './post_type.ts';
 import { regex_any } from './regex_any.ts';
@@ -20,6 +21,7 @@ const definitions: OperatorDefinition<any>[] = [
   entity_excludes,
   embed_type,
   post_type,
+  llm_classification,
 ];
 
 /** Names from Graze's language that are recognised but not implemented yet. */

@@ -1,10 +1,12 @@
-import type { FeatureRequest } from './operator.ts';
+import type { FeatureRequest, UndecidedOutcome } from './operator.ts';
 
 /**
- * Three-valued results of a filter node while features may still be missing: decided (true/false)
- * or pending on feature requests.
+ * Results of a filter node: decided (true/false), pending on feature requests, or undecided because a
+ * feature failed. Undecided follows Kleene's three-valued logic: `and` with a false child is still
+ * false and `or` with a true child still true (the failed leaf could not change them), otherwise the
+ * node is undecided; `not` of undecided is undecided, so a failure can never turn into a match.
  */
-export type NodeValue = boolean | FeatureRequest[];
+export type NodeValue = boolean | FeatureRequest[] | UndecidedOutcome;
 
 /** The logic operators `and`, `or` (over a list of nodes) and `not` (over one node). */
 export interface LogicOperator {
@@ -18,6 +20,7 @@ export interface LogicOperator {
 }
 
 const pendingOf = (values: NodeValue[]) => values.filter((v): v is FeatureRequest[] => Array.isArray(v)).flat();
+export const isUndecidedValue = (value: NodeValue): value is UndecidedOutcome => typeof value === 'object' && !Array.isArray(value);
 
 function allDecided(name: 'and' | 'or', whenDecided: boolean): LogicOperator {
   return {
@@ -26,7 +29,8 @@ function allDecided(name: 'and' | 'or', whenDecided: boolean): LogicOperator {
     shortCircuitOn: !whenDecided,
     combine(values) {
       const pending = pendingOf(values);
-      return pending.length ? pending : whenDecided;
+      // A pending sibling may still short-circuit, so it is computed before an undecided one is reported.
+      return pending.length ? pending : (values.find(isUndecidedValue) ?? whenDecided);
     },
   };
 }
@@ -39,7 +43,7 @@ export const not: LogicOperator = {
   takesList: false,
   shortCircuitOn: null,
   combine([value]) {
-    return Array.isArray(value) ? value : !value;
+    return typeof value === 'boolean' ? !value : value!;
   },
 };
 

@@ -45,7 +45,15 @@ export interface PendingOutcome {
   pending: FeatureRequest[];
 }
 
-export type LeafResult = LeafOutcome | PendingOutcome;
+/**
+ * A leaf that could not decide because its feature failed (e.g. an LLM call that kept failing). It is
+ * neither true nor false: a manifest it leaves undecided produces no label change for the post.
+ */
+export interface UndecidedOutcome {
+  undecided: string;
+}
+
+export type LeafResult = LeafOutcome | PendingOutcome | UndecidedOutcome;
 
 export type Leaf = (post: ConsolidatedPost, context: EvaluationContext) => LeafResult;
 
@@ -74,4 +82,8 @@ export interface OperatorDefinition<Args = unknown> {
 
 export function isPending(result: LeafResult): result is PendingOutcome {
   return 'pending' in result;
+}
+
+export function isUndecided(result: LeafResult): result is UndecidedOutcome {
+  return 'undecided' in result;
 }

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { ConsolidatedPost } from '../../src/consolidate/post.ts';
 import type { FeatureProvider, OperatorDefinition } from '../../src/operators/operator.ts';
 
-/** Operators for exercising the compiler alone: a cheap text check and an "expensive" one that needs a feature. */
+/**
+ * Operators for exercising the compiler alone: a cheap text check and an "expensive" one that needs a
+ * feature. The feature fails (`{error}`, the leaf undecided) for texts containing FAIL.
+ */
 export function testRegistry() {
   const calls = { contains: 0, scored: 0, provider: 0, inputs: [] as unknown[] };
   const contains: OperatorDefinition<[string]> = {
@@ -21,8 +24,9 @@ export function testRegistry() {
     cost: 100,
     compile: ([threshold]) => (post, context) => {
       calls.scored++;
-      const score = context.feature('length', post.record.text) as number | undefined;
+      const score = context.feature('length', post.record.text) as number | { error: string } | undefined;
       if (score === undefined) return { pending: [{ provider: 'length', key: post.record.text, input: post.record.text }] };
+      if (typeof score === 'object') return { undecided: score.error };
       return { matched: score > threshold, score };
     },
   };
@@ -31,7 +35,7 @@ export function testRegistry() {
     async compute(inputs) {
       calls.provider++;
       calls.inputs.push(...inputs);
-      return inputs.map((t) => (t as string).length);
+      return inputs.map((t) => ((t as string).includes('FAIL') ? { error: 'length service failed' } : (t as string).length));
     },
   };
   const registry = new Map<string, OperatorDefinition<any>>([

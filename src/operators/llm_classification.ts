@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { LLM_PROVIDER, LLM_SERVICE, LlmClassifier, textHash, type LlmFeature } from '../llm/classifier.ts';
+import type { Classification } from '../llm/prompt.ts';
+import { compileComparison, ComparatorSchema, type Comparator } from './compare.ts';
+import type { OperatorDefinition } from './operator.ts';
+
+const CATEGORIES = ['sociopolitical', 'left', 'right', 'moderate', 'unclear'] as const;
+type Category = (typeof CATEGORIES)[number];
+
+/** 1 when the LLM put the post in the category, else 0: `sociopolitical` reads is_sociopolitical, the others political_ideology. */
+export function categoryScore(answer: Classification, category: Category): number {
+  return (category === 'sociopolitical' ? answer.is_sociopolitical : answer.political_ideology === category) ? 1 : 0;
+}
+
+/**
+ * `llm_classification [sociopolitical|left|right|moderate|unclear, cmp, threshold]`: the political
+ * classification of `political`, answered by an OpenAI-compatible chat model (LLM_BASE_URL). The
+ * post's text is a pending `llm` feature, so a batch's posts go out together; a failed call makes the
+ * leaf undecided, never true or false.
+ */
+export const llm_classification: OperatorDefinition<[Category, Comparator, number | string]> = {
+  name: 'llm_classification',
+  args: z.tuple([
+    z.enum(CATEGORIES, { error: (issue) => `unknown category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` }),
+    ComparatorSchema,
+    z.union([z.number(), z.string()]),
+  ]),
+  // Far above any local leaf: a request to a remote model, paid per token.
+  cost: 10_000,
+  compile([category, comparator, threshold], env) {
+    if (!(env.services.get(LLM_SERVICE) instanceof LlmClassifier)) {
+      throw new Error('llm_classification needs an LLM endpoint: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if the endpoint wants one)');
+    }
+    const compare = compileComparison(comparator, threshold);
+    return (post, context) => {
+      const text = post.record.text;
+      const key = textHash(text);
+      const answer = context.feature(LLM_PROVIDER, key) as LlmFeature | undefined;
+      if (answer === undefined) return { pending: [{ provider: LLM_PROVIDER, key, input: text }] };
+      if ('error' in answer) return { undecided: `llm_classification: ${answer.error}` };
+      const score = categoryScore(answer, category);
+      return { matched: compare({ many: false, value: score }), score, inputs: answer };
+    };
+  },
+};
