@@ -3,11 +3,13 @@ import { embed_type } from './embed_type.ts';
 import { entity_excludes } from './entity_excludes.ts';
 import { entity_matches } from './entity_matches.ts';
 import type { OperatorDefinition } from './operator.ts';
+import { model_probability } from './model_probability.ts';
 import { post_type } from './post_type.ts';
 import { regex_any } from './regex_any.ts';
 import { regex_matches } from './regex_matches.ts';
 import { regex_negation_matches } from './regex_negation_matches.ts';
 import { regex_none } from './regex_none.ts';
+import { text_similarity } from './text_similarity.ts';
 
 /** Every leaf operator, one line each (`and`, `or`, `not` live in `logic.ts`). */
 const definitions: OperatorDefinition<any>[] = [
@@ -20,6 +22,8 @@ const definitions: OperatorDefinition<any>[] = [
   entity_excludes,
   embed_type,
   post_type,
+  text_similarity,
+  model_probability,
 ];
 
 /** Names from Graze's language that are recognised but not implemented yet. */
