@@ -75,7 +75,8 @@ export function createEmbeddingProvider(registry: EmbedderRegistry, { batchSize,
       }
       for (const [model, texts] of missing) {
         const embedder = await registry.resolve(model);
-        const entries = [...texts];
+        // Similar lengths batch together: a batch is padded to its longest text.
+        const entries = [...texts].sort((a, b) => a[1].length - b[1].length);
         for (let start = 0; start < entries.length; start += batchSize) {
           const chunk = entries.slice(start, start + batchSize);
           const vectors = await embedder.embed(chunk.map(([, text]) => text));

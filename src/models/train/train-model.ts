@@ -65,8 +65,8 @@ export async function trainModel(request: TrainRequest): Promise<TrainResult> {
   const { examples, modules, embedders, options, testFraction } = request;
   const { train, test } = splitExamples(examples, testFraction, options.seed);
   if (!train.length || !test.length) throw new Error(`need examples on both sides of the split (have ${examples.length})`);
-  const trainSet = await featurise(train, modules, embedders, request.batchSize ?? 64);
-  const testSet = await featurise(test, modules, embedders, request.batchSize ?? 64);
+  const trainSet = await featurise(train, modules, embedders, request.batchSize ?? 16);
+  const testSet = await featurise(test, modules, embedders, request.batchSize ?? 16);
   const booster = trainGbdt(
     trainSet.rows,
     train.map((e) => e.label),
