@@ -53,6 +53,7 @@ async function featurise(examples: readonly Example[], modules: FeatureModule[],
     const embedder = await embedders.resolve(name);
     dims.set(name, embedder.dimensions);
     const out: Float32Array[] = [];
+    // An empty text's vector is never read (buildFeatures uses zeros), so a placeholder keeps rows aligned.
     for (let start = 0; start < examples.length; start += batchSize) out.push(...(await embedder.embed(examples.slice(start, start + batchSize).map((e) => e.text || ' '))));
     vectors.set(name, out);
   }
