@@ -19,3 +19,4 @@ export async function openUniversalSentenceEncoder(): Promise<Embedder> {
     },
   };
 }
+export type { Embedder } from './embedder.ts';
