@@ -16,6 +16,9 @@ COPY src ./src
 COPY migrations ./migrations
 COPY manifests ./manifests
 COPY models ./models
+# Optional: transformers.js embedding models to bake in (space-separated names), so the image needs no download at run time.
+ARG EMBEDDING_MODELS=""
+RUN for m in $EMBEDDING_MODELS; do MODELS_ALLOW_REMOTE=true MODELS_DIR=./models node bin/skysift.js models pull "$m" || exit 1; done
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

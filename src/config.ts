@@ -9,16 +9,23 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().default('./data').describe('Directory for the SQLite database, the local signing key and other state.'),
   MANIFESTS_DIR: z.string().default('./manifests').describe('Directory of label manifests (`*.json`), watched for changes.'),
   MODELS_DIR: z.string().default('./models').describe('Directory of shipped and downloaded models.'),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info')
-    .describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
-  JETSTREAM_URL: z.url({ protocol: /^wss?$/ }).default('wss://jetstream1.us-east.bsky.network/subscribe').describe('Jetstream endpoint to read the network from.'),
+  MODELS_ALLOW_REMOTE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('Allow downloading a missing transformers.js embedding model from the Hugging Face hub into MODELS_DIR (`true`/`false`).'),
+  EMBEDDING_BATCH_SIZE: z.coerce.number().int().positive().default(16).describe('Most texts sent to an embedding model in one call (the offline encoder is fastest around 8–16).'),
+  EMBEDDING_CACHE_SIZE: z.coerce.number().int().nonnegative().default(20000).describe('Embeddings kept in memory (LRU), keyed by model and text hash.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
+  JETSTREAM_URL: z
+    .url({ protocol: /^wss?$/ })
+    .default('wss://jetstream1.us-east.bsky.network/subscribe')
+    .describe('Jetstream endpoint to read the network from.'),
   JETSTREAM_REWIND_SECONDS: z.coerce.number().nonnegative().default(5).describe('On start, resume this many seconds before the stored cursor so that no event is missed.'),
   LABELER_DID: z.string().startsWith('did:').optional().describe('DID of the labeler account (production). Unset with the key unset: local mode, signing as a did:key made under DATA_DIR.'),
-  LABELER_SIGNING_KEY: z.string().optional().describe('The labeler\'s secp256k1 private key, hex. Secret.'),
+  LABELER_SIGNING_KEY: z.string().optional().describe("The labeler's secp256k1 private key, hex. Secret."),
   LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),
-  LABELER_PORT: z.coerce.number().int().min(0).max(65535).default(14831).describe('Port of the labeler\'s HTTP/WebSocket server (`subscribeLabels`, `queryLabels`, health, metrics).'),
+  LABELER_PORT: z.coerce.number().int().min(0).max(65535).default(14831).describe("Port of the labeler's HTTP/WebSocket server (`subscribeLabels`, `queryLabels`, health, metrics)."),
   LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional().describe('OpenAI-compatible API base for `llm_classification` (requests go to `<base>/chat/completions`). Unset: manifests using it are rejected.'),
   LLM_MODEL: z.string().optional().describe('Model name sent to the LLM endpoint; required with LLM_BASE_URL.'),
   LLM_API_KEY: z.string().optional().describe('Bearer token for the LLM endpoint. Secret.'),
@@ -63,9 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export function redactConfig(config: Config): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [key, SECRET_KEYS.has(key) && value !== undefined ? '[redacted]' : value]),
-  );
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, SECRET_KEYS.has(key) && value !== undefined ? '[redacted]' : value]));
 }
 
 export function databasePath(config: Pick<Config, 'DATA_DIR'>): string {

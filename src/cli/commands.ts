@@ -3,7 +3,9 @@ import { evaluate } from './commands/evaluate.ts';
 import { explain } from './commands/explain.ts';
 import { replay } from './commands/replay.ts';
 import { manifestsSchema, manifestsValidate } from './commands/manifests.ts';
+import { modelsPull } from './commands/models.ts';
 import { start } from './commands/start.ts';
+import { train } from './commands/train.ts';
 
 /** Every CLI command, in the order `skysift --help` lists them. */
-export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay];
+export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay, train, modelsPull];

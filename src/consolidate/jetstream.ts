@@ -11,7 +11,12 @@ const CommitSchema = z.discriminatedUnion('operation', [
 export const JetstreamEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('commit'), did: z.string().startsWith('did:'), time_us: z.number().int(), commit: CommitSchema }),
   z.object({ kind: z.literal('identity'), did: z.string().startsWith('did:'), time_us: z.number().int(), identity: z.looseObject({ did: z.string(), handle: z.string().optional() }) }),
-  z.object({ kind: z.literal('account'), did: z.string().startsWith('did:'), time_us: z.number().int(), account: z.looseObject({ did: z.string(), active: z.boolean(), status: z.string().optional() }) }),
+  z.object({
+    kind: z.literal('account'),
+    did: z.string().startsWith('did:'),
+    time_us: z.number().int(),
+    account: z.looseObject({ did: z.string(), active: z.boolean(), status: z.string().optional() }),
+  }),
 ]);
 export type JetstreamEvent = z.infer<typeof JetstreamEventSchema>;
 
@@ -20,7 +25,6 @@ export const POST_COLLECTION = 'app.bsky.feed.post';
 export function postUri(did: string, rkey: string): string {
   return `at://${did}/${POST_COLLECTION}/${rkey}`;
 }
-
 
 /** Turns one Jetstream event into a post, a post deletion, or nothing; never throws on bad input. */
 export function consolidateJetstreamEvent(input: unknown): Consolidated {

@@ -7,10 +7,7 @@ import type { ConsolidatedPost } from './post.ts';
  * count each case and keep going.
  */
 export type Consolidated =
-  | { kind: 'post'; post: ConsolidatedPost }
-  | { kind: 'post-delete'; uri: string }
-  | { kind: 'ignored' }
-  | { kind: 'malformed'; code: 'invalid-event' | 'invalid-post'; reason: string };
+  { kind: 'post'; post: ConsolidatedPost } | { kind: 'post-delete'; uri: string } | { kind: 'ignored' } | { kind: 'malformed'; code: 'invalid-event' | 'invalid-post'; reason: string };
 
 /** One line naming each failing path, so a log says what was wrong without dumping the input. */
 export function describeIssues(error: z.ZodError): string {

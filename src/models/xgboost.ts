@@ -92,17 +92,13 @@ export class XGBoostModel {
     const { learner } = json;
     const params = learner.learner_model_param;
     if ((params.num_class ?? '0') !== '0' || (params.num_target ?? '1') !== '1') {
-      throw new XGBoostModelError(
-        `only single-output models are supported (num_class=${params.num_class}, num_target=${params.num_target})`,
-      );
+      throw new XGBoostModelError(`only single-output models are supported (num_class=${params.num_class}, num_target=${params.num_target})`);
     }
     this.objective = learner.objective.name;
     this.featureCount = Number(params.num_feature);
     this.featureNames = learner.feature_names;
     if (this.featureNames !== undefined && this.featureNames.length !== this.featureCount) {
-      throw new XGBoostModelError(
-        `feature_names has ${this.featureNames.length} names but num_feature is ${this.featureCount}`,
-      );
+      throw new XGBoostModelError(`feature_names has ${this.featureNames.length} names but num_feature is ${this.featureCount}`);
     }
     const baseScore = parseBaseScore(params.base_score);
     if (this.objective === 'binary:logistic') {
@@ -131,9 +127,7 @@ export class XGBoostModel {
   /** Throws a clear error unless `count` features (what the caller's feature modules produce) fit this model. */
   checkFeatureCount(count: number, producedBy = 'the input'): void {
     if (count !== this.featureCount) {
-      throw new XGBoostModelError(
-        `the model expects ${this.featureCount} features but ${producedBy} has ${count}`,
-      );
+      throw new XGBoostModelError(`the model expects ${this.featureCount} features but ${producedBy} has ${count}`);
     }
   }
 

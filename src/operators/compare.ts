@@ -7,8 +7,7 @@ export const ComparatorSchema = z.enum(['==', '!=', '>', '>=', '<', '<=', 'in', 
 export type Comparator = z.infer<typeof ComparatorSchema>;
 
 const NUMERIC = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
-const asNumber = (v: unknown): number | undefined =>
-  typeof v === 'number' ? v : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : typeof v === 'boolean' ? Number(v) : undefined;
+const asNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : typeof v === 'boolean' ? Number(v) : undefined);
 
 function equal(value: unknown, expected: unknown): boolean {
   if (value === null || value === undefined || expected === null) return (value ?? null) === expected;

@@ -20,7 +20,9 @@ export function embedParts(post: ConsolidatedPost): { type: string; value: Recor
 }
 
 function urls(post: ConsolidatedPost): string[] {
-  const fromFacets = features(post).filter((f) => f.$type === 'app.bsky.richtext.facet#link' && typeof f.uri === 'string').map((f) => f.uri as string);
+  const fromFacets = features(post)
+    .filter((f) => f.$type === 'app.bsky.richtext.facet#link' && typeof f.uri === 'string')
+    .map((f) => f.uri as string);
   const fromEmbed = embedParts(post)
     .filter((p) => p.type === 'app.bsky.embed.external')
     .map((p) => (p.value.external as { uri?: unknown } | undefined)?.uri)
@@ -30,7 +32,13 @@ function urls(post: ConsolidatedPost): string[] {
 
 /** `https://www.Example.com/` and `example.com` are the same domain. */
 export function normalizeDomain(value: string): string {
-  return value.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/^www\./, '').replace(/[/?#].*$/, '').replace(/\/+$/, '');
+  return value
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .replace(/^www\./, '')
+    .replace(/[/?#].*$/, '')
+    .replace(/\/+$/, '');
 }
 
 /** The post's entities of one kind, lower-cased so that matching is case-insensitive on both sides. */
@@ -38,7 +46,9 @@ export function entitiesOf(post: ConsolidatedPost, kind: EntityKind): string[] {
   switch (kind) {
     case 'hashtags':
       return [
-        ...features(post).filter((f) => f.$type === 'app.bsky.richtext.facet#tag' && typeof f.tag === 'string').map((f) => f.tag as string),
+        ...features(post)
+          .filter((f) => f.$type === 'app.bsky.richtext.facet#tag' && typeof f.tag === 'string')
+          .map((f) => f.tag as string),
         ...(post.record.tags ?? []),
       ].map((t) => t.replace(/^#/, '').toLowerCase());
     case 'langs':
@@ -48,7 +58,9 @@ export function entitiesOf(post: ConsolidatedPost, kind: EntityKind): string[] {
     case 'domains':
       return urls(post).map(normalizeDomain);
     case 'mentions':
-      return features(post).filter((f) => f.$type === 'app.bsky.richtext.facet#mention' && typeof f.did === 'string').map((f) => (f.did as string).toLowerCase());
+      return features(post)
+        .filter((f) => f.$type === 'app.bsky.richtext.facet#mention' && typeof f.did === 'string')
+        .map((f) => (f.did as string).toLowerCase());
     case 'labels':
       return (post.record.labels?.values ?? []).map((l) => l.val.toLowerCase());
   }

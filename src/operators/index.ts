@@ -4,11 +4,13 @@ import { entity_excludes } from './entity_excludes.ts';
 import { entity_matches } from './entity_matches.ts';
 import { llm_classification } from './llm_classification.ts';
 import type { OperatorDefinition } from './operator.ts';
+import { model_probability } from './model_probability.ts';
 import { post_type } from './post_type.ts';
 import { regex_any } from './regex_any.ts';
 import { regex_matches } from './regex_matches.ts';
 import { regex_negation_matches } from './regex_negation_matches.ts';
 import { regex_none } from './regex_none.ts';
+import { text_similarity } from './text_similarity.ts';
 
 /** Every leaf operator, one line each (`and`, `or`, `not` live in `logic.ts`). */
 const definitions: OperatorDefinition<any>[] = [
@@ -22,11 +24,11 @@ const definitions: OperatorDefinition<any>[] = [
   embed_type,
   post_type,
   llm_classification,
+  text_similarity,
+  model_probability,
 ];
 
 /** Names from Graze's language that are recognised but not implemented yet. */
 export const notSupportedYet = new Set(['param_compare', 'each']);
 
-export const operators: ReadonlyMap<string, OperatorDefinition<any>> = new Map(
-  definitions.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((name) => [name, d] as const)),
-);
+export const operators: ReadonlyMap<string, OperatorDefinition<any>> = new Map(definitions.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((name) => [name, d] as const)));

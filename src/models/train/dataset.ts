@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { seededRandom } from './gbdt.ts';
+
+/** One labelled training example: the text, its 0/1 label and optionally when it was posted. */
+export const ExampleSchema = z.object({
+  text: z.string(),
+  label: z.union([z.boolean(), z.literal(0), z.literal(1), z.enum(['0', '1', 'true', 'false'])]).transform((v) => (v === true || v === 1 || v === '1' || v === 'true' ? 1 : 0)),
+  createdAt: z.string().min(1).optional(),
+});
+export type Example = z.infer<typeof ExampleSchema>;
+
+/** Splits CSV text (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) into rows of fields. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') field += text[++i];
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') [row, field] = [[...row, field], ''];
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      rows.push([...row, field]);
+      [row, field] = [[], ''];
+    } else field += c;
+  }
+  if (field || row.length) rows.push([...row, field]);
+  return rows;
+}
+
+/** Reads labelled examples from JSON lines or a CSV with a header naming `text`, `label` and optionally `createdAt`. */
+export function readExamples(file: string): Example[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const records: { line: number; value: unknown }[] = [];
+  if (file.endsWith('.csv')) {
+    const [header = [], ...rows] = parseCsv(text);
+    rows.forEach((fields, i) => {
+      if (fields.length === 1 && fields[0] === '') return;
+      records.push({ line: i + 2, value: Object.fromEntries(header.map((name, c) => [name.trim(), fields[c] === '' ? undefined : fields[c]])) });
+    });
+  } else {
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        records.push({ line: i + 1, value: JSON.parse(line) });
+      } catch (error) {
+        throw new Error(`${file}:${i + 1}: ${(error as Error).message}`);
+      }
+    });
+  }
+  return records.map(({ line, value }) => {
+    const parsed = ExampleSchema.safeParse(value);
+    if (!parsed.success) throw new Error(`${file}:${line}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ')}`);
+    return parsed.data;
+  });
+}
+
+/** A seeded shuffle split into training and held-out test examples. */
+export function splitExamples<T>(examples: readonly T[], testFraction: number, seed: number): { train: T[]; test: T[] } {
+  const random = seededRandom(seed);
+  const shuffled = [...examples];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  const testCount = Math.round(shuffled.length * testFraction);
+  return { test: shuffled.slice(0, testCount), train: shuffled.slice(testCount) };
+}

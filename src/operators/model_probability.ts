@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { ModelEntry } from '../manifests/schema.ts';
+import { embeddingRequest } from '../models/embedding-provider.ts';
+import { buildFeatures, featureNames, vectorizerModels } from '../models/features.ts';
+import type { TreeModelStore } from '../models/tree-models.ts';
+import { TREE_MODELS_SERVICE } from '../services/ml.ts';
+import { ComparatorSchema, compileComparison } from './compare.ts';
+import type { FeatureRequest, OperatorDefinition } from './operator.ts';
+import { embeddersOf } from './text_similarity.ts';
+
+const ModelProbabilityArgs = z.tuple([z.strictObject({ model_name: z.string().min(1) }), ComparatorSchema, z.number()]);
+
+/**
+ * `model_probability [{model_name}, cmp, threshold]`: the probability a tree model (XGBoost JSON under
+ * `MODELS_DIR/<model_name>/model.json`) gives the post, its features built as the manifest's
+ * `models[]` entry of that name says. The model's feature count is checked against the modules at
+ * compile time; embeddings are features computed in batches, the trees are walked in the leaf.
+ */
+export const model_probability: OperatorDefinition<z.infer<typeof ModelProbabilityArgs>> = {
+  name: 'model_probability',
+  args: ModelProbabilityArgs,
+  cost: 1100,
+  async compile([{ model_name }, comparator, threshold], env) {
+    const entry = env.models.get(model_name) as ModelEntry | undefined;
+    if (!entry) throw new Error(`no models[] entry named "${model_name}": add {"model_name": "${model_name}", "feature_modules": [...]} to the manifest's models`);
+    const store = env.services.get(TREE_MODELS_SERVICE) as TreeModelStore | undefined;
+    if (!store) throw new Error('no tree-model service is available here');
+    const tree = store.load(model_name);
+    const modules = entry.feature_modules;
+    const models = vectorizerModels(modules);
+    const embedders = new Map(await Promise.all(models.map(async (name) => [name, await embeddersOf(env.services).resolve(name)] as const)));
+    const dimensions = (name: string) => embedders.get(name)!.dimensions;
+    tree.checkFeatureCount(featureNames(modules, dimensions).length, `the feature modules of models[] entry "${model_name}" (${modules.map((m) => m.type).join(' + ')})`);
+    const compare = compileComparison(comparator, threshold);
+    return (post, context) => {
+      const { text, createdAt } = post.record;
+      const vectors = new Map<string, Float32Array>();
+      const pending: FeatureRequest[] = [];
+      if (text) {
+        for (const name of models) {
+          const request = embeddingRequest(name, text);
+          const vector = context.feature(request.provider, request.key) as Float32Array | undefined;
+          if (vector) vectors.set(name, vector);
+          else pending.push(request);
+        }
+      }
+      if (pending.length) return { pending };
+      const score = tree.score(buildFeatures(modules, { text, createdAt }, (name) => vectors.get(name)!, dimensions));
+      return { matched: compare({ many: false, value: score }), inputs: { model: model_name }, score };
+    };
+  },
+};
