@@ -4,6 +4,9 @@ import { explain } from './commands/explain.ts';
 import { replay } from './commands/replay.ts';
 import { manifestsSchema, manifestsValidate } from './commands/manifests.ts';
 import { start } from './commands/start.ts';
+import { declare } from './commands/declare.ts';
+import { relabel } from './commands/relabel.ts';
+import { setup } from './commands/setup.ts';
 
 /** Every CLI command, in the order `skysift --help` lists them. */
-export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay];
+export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay, relabel, setup, declare];

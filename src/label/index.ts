@@ -21,6 +21,11 @@ export interface EmitSummary {
   negated: LabelStateRow[];
 }
 
+/** Lifts a label for a reason other than a verdict (`op` shows in `skysift explain`). */
+function negation(row: LabelStateRow, cts: string, op: 'delete' | 'manifest-removed'): Omit<LabelStateRow, 'emitted'> {
+  return { ...row, active: false, cts, exp: null, explanation: JSON.stringify([{ path: op, op, result: true }]) };
+}
+
 /**
  * The label stage: diffs decisions against label state and emits through @skyware/labeler's
  * LabelerServer, which signs, stores and broadcasts (`subscribeLabels`, `queryLabels`).
@@ -89,14 +94,20 @@ export class Labeler {
     }
     for (const uri of deletedUris) {
       for (const row of this.state.forSubject(uri)) {
-        if (row.active) changes.push({ ...row, active: false, cts, exp: null, explanation: JSON.stringify([{ op: 'delete', result: true }]) });
+        if (row.active) changes.push(negation(row, cts, 'delete'));
       }
     }
-    if (!changes.length) return { labelled: [], negated: [] };
-    this.state.record(changes);
-    const rows = changes.map((c) => ({ ...c, emitted: false }));
-    await this.emit(rows);
+    const rows = await this.recordAndEmit(changes);
     return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
+  }
+
+  /**
+   * Negates every active label whose value is not in `loadedValues`: the labels of removed manifests,
+   * which no verdict will ever lift (`skysift relabel`). Returns the negations.
+   */
+  async retire(loadedValues: ReadonlySet<string>): Promise<LabelStateRow[]> {
+    const cts = new Date().toISOString();
+    return this.recordAndEmit(this.state.activeOutside(loadedValues).map((row) => negation(row, cts, 'manifest-removed')));
   }
 
   /** Emits what a previous run recorded but may not have handed to the LabelerServer. */
@@ -114,6 +125,14 @@ export class Labeler {
     if (missing.length) await this.emit(missing);
     if (pending.length) this.logger.info({ pending: pending.length, emitted: missing.length }, 'finished label emissions interrupted by the last stop');
     return missing.length;
+  }
+
+  private async recordAndEmit(changes: readonly Omit<LabelStateRow, 'emitted'>[]): Promise<LabelStateRow[]> {
+    if (!changes.length) return [];
+    this.state.record(changes);
+    const rows = changes.map((c) => ({ ...c, emitted: false }));
+    await this.emit(rows);
+    return rows;
   }
 
   private async emit(rows: readonly LabelStateRow[]): Promise<void> {
