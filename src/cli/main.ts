@@ -13,12 +13,14 @@ function helpText(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run `skysift <command> --help` for a command's options. Configuration comes from environment variables (see README).",
+    'Run `skysift <command> --help` for a command\'s options. Configuration comes from environment variables (see README).',
   ].join('\n');
 }
 
 function commandHelp(command: Command): string {
-  const options = Object.entries(command.options ?? {}).map(([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}`);
+  const options = Object.entries(command.options ?? {}).map(
+    ([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}`,
+  );
   return [`Usage: skysift ${command.usage}`, '', command.summary, ...(options.length ? ['', 'Options:', ...options] : [])].join('\n');
 }
 

@@ -40,9 +40,6 @@ export async function resolveIdentity(config: Config, logger: Logger): Promise<L
   }
   const signingKey = fs.readFileSync(file, 'utf8').trim();
   const did = (await Secp256k1Keypair.import(signingKey)).did();
-  logger.warn(
-    { did, keyFile: file },
-    'local mode: labels are signed with a key made for this data directory, as its did:key; set LABELER_DID and LABELER_SIGNING_KEY to label as your labeler account',
-  );
+  logger.warn({ did, keyFile: file }, 'local mode: labels are signed with a key made for this data directory, as its did:key; set LABELER_DID and LABELER_SIGNING_KEY to label as your labeler account');
   return { did, signingKey, mode: 'local' };
 }

@@ -5,7 +5,9 @@ import { openDatabase } from '../../store/database.ts';
 import type { Command } from '../command.ts';
 
 function describeLeaf(entry: TraceEntry): string {
-  const details = [entry.score !== undefined ? `score ${entry.score}` : '', entry.inputs !== undefined ? `saw ${JSON.stringify(entry.inputs)}` : ''].filter(Boolean).join(', ');
+  const details = [entry.score !== undefined ? `score ${entry.score}` : '', entry.inputs !== undefined ? `saw ${JSON.stringify(entry.inputs)}` : '']
+    .filter(Boolean)
+    .join(', ');
   return `    ${entry.path}: ${entry.result}${details ? ` (${details})` : ''}`;
 }
 
@@ -29,9 +31,7 @@ export const explain: Command = {
         return 1;
       }
       for (const row of rows) {
-        console.log(
-          `${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion}${row.emitted ? '' : ', not yet emitted'})`,
-        );
+        console.log(`${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion}${row.emitted ? '' : ', not yet emitted'})`);
         for (const entry of JSON.parse(row.explanation) as TraceEntry[]) console.log(describeLeaf(entry));
       }
       return 0;
