@@ -12,12 +12,12 @@ function readPassword(config: Config): string | undefined {
  * Logs in to the labeler account on its PDS. When LABELER_DID is set, the account must be that DID:
  * declaring or setting up another account would publish a labeler whose labels nobody signs.
  */
-export async function loginLabeler(config: Config): Promise<AtpAgent & { session: NonNullable<AtpAgent['session']> }> {
+export async function loginLabeler(config: Config): Promise<{ agent: AtpAgent; did: string }> {
   const password = readPassword(config);
   if (!config.LABELER_HANDLE || !password) throw new Error('set LABELER_HANDLE and LABELER_PASSWORD (or LABELER_PASSWORD_FILE) to log in to the labeler account');
   const agent = new AtpAgent({ service: config.LABELER_PDS_URL });
   await agent.login({ identifier: config.LABELER_HANDLE, password });
-  const session = agent.session!;
-  if (config.LABELER_DID && session.did !== config.LABELER_DID) throw new Error(`logged in as ${session.did}, but LABELER_DID is ${config.LABELER_DID}`);
-  return Object.assign(agent, { session });
+  const did = agent.session!.did;
+  if (config.LABELER_DID && did !== config.LABELER_DID) throw new Error(`logged in as ${did}, but LABELER_DID is ${config.LABELER_DID}`);
+  return { agent, did };
 }

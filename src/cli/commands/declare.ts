@@ -16,10 +16,10 @@ export const declare: Command = {
       console.log(JSON.stringify(declaration, null, 2));
       return 0;
     }
-    const agent = await loginLabeler(config);
-    const written = await publishDeclaration(agent, agent.session.did, declaration);
+    const { agent, did } = await loginLabeler(config);
+    const written = await publishDeclaration(agent, did, declaration);
     const labelList = declaration.policies.labelValues.join(', ');
-    console.log(written ? `declared ${agent.session.did} as a labeler of: ${labelList}` : `${agent.session.did} already declares these labels: ${labelList}; nothing written`);
+    console.log(written ? `declared ${did} as a labeler of: ${labelList}` : `${did} already declares these labels: ${labelList}; nothing written`);
     return 0;
   },
 };

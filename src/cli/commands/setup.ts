@@ -27,7 +27,7 @@ export const setup: Command = {
       return 0;
     }
     console.log([`DID document changes for ${identity.did}:`, ...changes.map(describeChange)].join('\n'));
-    const agent = await loginLabeler(config);
+    const { agent } = await loginLabeler(config);
     const token = values.token as string | undefined;
     if (!token) {
       await agent.com.atproto.identity.requestPlcOperationSignature();
