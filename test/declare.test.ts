@@ -109,6 +109,16 @@ describe('declare and setup against a local PDS and PLC', () => {
     assert.match(stderr, /logged in as did:plc:\w+, but LABELER_DID is did:plc:someoneelse/);
   });
 
+  it('setup says what to do when the PDS refuses: a wrong password, or an app password for a DID change', async () => {
+    const wrong = await runCli(['setup'], { ...env, LABELER_PASSWORD: 'not-the-password' });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /^skysift setup: could not log in to http:\/\/localhost:\d+ as labeler.test: Invalid identifier or password\n$/);
+    const app = await runCli(['setup'], env);
+    assert.equal(app.code, 1);
+    assert.match(app.stderr, /app password: set LABELER_PASSWORD to the account password/);
+    assert.deepEqual(await emailTokens(), []);
+  });
+
   it('setup asks for the emailed code, then publishes #atproto_label and #atproto_labeler; run again it changes nothing', async () => {
     const withAccountPassword = { ...env, LABELER_PASSWORD: 'account-password' };
     const request = await runCli(['setup'], withAccountPassword);

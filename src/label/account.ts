@@ -16,7 +16,9 @@ export async function loginLabeler(config: Config): Promise<{ agent: AtpAgent; d
   const password = readPassword(config);
   if (!config.LABELER_HANDLE || !password) throw new Error('set LABELER_HANDLE and LABELER_PASSWORD (or LABELER_PASSWORD_FILE) to log in to the labeler account');
   const agent = new AtpAgent({ service: config.LABELER_PDS_URL });
-  await agent.login({ identifier: config.LABELER_HANDLE, password });
+  await agent.login({ identifier: config.LABELER_HANDLE, password }).catch((error: Error) => {
+    throw new Error(`could not log in to ${config.LABELER_PDS_URL} as ${config.LABELER_HANDLE}: ${error.message}`);
+  });
   const did = agent.session!.did;
   if (config.LABELER_DID && did !== config.LABELER_DID) throw new Error(`logged in as ${did}, but LABELER_DID is ${config.LABELER_DID}`);
   return { agent, did };

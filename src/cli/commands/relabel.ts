@@ -7,6 +7,7 @@ import { LabelState } from '../../label/state.ts';
 import { createLogger } from '../../log.ts';
 import { openDatabase } from '../../store/database.ts';
 import type { Command } from '../command.ts';
+import { reportingFailures } from '../failure.ts';
 import { loadAllManifests } from '../loaded-manifests.ts';
 
 function countByValue(rows: readonly LabelStateRow[]): string {
@@ -20,7 +21,7 @@ export const relabel: Command = {
   summary: 'Negate the active labels of manifests no longer in MANIFESTS_DIR (signed and served like any label); --dry-run lists them. Run it with the service stopped.',
   usage: 'relabel [--dry-run]',
   options: { 'dry-run': { type: 'boolean' } },
-  async run({ values }) {
+  run: reportingFailures('relabel', async ({ values }) => {
     const config = loadConfig();
     const loaded = new Set((await loadAllManifests(config)).map((m) => m.label.value));
     const { db } = openDatabase(databasePath(config));
@@ -44,5 +45,5 @@ export const relabel: Command = {
     } finally {
       db.close();
     }
-  },
+  }),
 };
