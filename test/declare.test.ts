@@ -8,6 +8,7 @@ import { Secp256k1Keypair } from '@atproto/crypto';
 import { TestNetworkNoAppView } from '@atproto/dev-env';
 import { DidResolver, getDidKeyFromMultibase, type DidDocument } from '@atproto/identity';
 import pino from 'pino';
+import { labelerDidPlan } from '../src/label/did-document.ts';
 import { Labeler } from '../src/label/index.ts';
 import { loadManifests } from '../src/manifests/load.ts';
 import { openDatabase } from '../src/store/database.ts';
@@ -174,5 +175,27 @@ describe('declare and setup against a local PDS and PLC', () => {
       await labeler.close();
       db.close();
     }
+  });
+});
+
+describe('labelerDidPlan', () => {
+  const pds = { type: 'AtprotoPersonalDataServer', endpoint: 'https://pds.example' };
+  const labeler = { type: 'AtprotoLabeler', endpoint: PUBLIC_URL };
+
+  it('replaces a rotated key and a moved endpoint, keeping every other method and service', () => {
+    const current = {
+      verificationMethods: { atproto: 'did:key:repo', atproto_label: 'did:key:old' },
+      services: { atproto_pds: pds, atproto_labeler: { ...labeler, endpoint: 'https://old.example' } },
+    };
+    const { changes, next } = labelerDidPlan(current, 'did:key:new', PUBLIC_URL);
+    assert.deepEqual(changes, [
+      { field: 'verificationMethods.atproto_label', from: 'did:key:old', to: 'did:key:new' },
+      { field: 'services.atproto_labeler', from: { ...labeler, endpoint: 'https://old.example' }, to: labeler },
+    ]);
+    assert.deepEqual(next, { verificationMethods: { atproto: 'did:key:repo', atproto_label: 'did:key:new' }, services: { atproto_pds: pds, atproto_labeler: labeler } });
+  });
+
+  it('plans nothing when both are already in place', () => {
+    assert.deepEqual(labelerDidPlan({ verificationMethods: { atproto_label: 'did:key:k' }, services: { atproto_labeler: labeler } }, 'did:key:k', PUBLIC_URL).changes, []);
   });
 });
