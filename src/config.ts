@@ -26,6 +26,12 @@ export const ConfigSchema = z.object({
   LABELER_SIGNING_KEY: z.string().optional().describe("The labeler's secp256k1 private key, hex. Secret."),
   LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),
   LABELER_PORT: z.coerce.number().int().min(0).max(65535).default(14831).describe("Port of the labeler's HTTP/WebSocket server (`subscribeLabels`, `queryLabels`, health, metrics)."),
+  LABELER_HANDLE: z.string().optional().describe('Handle (or DID) of the labeler account, to log in for `skysift setup` and `skysift declare`.'),
+  LABELER_PASSWORD: z.string().optional().describe('Password of the labeler account: an app password is enough for `declare`; `setup` (a PLC operation) needs the account password. Secret.'),
+  LABELER_PASSWORD_FILE: z.string().optional().describe('A file holding LABELER_PASSWORD, instead of the variable.'),
+  LABELER_PDS_URL: z.url().default('https://bsky.social').describe('PDS of the labeler account, where `setup` and `declare` log in.'),
+  LABELER_PLC_URL: z.url().default('https://plc.directory').describe("PLC directory holding the labeler's DID document, read by `setup`."),
+  LABELER_PUBLIC_URL: z.url().optional().describe("Public https URL of this labeler's server, published by `setup` as the `#atproto_labeler` service of the DID document."),
   LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional().describe('OpenAI-compatible API base for `llm_classification` (requests go to `<base>/chat/completions`). Unset: manifests using it are rejected.'),
   LLM_MODEL: z.string().optional().describe('Model name sent to the LLM endpoint; required with LLM_BASE_URL.'),
   LLM_API_KEY: z.string().optional().describe('Bearer token for the LLM endpoint. Secret.'),
@@ -40,7 +46,7 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings that must never be printed; `redactConfig` masks them. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LLM_API_KEY']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LABELER_PASSWORD', 'LLM_API_KEY']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -6,6 +6,9 @@ import { manifestsSchema, manifestsValidate } from './commands/manifests.ts';
 import { modelsPull } from './commands/models.ts';
 import { start } from './commands/start.ts';
 import { train } from './commands/train.ts';
+import { declare } from './commands/declare.ts';
+import { relabel } from './commands/relabel.ts';
+import { setup } from './commands/setup.ts';
 
 /** Every CLI command, in the order `skysift --help` lists them. */
-export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay, train, modelsPull];
+export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay, relabel, setup, declare, train, modelsPull];

@@ -22,6 +22,11 @@ export interface EmitSummary {
   negated: LabelStateRow[];
 }
 
+/** Lifts a label for a reason other than a verdict (`op` shows in `skysift explain`). */
+function negation(row: LabelStateRow, cts: string, op: 'delete' | 'manifest-removed'): Omit<LabelStateRow, 'emitted'> {
+  return { ...row, active: false, cts, exp: null, explanation: JSON.stringify([{ path: op, op, result: true }]) };
+}
+
 /**
  * The label stage: diffs decisions against label state and emits through @skyware/labeler's
  * LabelerServer, which signs, stores and broadcasts (`subscribeLabels`, `queryLabels`).
@@ -74,11 +79,7 @@ export class Labeler {
    * deletions (negate every active label of the post). An undecided verdict (a failed feature) changes nothing.
    */
   async apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
-    // A retried batch finds its decisions already recorded and would skip them: finish those first.
-    if (this.interrupted) {
-      await this.resume();
-      this.interrupted = false;
-    }
+    await this.finishInterrupted();
     const cts = new Date().toISOString();
     const changes: Omit<LabelStateRow, 'emitted'>[] = [];
     const active = this.state.active([...new Set(verdicts.map((v) => v.uri))]);
@@ -98,19 +99,21 @@ export class Labeler {
     }
     for (const uri of deletedUris) {
       for (const row of this.state.forSubject(uri)) {
-        if (row.active) changes.push({ ...row, active: false, cts, exp: null, explanation: JSON.stringify([{ op: 'delete', result: true }]) });
+        if (row.active) changes.push(negation(row, cts, 'delete'));
       }
     }
-    if (!changes.length) return { labelled: [], negated: [] };
-    this.state.record(changes);
-    const rows = changes.map((c) => ({ ...c, emitted: false }));
-    try {
-      await this.emit(rows);
-    } catch (error) {
-      this.interrupted = true;
-      throw error;
-    }
+    const rows = await this.recordAndEmit(changes);
     return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
+  }
+
+  /**
+   * Negates every active label whose value is not in `loadedValues`: the labels of removed manifests,
+   * which no verdict will ever lift (`skysift relabel`). Returns the negations.
+   */
+  async retire(loadedValues: ReadonlySet<string>): Promise<LabelStateRow[]> {
+    await this.finishInterrupted();
+    const cts = new Date().toISOString();
+    return this.recordAndEmit(this.state.activeOutside(loadedValues).map((row) => negation(row, cts, 'manifest-removed')));
   }
 
   /** Emits what was recorded but may not have reached the LabelerServer (a crash, or a failed write). */
@@ -128,6 +131,26 @@ export class Labeler {
     if (missing.length) await this.emit(missing);
     if (pending.length) this.logger.info({ pending: pending.length, emitted: missing.length }, 'finished interrupted label emissions');
     return missing.length;
+  }
+
+  /** A retried batch finds its decisions already recorded and would skip them: finish those first. */
+  private async finishInterrupted(): Promise<void> {
+    if (!this.interrupted) return;
+    await this.resume();
+    this.interrupted = false;
+  }
+
+  private async recordAndEmit(changes: readonly Omit<LabelStateRow, 'emitted'>[]): Promise<LabelStateRow[]> {
+    if (!changes.length) return [];
+    this.state.record(changes);
+    const rows = changes.map((c) => ({ ...c, emitted: false }));
+    try {
+      await this.emit(rows);
+    } catch (error) {
+      this.interrupted = true;
+      throw error;
+    }
+    return rows;
   }
 
   /**

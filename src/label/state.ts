@@ -38,6 +38,7 @@ export class LabelState {
   private readonly getStmt;
   private readonly subjectStmt;
   private readonly unemittedStmt;
+  private readonly activeOutsideStmt;
   private readonly upsertStmt;
   private readonly emittedStmt;
   private readonly activeStmt;
@@ -46,6 +47,7 @@ export class LabelState {
     this.getStmt = db.prepare('SELECT * FROM label_state WHERE uri = ? AND val = ?');
     this.subjectStmt = db.prepare('SELECT * FROM label_state WHERE uri = ? ORDER BY val');
     this.unemittedStmt = db.prepare('SELECT * FROM label_state WHERE emitted = 0');
+    this.activeOutsideStmt = db.prepare('SELECT * FROM label_state WHERE active = 1 AND val NOT IN (SELECT value FROM json_each(?)) ORDER BY val, uri');
     this.upsertStmt = db.prepare(`INSERT INTO label_state (uri, val, cid, active, cts, exp, manifest_version, explanation, emitted)
       VALUES (@uri, @val, @cid, @active, @cts, @exp, @manifestVersion, @explanation, 0)
       ON CONFLICT (uri, val) DO UPDATE SET cid = excluded.cid, active = excluded.active, cts = excluded.cts, exp = excluded.exp,
@@ -70,6 +72,11 @@ export class LabelState {
 
   unemitted(): LabelStateRow[] {
     return (this.unemittedStmt.all() as RawRow[]).map(fromRaw);
+  }
+
+  /** Active labels whose value is not one of `values`. */
+  activeOutside(values: ReadonlySet<string>): LabelStateRow[] {
+    return (this.activeOutsideStmt.all(JSON.stringify([...values])) as RawRow[]).map(fromRaw);
   }
 
   /** Records decisions as not yet emitted, all or none. */
