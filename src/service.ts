@@ -12,6 +12,7 @@ import { createPipeline } from './pipeline.ts';
 import { openServices } from './services/index.ts';
 import { openDatabase } from './store/database.ts';
 import { KeyValueStore } from './store/kv.ts';
+import { PostStore } from './store/posts.ts';
 
 export interface Service {
   /** Where the labeler serves `subscribeLabels` and `queryLabels`. */
@@ -32,7 +33,8 @@ export async function openStages(config: Config, logger: Logger) {
   await manifests.start();
   const identity = await resolveIdentity(config, logger);
   const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger });
-  const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, logger, metrics });
+  const posts = new PostStore(db);
+  const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
   return {
     db,
     services,
@@ -40,6 +42,7 @@ export async function openStages(config: Config, logger: Logger) {
     manifests,
     identity,
     labeler,
+    posts,
     pipeline,
     async close() {
       manifests.stop();

@@ -7,9 +7,7 @@ export class KeyValueStore {
 
   constructor(db: Database) {
     this.selectStmt = db.prepare('SELECT value FROM kv WHERE key = ?').pluck();
-    this.upsertStmt = db.prepare(
-      'INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-    );
+    this.upsertStmt = db.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
   }
 
   get(key: string): string | undefined {
