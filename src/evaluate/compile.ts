@@ -16,6 +16,8 @@ export interface CompiledNode {
   path: string;
   op: string;
   cost: number;
+  /** Jetstream collections the leaves below declare (OperatorDefinition.collections). */
+  collections: readonly string[];
   run(post: ConsolidatedPost, context: EvaluationContext, trace: TraceEntry[]): NodeValue;
   /** Records this node's leaves as skipped. */
   skip(trace: TraceEntry[]): void;
@@ -49,8 +51,7 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-const zodPath = (base: string, path: PropertyKey[]) =>
-  path.reduce<string>((p, key) => (typeof key === 'number' ? `${p}[${key}]` : `${p}.${String(key)}`), base);
+const zodPath = (base: string, path: PropertyKey[]) => path.reduce<string>((p, key) => (typeof key === 'number' ? `${p}[${key}]` : `${p}.${String(key)}`), base);
 
 /**
  * Compiles a filter tree into closures, collecting every problem rather than stopping at the first.
@@ -58,13 +59,7 @@ const zodPath = (base: string, path: PropertyKey[]) =>
  */
 export type OperatorRegistry = ReadonlyMap<string, OperatorDefinition<any>>;
 
-export async function compileFilter(
-  node: unknown,
-  path: string,
-  env: CompileEnvironment,
-  problems: Problem[],
-  registry: OperatorRegistry = operators,
-): Promise<CompiledNode | undefined> {
+export async function compileFilter(node: unknown, path: string, env: CompileEnvironment, problems: Problem[], registry: OperatorRegistry = operators): Promise<CompiledNode | undefined> {
   if (!isObject(node)) {
     problems.push({ path, message: 'a filter node must be an object with one operator, e.g. {"and": [...]}' });
     return undefined;
@@ -87,11 +82,15 @@ export async function compileFilter(
     const children = await Promise.all(list.map((child, i) => compileFilter(child, logic.takesList ? `${opPath}[${i}]` : opPath, env, problems, registry)));
     if (children.some((c) => !c)) return undefined;
     // Cheapest first: a cheap leaf that decides spares the expensive ones.
-    const ordered = (children as CompiledNode[]).map((c, i) => ({ c, i })).sort((a, b) => a.c.cost - b.c.cost || a.i - b.i).map((x) => x.c);
+    const ordered = (children as CompiledNode[])
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => a.c.cost - b.c.cost || a.i - b.i)
+      .map((x) => x.c);
     return {
       path: opPath,
       op,
       cost: ordered.reduce((sum, c) => sum + c.cost, 0),
+      collections: [...new Set(ordered.flatMap((c) => c.collections))],
       run(post, context, trace) {
         const values: NodeValue[] = [];
         for (let i = 0; i < ordered.length; i++) {
@@ -136,6 +135,7 @@ export async function compileFilter(
     path: opPath,
     op,
     cost: definition.cost,
+    collections: definition.collections ?? [],
     run(post, context, trace) {
       const result = leaf(post, context);
       if (isPending(result)) {
