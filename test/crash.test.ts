@@ -9,22 +9,9 @@ import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
 import { loadManifests } from '../src/manifests/load.ts';
 import { spawnCli } from './support/cli.ts';
+import { amplifiedCapture } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { queryAllLabels } from './support/label-verifier.ts';
-import { sharedData } from './support/shared.ts';
-
-/** The recorded capture's post commits, repeated with new rkeys and later times: a few thousand events. */
-function amplifiedCapture(rounds: number) {
-  const events = fs.readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const start = Math.min(...events.map((e) => e.time_us));
-  return Array.from({ length: rounds }, (_, round) =>
-    events.map((e, i) => ({
-      ...e,
-      time_us: start + (round * events.length + i) * 100,
-      ...(e.kind === 'commit' && { commit: { ...e.commit, rkey: `${e.commit.rkey}r${round}` } }),
-    })),
-  ).flat();
-}
 
 async function freePort(): Promise<number> {
   const server = net.createServer().listen(0, '127.0.0.1');
