@@ -22,6 +22,7 @@ export interface Service {
   address: string;
   source: JetstreamSource;
   feeds: FeedSync;
+  metrics: Metrics;
   /** The node-cron jobs: post retention, feed sync. */
   jobs: ScheduledTask[];
   stop(): Promise<void>;
@@ -125,6 +126,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     address,
     source,
     feeds,
+    metrics,
     jobs,
     async stop() {
       await Promise.all(jobs.map((job) => job.destroy()));

@@ -32,7 +32,11 @@ describe('backpressure', () => {
       assert.ok(maxQueued <= bound, `queue peaked at ${maxQueued}, bound ${bound}`);
       assert.ok(maxQueued >= queueMax, `the queue reached the watermark (${maxQueued})`);
       assert.ok((await harness.metrics.backpressurePauses.get()).values[0]!.value > 0, 'reading was paused');
-      assert.deepEqual(seen, events.map((e) => e.time_us), 'every event exactly once, in order');
+      assert.deepEqual(
+        seen,
+        events.map((e) => e.time_us),
+        'every event exactly once, in order',
+      );
     } finally {
       clearInterval(sampler);
       await source.stop();

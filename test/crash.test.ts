@@ -37,7 +37,7 @@ describe('crash safety', () => {
     const service = `http://127.0.0.1:${port}`;
     const env = { DATA_DIR: dataDir, LABELER_PORT: String(port), JETSTREAM_URL: server.url, LOG_LEVEL: 'warn', JETSTREAM_REWIND_SECONDS: '0' };
     let seed = 7;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     try {
       const killedAt: number[] = [];
       let lastCount = 0;
@@ -78,7 +78,7 @@ describe('crash safety', () => {
       const child = spawnCli(['start'], env);
       try {
         let labels: Record<string, unknown>[] | undefined;
-        for (const deadline = Date.now() + 30_000; !labels && Date.now() < deadline; ) {
+        for (const deadline = Date.now() + 30_000; !labels && Date.now() < deadline;) {
           labels = await queryAllLabels(service).catch(() => undefined);
           if (!labels) await new Promise((r) => setTimeout(r, 100));
         }
@@ -89,7 +89,13 @@ describe('crash safety', () => {
         assert.equal(new Set(seen).size, seen.length, 'no label emitted twice');
         const active = new Map<string, boolean>();
         for (const l of labels) active.set(`${l.uri} ${l.val}`, !l.neg);
-        assert.deepEqual([...active].filter(([, on]) => on).map(([key]) => key).sort(), expected);
+        assert.deepEqual(
+          [...active]
+            .filter(([, on]) => on)
+            .map(([key]) => key)
+            .sort(),
+          expected,
+        );
       } finally {
         child.kill('SIGTERM');
         await once(child, 'exit');

@@ -10,7 +10,11 @@ export interface RecordedEvent {
 
 /** The recorded Jetstream capture `expected_v1.jsonl`, one object per event. */
 export function recordedEvents(): RecordedEvent[] {
-  return fs.readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 /** The recorded capture repeated with new rkeys and later, distinct times: `rounds` × 152 events. */

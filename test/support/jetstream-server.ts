@@ -25,7 +25,16 @@ export class JetstreamReplayServer {
   pace = { every: 0, ms: 0 };
 
   static async start(files: string[], port = 0): Promise<JetstreamReplayServer> {
-    return JetstreamReplayServer.serveEvents(files.flatMap((file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line))), port);
+    return JetstreamReplayServer.serveEvents(
+      files.flatMap((file) =>
+        fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ),
+      port,
+    );
   }
 
   static async serveEvents(events: { time_us: number; kind: string; commit?: { collection: string } }[], port = 0): Promise<JetstreamReplayServer> {
