@@ -32,7 +32,11 @@ describe('wanted collections from manifests', () => {
     const server = await JetstreamReplayServer.serveEvents(events);
     server.pace = { every: 10, ms: 30 };
     const received: { kind: string; commit?: { collection: string } }[] = [];
-    const harness = sourceOnTempDatabase({ endpoint: server.url, wantedCollections: wantedCollections([await compiled({ contains: ['a'] })]), handle: async (batch) => void received.push(...(batch as typeof received)) });
+    const harness = sourceOnTempDatabase({
+      endpoint: server.url,
+      wantedCollections: wantedCollections([await compiled({ contains: ['a'] })]),
+      handle: async (batch) => void received.push(...(batch as typeof received)),
+    });
     const source = harness.open();
     try {
       source.start();
