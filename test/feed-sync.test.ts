@@ -10,7 +10,7 @@ import { evaluateBatch } from '../src/evaluate/index.ts';
 import { FeedSync } from '../src/ingest/feeds.ts';
 import { loadManifests } from '../src/manifests/load.ts';
 import { openStages } from '../src/service.ts';
-import { AppViewServer } from './support/appview-server.ts';
+import { AppViewServer, type FeedBehaviour } from './support/appview-server.ts';
 import { sharedData } from './support/shared.ts';
 
 const files = fs.readdirSync(sharedData('feeds')).sort();
@@ -26,11 +26,11 @@ describe('feed sync', () => {
   let stages: Awaited<ReturnType<typeof openStages>>;
   before(async () => {
     appview = await AppViewServer.start(
-      new Map([
+      new Map<string, FeedBehaviour>([
         [GOOD, { pages: files.slice(0, 4) }],
         [SHORT, { pages: files.slice(4, 6) }],
         [FAILING, { status: 500 }],
-        [HANGING, 'hang' as const],
+        [HANGING, 'hang'],
       ]),
     );
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-feeds-'));

@@ -30,7 +30,7 @@ export class AppViewServer {
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname !== '/xrpc/app.bsky.feed.getFeed') return json(501, { error: 'MethodNotImplemented', message: url.pathname });
     const feed = url.searchParams.get('feed') ?? '';
     const limit = Number(url.searchParams.get('limit') ?? 50);
