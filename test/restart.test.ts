@@ -49,7 +49,11 @@ describe('restart', () => {
         await second.stop();
       }
       assert.equal(server.connections[2]!.cursor, stored, 'the fresh consumer resumes from the stored cursor');
-      assert.deepEqual([...processed].sort((a, b) => a - b), times, 'every event processed at least once');
+      assert.deepEqual(
+        [...processed].sort((a, b) => a - b),
+        times,
+        'every event processed at least once',
+      );
       assert.equal(Number(harness.kv.get('jetstream.cursor')), times[times.length - 1]);
       assert.deepEqual(violations, []);
     } finally {
