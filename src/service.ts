@@ -105,7 +105,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     } catch (error) {
       database = (error as Error).message;
     }
-    return { database, jetstream: { connected: source.connected, cursor: source.cursor, lagSeconds, queued: source.queued }, manifests: manifests.current().length };
+    return { database, jetstream: { connected: source.connected, cursor: source.cursor, lagSeconds, queued: source.queued, paused: source.isPaused }, manifests: manifests.current().length };
   };
   const routes = (app: FastifyInstance) => {
     app.get('/health', async (_req, reply) => {

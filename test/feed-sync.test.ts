@@ -98,4 +98,15 @@ describe('feed sync', () => {
     assert.ok(merged.metrics && merged.author.handle, 'metrics and handle from the feed view');
     assert.equal(stages.db.prepare('SELECT count(*) FROM posts WHERE uri = ?').pluck().get(first.uri), 1);
   });
+
+  it('runs on its node-cron schedule', async () => {
+    const sync = new FeedSync({ feeds: [GOOD], appviewUrl: appview.url, limit: 10, process: async () => undefined, logger: pino({ level: 'silent' }), metrics: stages.metrics });
+    const task = sync.schedule('*/5 * * * *');
+    try {
+      const next = task.getNextRun()!;
+      assert.ok(next.getTime() - Date.now() <= 300_000 && next.getMinutes() % 5 === 0, `next run ${next.toISOString()}`);
+    } finally {
+      await task.destroy();
+    }
+  });
 });

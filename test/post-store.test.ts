@@ -49,6 +49,7 @@ describe('post store', () => {
     const post = firehoseCopy(feedPost('author-feed-gnmc53xy3rhbyepipqv2b3rl.json', 0), 2_000_000_000_000_000);
     store.recordHandle(post.author.did, 'new.example.com', 20);
     store.recordHandle(post.author.did, 'old.example.com', 10);
+    store.recordHandle(post.author.did, undefined, 25);
     store.recordAccount(post.author.did, false, 'takendown', 30);
     assert.deepEqual(store.author(post.author.did), { did: post.author.did, handle: 'new.example.com', active: 0, status: 'takendown', updated_time_us: 30 });
     const [stored] = store.upsert([post]);

@@ -33,9 +33,10 @@ export class PostStore {
     this.prunePosts = db.prepare('DELETE FROM posts WHERE indexed_at < ?');
     this.selectAuthor = db.prepare('SELECT * FROM authors WHERE did = ?');
     // Events can arrive out of order across restarts (rewind): an older event never overwrites a newer one.
+    // An identity event without a handle (a DID document change) keeps the handle we know.
     this.upsertHandle = db.prepare(
       `INSERT INTO authors (did, handle, updated_time_us) VALUES (?, ?, ?)
-       ON CONFLICT(did) DO UPDATE SET handle = excluded.handle, updated_time_us = excluded.updated_time_us WHERE excluded.updated_time_us >= authors.updated_time_us`,
+       ON CONFLICT(did) DO UPDATE SET handle = coalesce(excluded.handle, authors.handle), updated_time_us = excluded.updated_time_us WHERE excluded.updated_time_us >= authors.updated_time_us`,
     );
     this.upsertAccount = db.prepare(
       `INSERT INTO authors (did, active, status, updated_time_us) VALUES (?, ?, ?, ?)
