@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { wantedCollections } from '../src/ingest/collections.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import type { OperatorDefinition } from '../src/operators/operator.ts';
-import { recordedEvents } from './support/capture.ts';
+import { amplifiedCapture } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { sourceOnTempDatabase, until } from './support/jetstream-source.ts';
 import { testRegistry } from './support/test-operators.ts';
@@ -28,7 +28,8 @@ describe('wanted collections from manifests', () => {
   });
 
   it('subscribe to posts only (likes and follows never arrive), then follows once a manifest needs them', async () => {
-    const events = recordedEvents();
+    // Long enough (about 9 s at this pace) that follows are still to come whenever the update lands.
+    const events = amplifiedCapture(20);
     const server = await JetstreamReplayServer.serveEvents(events);
     server.pace = { every: 10, ms: 30 };
     const received: { kind: string; commit?: { collection: string } }[] = [];
