@@ -56,4 +56,19 @@ describe('wanted collections from manifests', () => {
       harness.cleanup();
     }
   });
+
+  it('a change before the stream starts is not lost (and does not throw)', async () => {
+    const server = await JetstreamReplayServer.serveEvents([]);
+    const harness = sourceOnTempDatabase({ endpoint: server.url, wantedCollections: ['app.bsky.feed.post'], handle: async () => undefined });
+    const source = harness.open();
+    try {
+      source.setWantedCollections(['app.bsky.feed.post', FOLLOW]);
+      source.start();
+      await until(() => server.connections[0]?.wantedCollections.includes(FOLLOW) ?? false);
+    } finally {
+      await source.stop();
+      await server.close();
+      harness.cleanup();
+    }
+  });
 });

@@ -57,7 +57,7 @@ export class JetstreamSource {
   constructor(private readonly options: JetstreamSourceOptions) {
     const stored = Number(options.kv.get(CURSOR_KEY) ?? 0);
     const cursor = stored ? stored - options.rewindSeconds * 1_000_000 : undefined;
-    this.wanted = [...options.wantedCollections];
+    this.wanted = options.wantedCollections;
     this.jetstream = new Jetstream({ endpoint: options.endpoint, wantedCollections: [...this.wanted], cursor, ws: WebSocket });
     this.jetstream.on('open', () => {
       this.connected = true;
@@ -93,6 +93,7 @@ export class JetstreamSource {
 
   start(): void {
     this.jetstream.start();
+    if (this.wanted !== this.options.wantedCollections) this.jetstream.updateOptions({ wantedCollections: [...this.wanted] });
     const socket = this.socket()!;
     // Reading raw messages ourselves: the library's handler drops bad commits silently, and we count them.
     socket.onmessage = ({ data }) => this.receive(data);
@@ -109,7 +110,8 @@ export class JetstreamSource {
     if (next.join() === [...this.wanted].sort().join()) return;
     this.wanted = next;
     this.options.logger.info({ wantedCollections: next }, 'jetstream subscription updated');
-    this.jetstream.updateOptions({ wantedCollections: next });
+    // Before start the library has no socket to send on; start() sends the list then.
+    if (this.jetstream.ws) this.jetstream.updateOptions({ wantedCollections: next });
   }
 
   /** Stops reading, finishes the batch in hand, and writes the cursor. */
