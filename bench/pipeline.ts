@@ -20,6 +20,7 @@ import { Metrics } from '../src/metrics.ts';
 import { createPipeline } from '../src/pipeline.ts';
 import { openServices, type Services } from '../src/services/index.ts';
 import { openDatabase } from '../src/store/database.ts';
+import { PostStore } from '../src/store/posts.ts';
 import { freePort } from '../test/support/capture.ts';
 import { spawnCli } from '../test/support/cli.ts';
 import { JetstreamReplayServer } from '../test/support/jetstream-server.ts';
@@ -57,7 +58,7 @@ async function pipelineStage(dataDir: string, manifestsFor: (services: Services)
   const labeler = new Labeler({ identity: await resolveIdentity(config, logger), db, dataDir, logger });
   const subscriber = new LabelSubscriber((await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1'));
   await subscriber.opened();
-  const pipeline = createPipeline({ labeler, manifests: () => manifests, services, logger, metrics: new Metrics() });
+  const pipeline = createPipeline({ labeler, manifests: () => manifests, services, store: new PostStore(db), logger, metrics: new Metrics() });
   const stage: Stage = async (frames) => {
     const summary = await pipeline(frames.map((f) => JSON.parse(f)));
     return summary.labelled.length + summary.negated.length;

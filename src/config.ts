@@ -1,4 +1,5 @@
 import path from 'node:path';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -22,6 +23,27 @@ export const ConfigSchema = z.object({
     .default('wss://jetstream1.us-east.bsky.network/subscribe')
     .describe('Jetstream endpoint to read the network from.'),
   JETSTREAM_REWIND_SECONDS: z.coerce.number().nonnegative().default(5).describe('On start, resume this many seconds before the stored cursor so that no event is missed.'),
+  JETSTREAM_QUEUE_MAX: z.coerce.number().int().min(1).default(4096).describe('Events received and not yet evaluated above which reading from Jetstream pauses (backpressure); it resumes below half.'),
+  JETSTREAM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).default(1_000_000).describe('A Jetstream message larger than this is skipped and counted as `oversized`.'),
+  POST_RETENTION_DAYS: z.coerce.number().positive().default(7).describe('Stored posts older than this are pruned (hourly).'),
+  FEEDS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().startsWith('at://')))
+    .describe('Comma-separated feed generator at-uris whose posts are synced, consolidated and evaluated like firehose posts.'),
+  FEED_SYNC_CRON: z
+    .string()
+    .default('*/5 * * * *')
+    .refine((s) => cron.validate(s), 'not a cron expression')
+    .describe('node-cron schedule of the feed sync.'),
+  FEED_SYNC_LIMIT: z.coerce.number().int().min(1).default(300).describe('At most this many posts per feed and sync (getFeed pages of up to 100).'),
+  APPVIEW_URL: z.url().default('https://public.api.bsky.app').describe('AppView serving app.bsky.* queries (feed sync).'),
   LABELER_DID: z.string().startsWith('did:').optional().describe('DID of the labeler account (production). Unset with the key unset: local mode, signing as a did:key made under DATA_DIR.'),
   LABELER_SIGNING_KEY: z.string().optional().describe("The labeler's secp256k1 private key, hex. Secret."),
   LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),

@@ -6,23 +6,51 @@ import type { Logger } from './log.ts';
 import type { CompiledManifest } from './manifests/load.ts';
 import type { Metrics } from './metrics.ts';
 import type { Services } from './services/index.ts';
+import type { PostStore } from './store/posts.ts';
 
 export interface PipelineOptions {
   labeler: Labeler;
   manifests: () => readonly CompiledManifest[];
   services: Services;
+  store: PostStore;
   logger: Logger;
   metrics: Metrics;
 }
 
+export interface Pipeline {
+  /** One batch of raw Jetstream events: consolidated, then `posts`. */
+  (events: readonly unknown[]): Promise<EmitSummary>;
+  /** Consolidated posts from any source (firehose, feed sync) and post deletions: store → evaluate → label. */
+  posts(posts: readonly ConsolidatedPost[], deletes: readonly string[]): Promise<EmitSummary>;
+}
+
 /**
- * consolidate → evaluate → label, for one batch of raw Jetstream events. The same function serves
- * the live stream and replays, so what an operator tests is what runs. Undecided verdicts (a failed
- * feature) are counted and logged; the labeler leaves their label state as it was.
+ * consolidate → store → evaluate → label. The same function serves the live stream, feed syncs and
+ * replays, so what an operator tests is what runs. The stored (merged) copy of a post is evaluated,
+ * so a post seen in the firehose and in a feed is judged with the best of both.
+ * Undecided verdicts (a failed feature) are counted and logged; the labeler leaves their label state as it was.
  */
-export function createPipeline({ labeler, manifests, services, logger, metrics }: PipelineOptions) {
-  return async (events: readonly unknown[]): Promise<EmitSummary> => {
+export function createPipeline({ labeler, manifests, services, store, logger, metrics }: PipelineOptions): Pipeline {
+  const processPosts = async (incoming: readonly ConsolidatedPost[], deletes: readonly string[]): Promise<EmitSummary> => {
     const timer = metrics.evaluationSeconds.startTimer();
+    const posts = store.upsert(incoming);
+    store.delete(deletes);
+    const current = manifests();
+    const verdicts = await evaluateBatch(posts, current, services.providers, services.memberships());
+    metrics.postsEvaluated.inc(posts.length);
+    const undecided = verdicts.filter((v) => v.matched === null);
+    for (const v of verdicts) if (v.matched) metrics.manifestMatches.inc({ label: v.label });
+    for (const v of undecided) metrics.undecidedVerdicts.inc({ label: v.label });
+    // One line per batch: an outage of a remote classifier would otherwise log every post.
+    if (undecided.length) logger.warn({ undecided: undecided.length, labels: [...new Set(undecided.map((v) => v.label))], reason: undecided[0]!.undecided }, 'verdicts left undecided: no label change for those posts');
+    const summary = await labeler.apply(verdicts, [...deletes], new Map(current.map((m) => [m.label.value, m.label])));
+    for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
+    for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });
+    timer();
+    logger.debug({ posts: posts.length, deletes: deletes.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');
+    return summary;
+  };
+  const processEvents = async (events: readonly unknown[]): Promise<EmitSummary> => {
     const posts = new Map<string, ConsolidatedPost>();
     const deletes: string[] = [];
     services.observe(events);
@@ -34,24 +62,14 @@ export function createPipeline({ labeler, manifests, services, logger, metrics }
       else if (result.kind === 'post-delete') {
         posts.delete(result.uri);
         deletes.push(result.uri);
-      } else if (result.kind === 'malformed') {
+      } else if (result.kind === 'identity') store.recordHandle(result.did, result.handle, result.timeUs);
+      else if (result.kind === 'account') store.recordAccount(result.did, result.active, result.status, result.timeUs);
+      else if (result.kind === 'malformed') {
         metrics.malformed.inc({ reason: result.code });
         logger.debug({ reason: result.reason }, 'malformed event skipped');
       }
     }
-    const current = manifests();
-    const verdicts = await evaluateBatch([...posts.values()], current, services.providers, services.memberships());
-    metrics.postsEvaluated.inc(posts.size);
-    const undecided = verdicts.filter((v) => v.matched === null);
-    for (const v of verdicts) if (v.matched) metrics.manifestMatches.inc({ label: v.label });
-    for (const v of undecided) metrics.undecidedVerdicts.inc({ label: v.label });
-    // One line per batch: an outage of a remote classifier would otherwise log every post.
-    if (undecided.length) logger.warn({ undecided: undecided.length, labels: [...new Set(undecided.map((v) => v.label))], reason: undecided[0]!.undecided }, 'verdicts left undecided: no label change for those posts');
-    const summary = await labeler.apply(verdicts, deletes, new Map(current.map((m) => [m.label.value, m.label])));
-    for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
-    for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });
-    timer();
-    logger.debug({ events: events.length, posts: posts.size, deletes: deletes.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');
-    return summary;
+    return processPosts([...posts.values()], deletes);
   };
+  return Object.assign(processEvents, { posts: processPosts });
 }

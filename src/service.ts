@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { ScheduledTask } from 'node-cron';
 import { databasePath, redactConfig, type Config } from './config.ts';
-import { POST_COLLECTION } from './consolidate/index.ts';
+import { wantedCollections } from './ingest/collections.ts';
+import { FeedSync } from './ingest/feeds.ts';
 import { JetstreamSource } from './ingest/jetstream.ts';
 import { resolveIdentity } from './label/identity.ts';
 import { Labeler } from './label/index.ts';
@@ -12,11 +14,17 @@ import { createPipeline } from './pipeline.ts';
 import { openServices } from './services/index.ts';
 import { openDatabase } from './store/database.ts';
 import { KeyValueStore } from './store/kv.ts';
+import { PostStore } from './store/posts.ts';
+import { schedulePostRetention } from './store/retention.ts';
 
 export interface Service {
   /** Where the labeler serves `subscribeLabels` and `queryLabels`. */
   address: string;
   source: JetstreamSource;
+  feeds: FeedSync;
+  metrics: Metrics;
+  /** The node-cron jobs: post retention, feed sync. */
+  jobs: ScheduledTask[];
   stop(): Promise<void>;
 }
 
@@ -32,7 +40,8 @@ export async function openStages(config: Config, logger: Logger) {
   await manifests.start();
   const identity = await resolveIdentity(config, logger);
   const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger });
-  const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, logger, metrics });
+  const posts = new PostStore(db);
+  const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
   return {
     db,
     services,
@@ -40,6 +49,7 @@ export async function openStages(config: Config, logger: Logger) {
     manifests,
     identity,
     labeler,
+    posts,
     pipeline,
     async close() {
       manifests.stop();
@@ -54,17 +64,35 @@ export async function openStages(config: Config, logger: Logger) {
 export async function startService(config: Config, logger: Logger): Promise<Service> {
   logger.info({ config: redactConfig(config) }, 'starting skysift');
   const stages = await openStages(config, logger);
-  const { db, metrics, manifests, identity, labeler, pipeline } = stages;
+  const { db, metrics, manifests, identity, labeler, posts, pipeline } = stages;
+  // The firehose and feed syncs share one pipeline; one batch at a time keeps labelling decisions ordered.
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = turn.then(work);
+    turn = result.catch(() => undefined);
+    return result;
+  };
   const source = new JetstreamSource({
     endpoint: config.JETSTREAM_URL,
-    wantedCollections: [POST_COLLECTION],
+    wantedCollections: wantedCollections(manifests.current()),
     kv: new KeyValueStore(db),
     logger,
     metrics,
     rewindSeconds: config.JETSTREAM_REWIND_SECONDS,
+    queueMax: config.JETSTREAM_QUEUE_MAX,
+    maxMessageBytes: config.JETSTREAM_MAX_MESSAGE_BYTES,
     handle: async (events) => {
-      await pipeline(events);
+      await inTurn(() => pipeline(events));
     },
+  });
+  manifests.on('change', (next) => source.setWantedCollections(wantedCollections(next)));
+  const feeds = new FeedSync({
+    feeds: config.FEEDS,
+    appviewUrl: config.APPVIEW_URL,
+    limit: config.FEED_SYNC_LIMIT,
+    process: (synced) => inTurn(() => pipeline.posts(synced, [])),
+    logger,
+    metrics,
   });
   const health = () => {
     const lagSeconds = source.cursor ? Math.max(0, Date.now() / 1000 - source.cursor / 1_000_000) : null;
@@ -77,7 +105,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     } catch (error) {
       database = (error as Error).message;
     }
-    return { database, jetstream: { connected: source.connected, cursor: source.cursor, lagSeconds, queued: source.queued }, manifests: manifests.current().length };
+    return { database, jetstream: { connected: source.connected, cursor: source.cursor, lagSeconds, queued: source.queued, paused: source.isPaused }, manifests: manifests.current().length };
   };
   const routes = (app: FastifyInstance) => {
     app.get('/health', async (_req, reply) => {
@@ -92,11 +120,16 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const address = await labeler.start(config.LABELER_PORT, '0.0.0.0', routes);
   logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, /health and /metrics');
   source.start();
+  const jobs = [schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger), ...(config.FEEDS.length ? [feeds.schedule(config.FEED_SYNC_CRON)] : [])];
 
   return {
     address,
     source,
+    feeds,
+    metrics,
+    jobs,
     async stop() {
+      await Promise.all(jobs.map((job) => job.destroy()));
       await source.stop();
       await stages.close();
       logger.info('stopped');

@@ -4,7 +4,12 @@ import { describe, it } from 'node:test';
 import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
 import { sharedData } from './support/shared.ts';
 
-const events = (file: string) => fs.readFileSync(sharedData(`jetstream/${file}`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const events = (file: string) =>
+  fs
+    .readFileSync(sharedData(`jetstream/${file}`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('Jetstream consolidation', () => {
   const recorded = events('expected_v1.jsonl');
@@ -16,12 +21,20 @@ describe('Jetstream consolidation', () => {
     assert.equal(posts.length, postCommits.filter((e) => e.commit.operation !== 'delete').length);
     assert.equal(results.filter((r) => r.kind === 'post-delete').length, 1);
     assert.equal(results.filter((r) => r.kind === 'malformed').length, 0);
-    assert.equal(results.filter((r) => r.kind === 'ignored').length, recorded.length - postCommits.length);
+    const authorEvents = recorded.filter((e) => e.kind === 'identity' || e.kind === 'account');
+    assert.deepEqual(
+      results.filter((r) => r.kind === 'identity' || r.kind === 'account').map((r) => r.kind),
+      authorEvents.map((e) => e.kind),
+    );
+    assert.equal(results.filter((r) => r.kind === 'ignored').length, recorded.length - postCommits.length - authorEvents.length);
   });
 
   it('keeps the record fields (reply refs with their $type too) and derives uri, author and times from the event', () => {
     const golden = events('golden_v1.jsonl');
-    assert.ok(golden.some((e) => e.commit?.record?.reply), 'the golden capture has a reply');
+    assert.ok(
+      golden.some((e) => e.commit?.record?.reply),
+      'the golden capture has a reply',
+    );
     for (const event of [...recorded, ...golden].filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post' && e.commit.operation === 'create')) {
       const result = consolidateJetstreamEvent(event);
       assert.equal(result.kind, 'post');

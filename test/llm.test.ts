@@ -18,6 +18,7 @@ import { compileManifest } from '../src/manifests/load.ts';
 import { Metrics } from '../src/metrics.ts';
 import { createPipeline } from '../src/pipeline.ts';
 import { openServices } from '../src/services/index.ts';
+import { PostStore } from '../src/store/posts.ts';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../src/store/database.ts';
 import { ChatCompletionsServer, ruleAnswer } from './support/chat-completions-server.ts';
@@ -316,7 +317,7 @@ describe('llm_classification manifests', () => {
     const labeler = new Labeler({ identity: await resolveIdentity(config, silent), db, dataDir: dir, logger: silent });
     const metrics = new Metrics();
     const { logger, output } = capturedLogger();
-    const pipeline = createPipeline({ labeler, manifests: () => compiled, services, logger, metrics });
+    const pipeline = createPipeline({ labeler, manifests: () => compiled, services, store: new PostStore(db), logger, metrics });
     server.faultFor = () => ({ status: 500 });
     const events = recordedEvents();
     const failed = await pipeline(events);

@@ -26,11 +26,13 @@ export function postUri(did: string, rkey: string): string {
   return `at://${did}/${POST_COLLECTION}/${rkey}`;
 }
 
-/** Turns one Jetstream event into a post, a post deletion, or nothing; never throws on bad input. */
+/** Turns one Jetstream event into a post, a post deletion, an author update, or nothing; never throws on bad input. */
 export function consolidateJetstreamEvent(input: unknown): Consolidated {
   const event = JetstreamEventSchema.safeParse(input);
   if (!event.success) return { kind: 'malformed', code: 'invalid-event', reason: `invalid event: ${describeIssues(event.error)}` };
   const { data } = event;
+  if (data.kind === 'identity') return { kind: 'identity', did: data.did, ...(data.identity.handle !== undefined && { handle: data.identity.handle }), timeUs: data.time_us };
+  if (data.kind === 'account') return { kind: 'account', did: data.did, active: data.account.active, ...(data.account.status !== undefined && { status: data.account.status }), timeUs: data.time_us };
   if (data.kind !== 'commit' || data.commit.collection !== POST_COLLECTION) return { kind: 'ignored' };
   const uri = postUri(data.did, data.commit.rkey);
   if (data.commit.operation === 'delete') return { kind: 'post-delete', uri };

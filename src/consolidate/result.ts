@@ -3,11 +3,16 @@ import type { ConsolidatedPost } from './post.ts';
 
 /**
  * What consolidating one input gives: a post, a post deletion, something valid that is not a post
- * (a like, an identity event), or malformed input with a reason. Never a throw, so a consumer can
+ * (a like), an author's identity or account change,, or malformed input with a reason. Never a throw, so a consumer can
  * count each case and keep going.
  */
 export type Consolidated =
-  { kind: 'post'; post: ConsolidatedPost } | { kind: 'post-delete'; uri: string } | { kind: 'ignored' } | { kind: 'malformed'; code: 'invalid-event' | 'invalid-post'; reason: string };
+  | { kind: 'post'; post: ConsolidatedPost }
+  | { kind: 'post-delete'; uri: string }
+  | { kind: 'identity'; did: string; handle?: string; timeUs: number }
+  | { kind: 'account'; did: string; active: boolean; status?: string; timeUs: number }
+  | { kind: 'ignored' }
+  | { kind: 'malformed'; code: 'invalid-event' | 'invalid-post'; reason: string };
 
 /** One line naming each failing path, so a log says what was wrong without dumping the input. */
 export function describeIssues(error: z.ZodError): string {

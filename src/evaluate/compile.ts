@@ -16,6 +16,8 @@ export interface CompiledNode {
   path: string;
   op: string;
   cost: number;
+  /** Jetstream collections the leaves below declare (OperatorDefinition.collections). */
+  collections: readonly string[];
   run(post: ConsolidatedPost, context: EvaluationContext, trace: TraceEntry[]): NodeValue;
   /** Records this node's leaves as skipped. */
   skip(trace: TraceEntry[]): void;
@@ -88,6 +90,7 @@ export async function compileFilter(node: unknown, path: string, env: CompileEnv
       path: opPath,
       op,
       cost: ordered.reduce((sum, c) => sum + c.cost, 0),
+      collections: [...new Set(ordered.flatMap((c) => c.collections))],
       run(post, context, trace) {
         const values: NodeValue[] = [];
         for (let i = 0; i < ordered.length; i++) {
@@ -132,6 +135,7 @@ export async function compileFilter(node: unknown, path: string, env: CompileEnv
     path: opPath,
     op,
     cost: definition.cost,
+    collections: definition.collections ?? [],
     run(post, context, trace) {
       const result = leaf(post, context);
       if (isPending(result)) {

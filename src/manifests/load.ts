@@ -13,6 +13,8 @@ export interface CompiledManifest {
   label: Label;
   version: string;
   filter: CompiledNode;
+  /** Jetstream collections this manifest's operators need besides posts. */
+  collections: readonly string[];
 }
 
 export interface ManifestProblem extends Problem {
@@ -62,7 +64,7 @@ export async function compileManifest(file: string, text: string, { services = n
   if (parsed.success && !('filter' in (json as object))) problems.push({ path: 'filter', message: 'a manifest needs a filter' });
   if (problems.length || !parsed.success || !filter) return { problems };
   const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  return { manifest: { file, label: parsed.data.label, version, filter }, problems };
+  return { manifest: { file, label: parsed.data.label, version, filter, collections: filter.collections }, problems };
 }
 
 /** Loads every `*.json` in a directory (not sub-directories); a broken file is reported and the rest still load. */

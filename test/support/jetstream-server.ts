@@ -20,7 +20,7 @@ export class JetstreamReplayServer {
   }
 
   /** Raw frames sent before the events of every connection (malformed messages for fault tests). */
-  readonly inject: string[] = [];
+  readonly inject: (string | Buffer)[] = [];
   /** Pacing like a live stream: a pause of `ms` after every `every` events (0: send all at once). */
   pace = { every: 0, ms: 0 };
   /** Called as each event goes out (latency measurements). */
@@ -51,21 +51,29 @@ export class JetstreamReplayServer {
   }
 
   private serve(socket: WebSocket, url: URL): void {
-    const wanted = url.searchParams.getAll('wantedCollections');
     const cursorParam = url.searchParams.get('cursor');
     const cursor = cursorParam ? Number(cursorParam) : undefined;
-    this.connections.push({ cursor, wantedCollections: wanted });
+    const connection = { cursor, wantedCollections: url.searchParams.getAll('wantedCollections') };
+    this.connections.push(connection);
+    // Jetstream's subscriber message: `options_update` replaces the wanted collections mid-stream.
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type?: string; payload?: { wantedCollections?: string[] } };
+      if (message.type === 'options_update' && message.payload?.wantedCollections) connection.wantedCollections = message.payload.wantedCollections;
+    });
     for (const frame of this.inject) socket.send(frame);
-    const selected = this.events.filter((event) => (cursor === undefined || event.time_us > cursor) && !(event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)));
-    void this.send(socket, selected);
+    void this.send(socket, connection);
   }
 
-  private async send(socket: WebSocket, events: object[]): Promise<void> {
-    for (let i = 0; i < events.length; i++) {
+  private async send(socket: WebSocket, connection: { cursor?: number; wantedCollections: string[] }): Promise<void> {
+    let sent = 0;
+    for (const event of this.events) {
       if (socket.readyState !== socket.OPEN) return;
-      socket.send(JSON.stringify(events[i]));
-      this.onSent?.(events[i]!);
-      if (this.pace.every && (i + 1) % this.pace.every === 0) await new Promise((r) => setTimeout(r, this.pace.ms));
+      if (connection.cursor !== undefined && event.time_us <= connection.cursor) continue;
+      const wanted = connection.wantedCollections;
+      if (event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)) continue;
+      socket.send(JSON.stringify(event));
+      this.onSent?.(event);
+      if (this.pace.every && ++sent % this.pace.every === 0) await new Promise((r) => setTimeout(r, this.pace.ms));
     }
   }
 

@@ -1,0 +1,86 @@
+import type { Database } from 'better-sqlite3';
+import { ConsolidatedPostSchema, mergePosts, type ConsolidatedPost } from '../consolidate/index.ts';
+
+export interface AuthorRow {
+  did: string;
+  handle: string | null;
+  active: number;
+  status: string | null;
+  updated_time_us: number;
+}
+
+/**
+ * The `posts` and `authors` tables. Storing a post merges it with the copy already stored (firehose
+ * and feed views keep the best of each, see mergePosts) and fills in the author's known handle;
+ * the merged post is what gets evaluated.
+ */
+export class PostStore {
+  private readonly selectPost;
+  private readonly upsertPost;
+  private readonly deletePost;
+  private readonly prunePosts;
+  private readonly selectAuthor;
+  private readonly upsertHandle;
+  private readonly upsertAccount;
+
+  constructor(private readonly db: Database) {
+    this.selectPost = db.prepare('SELECT post FROM posts WHERE uri = ?').pluck();
+    this.upsertPost = db.prepare(
+      `INSERT INTO posts (uri, did, cid, indexed_at, source, post) VALUES (@uri, @did, @cid, @indexed_at, @source, @post)
+       ON CONFLICT(uri) DO UPDATE SET cid = excluded.cid, indexed_at = excluded.indexed_at, source = excluded.source, post = excluded.post`,
+    );
+    this.deletePost = db.prepare('DELETE FROM posts WHERE uri = ?');
+    this.prunePosts = db.prepare('DELETE FROM posts WHERE indexed_at < ?');
+    this.selectAuthor = db.prepare('SELECT * FROM authors WHERE did = ?');
+    // Events can arrive out of order across restarts (rewind): an older event never overwrites a newer one.
+    // An identity event without a handle (a DID document change) keeps the handle we know.
+    this.upsertHandle = db.prepare(
+      `INSERT INTO authors (did, handle, updated_time_us) VALUES (?, ?, ?)
+       ON CONFLICT(did) DO UPDATE SET handle = coalesce(excluded.handle, authors.handle), updated_time_us = excluded.updated_time_us WHERE excluded.updated_time_us >= authors.updated_time_us`,
+    );
+    this.upsertAccount = db.prepare(
+      `INSERT INTO authors (did, active, status, updated_time_us) VALUES (?, ?, ?, ?)
+       ON CONFLICT(did) DO UPDATE SET active = excluded.active, status = excluded.status, updated_time_us = excluded.updated_time_us WHERE excluded.updated_time_us >= authors.updated_time_us`,
+    );
+  }
+
+  /** Stores the posts (one transaction) and returns each as merged with what was stored, handle filled in. */
+  upsert(posts: readonly ConsolidatedPost[]): ConsolidatedPost[] {
+    return this.db.transaction(() => posts.map((post) => this.upsertOne(post)))();
+  }
+
+  private upsertOne(post: ConsolidatedPost): ConsolidatedPost {
+    const stored = this.get(post.uri);
+    let merged = stored ? mergePosts(stored, post) : post;
+    const handle = merged.author.handle ?? this.author(merged.author.did)?.handle;
+    if (handle && !merged.author.handle) merged = { ...merged, author: { did: merged.author.did, handle } };
+    this.upsertPost.run({ uri: merged.uri, did: merged.author.did, cid: merged.cid, indexed_at: merged.indexedAt, source: merged.source.name, post: JSON.stringify(merged) });
+    return merged;
+  }
+
+  get(uri: string): ConsolidatedPost | undefined {
+    const json = this.selectPost.get(uri) as string | undefined;
+    return json === undefined ? undefined : ConsolidatedPostSchema.parse(JSON.parse(json));
+  }
+
+  delete(uris: readonly string[]): void {
+    this.db.transaction(() => uris.forEach((uri) => this.deletePost.run(uri)))();
+  }
+
+  /** Removes posts indexed before `before`; returns how many. */
+  prune(before: Date): number {
+    return this.prunePosts.run(before.toISOString()).changes;
+  }
+
+  author(did: string): AuthorRow | undefined {
+    return this.selectAuthor.get(did) as AuthorRow | undefined;
+  }
+
+  recordHandle(did: string, handle: string | undefined, timeUs: number): void {
+    this.upsertHandle.run(did, handle ?? null, timeUs);
+  }
+
+  recordAccount(did: string, active: boolean, status: string | undefined, timeUs: number): void {
+    this.upsertAccount.run(did, active ? 1 : 0, status ?? null, timeUs);
+  }
+}

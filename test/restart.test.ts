@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { amplifiedCapture } from './support/capture.ts';
+import { JetstreamReplayServer } from './support/jetstream-server.ts';
+import { sourceOnTempDatabase, until } from './support/jetstream-source.ts';
+
+describe('restart', () => {
+  it('a dropped socket reconnects after a backoff; a fresh consumer on the same database processes every event at least once; the stored cursor never passes an unprocessed event', async () => {
+    const events = amplifiedCapture(15);
+    const times = events.map((e) => e.time_us);
+    const server = await JetstreamReplayServer.serveEvents(events);
+    server.pace = { every: 25, ms: 5 };
+    const processed = new Set<number>();
+    const harness = sourceOnTempDatabase({
+      endpoint: server.url,
+      batchSize: 32,
+      cursorWriteMs: 5,
+      handle: async (batch) => {
+        await new Promise((r) => setTimeout(r, 3));
+        for (const e of batch) processed.add((e as { time_us: number }).time_us);
+      },
+    });
+    const violations: string[] = [];
+    const checker = setInterval(() => {
+      const stored = Number(harness.kv.get('jetstream.cursor') ?? 0);
+      const missing = times.find((t) => t <= stored && !processed.has(t));
+      if (missing !== undefined) violations.push(`cursor ${stored} past unprocessed ${missing}`);
+    }, 2);
+    try {
+      const first = harness.open();
+      first.start();
+      await until(() => processed.size > events.length / 4);
+      const dropped = Date.now();
+      server.dropAll();
+      await until(() => server.connections.length === 2);
+      const gap = Date.now() - dropped;
+      assert.ok(gap >= 2000, `reconnected after ${gap} ms: a backoff, not a busy loop`);
+      assert.ok(server.connections[1]!.cursor! >= Number(harness.kv.get('jetstream.cursor')), 'resumes from the last event received');
+      await until(() => processed.size > events.length / 2);
+      await first.stop();
+      const stored = Number(harness.kv.get('jetstream.cursor'));
+      assert.ok(stored < times[times.length - 1]!, 'stopped mid-stream');
+
+      const second = harness.open();
+      second.start();
+      try {
+        await until(() => processed.size === events.length, 30_000);
+      } finally {
+        await second.stop();
+      }
+      assert.equal(server.connections[2]!.cursor, stored, 'the fresh consumer resumes from the stored cursor');
+      assert.deepEqual(
+        [...processed].sort((a, b) => a - b),
+        times,
+        'every event processed at least once',
+      );
+      assert.equal(Number(harness.kv.get('jetstream.cursor')), times[times.length - 1]);
+      assert.deepEqual(violations, []);
+    } finally {
+      clearInterval(checker);
+      await server.close();
+      harness.cleanup();
+    }
+  });
+});
