@@ -155,7 +155,7 @@ export class JetstreamSource {
       if (this.queue.length < (this.options.batchSize ?? 256)) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          setTimeout(resolve, this.options.batchWaitMs ?? 50);
+          setTimeout(resolve, this.options.batchWaitMs ?? 10);
         });
       }
       if (this.paused && this.queue.length <= this.options.queueMax / 2) this.setPaused(false);
@@ -173,6 +173,9 @@ export class JetstreamSource {
       }
       const last = batch[batch.length - 1] as { time_us?: unknown };
       if (typeof last.time_us === 'number' && last.time_us > this.processed) this.processed = last.time_us;
+      // Evaluation and storage are synchronous: without this, a long backlog would keep health checks,
+      // metrics and label subscribers waiting until it is gone.
+      await new Promise(setImmediate);
     }
   }
 

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config.ts';
 import { EmbedderRegistry } from '../../models/embedders/registry.ts';
-import { UNIVERSAL_SENTENCE_ENCODER } from '../../models/embedders/universal-sentence-encoder.ts';
+import { UNIVERSAL_SENTENCE_ENCODER } from '../../models/embedders/embedder.ts';
 import type { Command } from '../command.ts';
 
 export const modelsPull: Command = {

@@ -21,3 +21,6 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
   return dot;
 }
+
+/** The offline default: Google's Universal Sentence Encoder lite, shipped in an npm package. */
+export const UNIVERSAL_SENTENCE_ENCODER = 'universal-sentence-encoder';

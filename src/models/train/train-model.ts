@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FeatureModuleSchema, type FeatureModule } from '../../manifests/schema.ts';
 import type { EmbedderRegistry } from '../embedders/registry.ts';
-import { UNIVERSAL_SENTENCE_ENCODER } from '../embedders/universal-sentence-encoder.ts';
+import { UNIVERSAL_SENTENCE_ENCODER } from '../embedders/embedder.ts';
 import { buildFeatures, featureNames, vectorizerModels } from '../features.ts';
 import { treeModelFile } from '../tree-models.ts';
 import type { Example } from './dataset.ts';
