@@ -1,0 +1,87 @@
+/**
+ * `npm run train:political`: trains the political/social classifier from ../shared/data/political,
+ * prints held-out numbers for each data variant, and writes the chosen one to models/political/model.json
+ * plus models/political/metrics.json (the numbers quoted in MODEL_CARD.md). Deterministic: fixed seeds.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dedupe, normaliseText, readCrowdflowerPartisan, readLlmLabelled, readMetSynthetic, splitByGroup, type Example } from './data.ts';
+import { binaryMetrics, multiclassMetrics, reliabilityBins } from './metrics.ts';
+import { classify, encodeModel, LEANS, type PoliticalModel } from './model.ts';
+import { DEFAULT_TRAIN_OPTIONS, trainPoliticalModel, type TrainOptions } from './train.ts';
+
+const dataDir = fileURLToPath(new URL('../../../shared/data/political/', import.meta.url));
+const modelDir = fileURLToPath(new URL('../../models/political/', import.meta.url));
+const SPLIT_SEED = 2026;
+
+function evaluate(model: PoliticalModel, examples: readonly Example[]) {
+  const scores = examples.map((e) => classify(model, e.text));
+  const labels = examples.map((e) => e.sociopolitical);
+  const probabilities = scores.map((s) => s.sociopolitical);
+  const leaning = examples.flatMap((e, i) => (e.lean ? [{ truth: LEANS.indexOf(e.lean), s: scores[i]! }] : []));
+  const predicted = leaning.map(({ s }) => LEANS.map((l) => s[l]).reduce((best, v, k, all) => (v > all[best]! ? k : best), 0));
+  return {
+    sociopolitical: binaryMetrics(probabilities, labels),
+    lean: {
+      n: leaning.length,
+      ...multiclassMetrics(
+        predicted,
+        leaning.map((l) => l.truth),
+        LEANS.length,
+      ),
+    },
+    probabilities,
+    labels,
+  };
+}
+
+const llm = dedupe(readLlmLabelled(dataDir));
+const split = splitByGroup(llm, SPLIT_SEED);
+const heldOut = new Set([...split.validation, ...split.test].map((e) => normaliseText(e.text)));
+const extras = { met: readMetSynthetic(dataDir), crowdflowerPartisan: readCrowdflowerPartisan(dataDir) };
+/** Extra rows never share text with held-out rows (nor with the teacher's training rows). */
+const extra = (rows: Example[]) => dedupe(rows, new Set([...heldOut, ...split.train.map((e) => normaliseText(e.text))]));
+
+const variants: { name: string; train: Example[]; options: TrainOptions }[] = [
+  { name: 'llm teacher only', train: split.train, options: DEFAULT_TRAIN_OPTIONS },
+  { name: 'llm + met synthetic', train: [...split.train, ...extra(extras.met)], options: DEFAULT_TRAIN_OPTIONS },
+  { name: 'llm + crowdflower partisan', train: [...split.train, ...extra(extras.crowdflowerPartisan)], options: DEFAULT_TRAIN_OPTIONS },
+  { name: 'llm + met + crowdflower partisan', train: [...split.train, ...extra([...extras.met, ...extras.crowdflowerPartisan])], options: DEFAULT_TRAIN_OPTIONS },
+  { name: 'llm only, 2^16 buckets', train: split.train, options: { ...DEFAULT_TRAIN_OPTIONS, bits: 16 } },
+  { name: 'llm only, stronger L2', train: split.train, options: { ...DEFAULT_TRAIN_OPTIONS, l2: 1e-3 } },
+];
+
+console.log(`teacher rows after dedupe ${llm.length}: train ${split.train.length}, validation ${split.validation.length}, test ${split.test.length}`);
+const results = variants.map((variant) => {
+  const started = Date.now();
+  const model = trainPoliticalModel(variant.train, split.validation, variant.options);
+  const validation = evaluate(model, split.validation);
+  const test = evaluate(model, split.test);
+  const seconds = (Date.now() - started) / 1000;
+  console.log(
+    `${variant.name.padEnd(34)} train ${String(variant.train.length).padStart(5)}  validation acc ${validation.sociopolitical.accuracy.toFixed(3)}  test acc ${test.sociopolitical.accuracy.toFixed(3)} F1 ${test.sociopolitical.f1.toFixed(3)}  lean acc ${test.lean.accuracy.toFixed(3)} macro-F1 ${test.lean.macroF1.toFixed(3)}  ${seconds.toFixed(1)} s`,
+  );
+  return { variant, model, validation, test };
+});
+
+/** Chosen on validation accuracy (ties: the first, i.e. the simpler variant); the test split only reports. */
+const chosen = results.reduce((best, r) => (r.validation.sociopolitical.accuracy > best.validation.sociopolitical.accuracy ? r : best));
+const metrics = {
+  chosen: chosen.variant.name,
+  options: chosen.variant.options,
+  splitSeed: SPLIT_SEED,
+  sizes: { train: chosen.variant.train.length, validation: split.validation.length, test: split.test.length },
+  test: { sociopolitical: chosen.test.sociopolitical, lean: chosen.test.lean, reliability: reliabilityBins(chosen.test.probabilities, chosen.test.labels) },
+  variants: results.map((r) => ({ name: r.variant.name, trainRows: r.variant.train.length, validationAccuracy: r.validation.sociopolitical.accuracy, test: r.test.sociopolitical, lean: r.test.lean })),
+  thresholds: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8].map((t) => ({ threshold: t, ...binaryMetrics(chosen.test.probabilities, chosen.test.labels, t) })),
+};
+console.log(`\nchosen: ${chosen.variant.name}`);
+console.log('held-out sociopolitical:', chosen.test.sociopolitical);
+console.log('held-out lean:', chosen.test.lean);
+console.table(metrics.test.reliability);
+console.table(metrics.thresholds);
+
+fs.mkdirSync(modelDir, { recursive: true });
+fs.writeFileSync(new URL('model.json', `file://${modelDir}`), JSON.stringify(encodeModel(chosen.model, { variant: chosen.variant.name, options: chosen.variant.options, splitSeed: SPLIT_SEED })));
+fs.writeFileSync(new URL('metrics.json', `file://${modelDir}`), `${JSON.stringify(metrics, null, 2)}\n`);
+console.log(`wrote ${modelDir}model.json`);
