@@ -3,6 +3,7 @@ import { embed_type } from './embed_type.ts';
 import { entity_excludes } from './entity_excludes.ts';
 import { entity_matches } from './entity_matches.ts';
 import type { OperatorDefinition } from './operator.ts';
+import { political } from './political.ts';
 import { post_type } from './post_type.ts';
 import { regex_any } from './regex_any.ts';
 import { regex_matches } from './regex_matches.ts';
@@ -20,6 +21,7 @@ const definitions: OperatorDefinition<any>[] = [
   entity_excludes,
   embed_type,
   post_type,
+  political,
 ];
 
 /** Names from Graze's language that are recognised but not implemented yet. */

@@ -32,6 +32,7 @@ function evaluate(model: PoliticalModel, examples: readonly Example[]) {
     },
     probabilities,
     labels,
+    scores,
   };
 }
 
@@ -74,12 +75,25 @@ const metrics = {
   test: { sociopolitical: chosen.test.sociopolitical, lean: chosen.test.lean, reliability: reliabilityBins(chosen.test.probabilities, chosen.test.labels) },
   variants: results.map((r) => ({ name: r.variant.name, trainRows: r.variant.train.length, validationAccuracy: r.validation.sociopolitical.accuracy, test: r.test.sociopolitical, lean: r.test.lean })),
   thresholds: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8].map((t) => ({ threshold: t, ...binaryMetrics(chosen.test.probabilities, chosen.test.labels, t) })),
+  /** Label precision/recall of `political [left|right, >=, t]` over all held-out posts (truth: the teacher's lean). */
+  leanThresholds: (['left', 'right'] as const).flatMap((lean) =>
+    [0.3, 0.4, 0.5, 0.6].map((t) => ({
+      lean,
+      threshold: t,
+      ...binaryMetrics(
+        chosen.test.scores.map((s) => s[lean]),
+        split.test.map((e) => e.lean === lean),
+        t,
+      ),
+    })),
+  ),
 };
 console.log(`\nchosen: ${chosen.variant.name}`);
 console.log('held-out sociopolitical:', chosen.test.sociopolitical);
 console.log('held-out lean:', chosen.test.lean);
 console.table(metrics.test.reliability);
 console.table(metrics.thresholds);
+console.table(metrics.leanThresholds);
 
 fs.mkdirSync(modelDir, { recursive: true });
 fs.writeFileSync(new URL('model.json', `file://${modelDir}`), JSON.stringify(encodeModel(chosen.model, { variant: chosen.variant.name, options: chosen.variant.options, splitSeed: SPLIT_SEED })));

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import type { FeatureProvider } from '../operators/operator.ts';
+import { politicalServicePart } from '../political/classifier.ts';
 
 /**
  * What operators need beyond the post, opened once per process and shared by every manifest:
@@ -37,7 +38,7 @@ export interface ServiceContext {
 type PartFactory = (context: ServiceContext) => Promise<ServicePart> | ServicePart;
 
 /** Every capability, one line each. */
-const parts: PartFactory[] = [];
+const parts: PartFactory[] = [politicalServicePart];
 
 export async function openServices(context: ServiceContext): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));

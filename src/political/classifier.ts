@@ -1,0 +1,30 @@
+import type { ConsolidatedPost } from '../consolidate/post.ts';
+import type { ServiceContext, ServicePart } from '../services/index.ts';
+import { loadPoliticalModel } from './load.ts';
+import { classify, type PoliticalModel, type PoliticalScores } from './model.ts';
+
+export const POLITICAL_SERVICE = 'political-classifier';
+
+/** The compile-time service the `political` operator looks up. */
+export interface PoliticalClassifier {
+  scores(post: ConsolidatedPost): PoliticalScores;
+}
+
+/** Inference is well under a millisecond, so it runs inline; the memo lets every manifest's leaves share one inference per post. */
+export function createPoliticalClassifier(model: PoliticalModel): PoliticalClassifier {
+  const memo = new WeakMap<ConsolidatedPost, PoliticalScores>();
+  return {
+    scores(post) {
+      let scores = memo.get(post);
+      if (!scores) memo.set(post, (scores = classify(model, post.record.text)));
+      return scores;
+    },
+  };
+}
+
+export function politicalServicePart(context: ServiceContext): ServicePart {
+  const started = Date.now();
+  const classifier = createPoliticalClassifier(loadPoliticalModel(context.config.MODELS_DIR));
+  context.logger.debug({ ms: Date.now() - started }, 'political classifier loaded');
+  return { compile: { [POLITICAL_SERVICE]: classifier } };
+}
