@@ -1,6 +1,6 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
 import type { ServiceContext, ServicePart } from '../services/index.ts';
-import { loadPoliticalModel } from './load.ts';
+import { loadPoliticalModel, SHIPPED_MODELS_DIR } from './load.ts';
 import { classify, type PoliticalModel, type PoliticalScores } from './model.ts';
 
 export const POLITICAL_SERVICE = 'political-classifier';
@@ -20,6 +20,13 @@ export function createPoliticalClassifier(model: PoliticalModel): PoliticalClass
       return scores;
     },
   };
+}
+
+let shipped: PoliticalClassifier | undefined;
+
+/** The committed model, loaded once per process: what compilation uses when no services were opened (e.g. `loadManifests` alone in tests and tools). */
+export function shippedPoliticalClassifier(): PoliticalClassifier {
+  return (shipped ??= createPoliticalClassifier(loadPoliticalModel(SHIPPED_MODELS_DIR)));
 }
 
 export function politicalServicePart(context: ServiceContext): ServicePart {
