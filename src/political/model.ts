@@ -16,6 +16,10 @@ export const PoliticalModelFileSchema = z.object({
     weights: z.array(z.string()).length(4),
     biases: z.array(z.number()).length(4),
   }),
+  /** Optional cascade: a logistic head over sentence embeddings, consulted only when the n-gram probability lies inside `band`. */
+  embedding: z
+    .object({ embedder: z.string(), dimensions: z.number().int().positive(), weights: z.string(), bias: z.number(), platt: z.object({ a: z.number(), b: z.number() }), band: z.object({ low: z.number(), high: z.number() }) })
+    .optional(),
   trained: z.record(z.string(), z.unknown()),
 });
 export type PoliticalModelFile = z.infer<typeof PoliticalModelFileSchema>;
@@ -25,10 +29,22 @@ export interface LinearModel {
   bias: number;
 }
 
+export interface Platt {
+  a: number;
+  b: number;
+}
+
+export interface EmbeddingHead extends LinearModel {
+  embedder: string;
+  platt: Platt;
+  band: { low: number; high: number };
+}
+
 export interface PoliticalModel {
   bits: number;
-  sociopolitical: LinearModel & { platt: { a: number; b: number } };
+  sociopolitical: LinearModel & { platt: Platt };
   lean: LinearModel[];
+  embedding?: EmbeddingHead;
 }
 
 /** Calibrated probabilities. Lean probabilities are P(lean | sociopolitical) × P(sociopolitical), so they never exceed `sociopolitical`. */
@@ -49,16 +65,33 @@ export function softmax(logits: number[]): number[] {
   return exps.map((e) => e / total);
 }
 
-export function scoreVector(model: PoliticalModel, x: SparseVector): PoliticalScores {
+export function ngramProbability(model: PoliticalModel, x: SparseVector): number {
   const { sociopolitical: s } = model;
-  const p = sigmoid(s.platt.a * dot(s.weights, x, s.bias) + s.platt.b);
+  return sigmoid(s.platt.a * dot(s.weights, x, s.bias) + s.platt.b);
+}
+
+/** Whether the cascade wants the post's sentence embedding: the model has a head and the n-gram model is unsure. */
+export function wantsEmbedding(model: PoliticalModel, ngram: number): boolean {
+  return model.embedding !== undefined && ngram > model.embedding.band.low && ngram < model.embedding.band.high;
+}
+
+export function embeddingProbability(head: EmbeddingHead, embedding: Float32Array): number {
+  let margin = head.bias;
+  for (let i = 0; i < embedding.length; i++) margin += head.weights[i]! * embedding[i]!;
+  return sigmoid(head.platt.a * margin + head.platt.b);
+}
+
+/** Scores from the features and, for unsure posts, the sentence embedding: then P(sociopolitical) is the mean of both calibrated models. */
+export function scoreVector(model: PoliticalModel, x: SparseVector, embedding?: Float32Array): PoliticalScores {
+  const ngram = ngramProbability(model, x);
+  const p = embedding && model.embedding && wantsEmbedding(model, ngram) ? (ngram + embeddingProbability(model.embedding, embedding)) / 2 : ngram;
   const lean = softmax(model.lean.map((m) => dot(m.weights, x, m.bias)));
   return { sociopolitical: p, left: lean[0]! * p, right: lean[1]! * p, moderate: lean[2]! * p, unclear: lean[3]! * p };
 }
 
-/** Pure inference: the same text always gives the same scores. */
-export function classify(model: PoliticalModel, text: string): PoliticalScores {
-  return scoreVector(model, featurize(text, model.bits));
+/** Pure inference: the same text (and embedding) always gives the same scores. */
+export function classify(model: PoliticalModel, text: string, embedding?: Float32Array): PoliticalScores {
+  return scoreVector(model, featurize(text, model.bits), embedding);
 }
 
 const toBase64 = (weights: Float32Array): string => Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).toString('base64');
@@ -78,6 +111,7 @@ export function encodeModel(model: PoliticalModel, trained: Record<string, unkno
     bits: model.bits,
     sociopolitical: { weights: toBase64(s.weights), bias: s.bias, platt: s.platt },
     lean: { classes: [...LEANS], weights: model.lean.map((m) => toBase64(m.weights)), biases: model.lean.map((m) => m.bias) },
+    ...(model.embedding && { embedding: { ...model.embedding, dimensions: model.embedding.weights.length, weights: toBase64(model.embedding.weights) } }),
     trained,
   };
 }
@@ -88,5 +122,8 @@ export function decodeModel(file: PoliticalModelFile): PoliticalModel {
     bits: file.bits,
     sociopolitical: { weights: fromBase64(file.sociopolitical.weights, size), bias: file.sociopolitical.bias, platt: file.sociopolitical.platt },
     lean: file.lean.weights.map((w, i) => ({ weights: fromBase64(w, size), bias: file.lean.biases[i]! })),
+    ...(file.embedding && {
+      embedding: { embedder: file.embedding.embedder, bias: file.embedding.bias, platt: file.embedding.platt, band: file.embedding.band, weights: fromBase64(file.embedding.weights, file.embedding.dimensions) },
+    }),
   };
 }

@@ -130,3 +130,29 @@ export function trainPoliticalModel(train: readonly Example[], validation: reado
   );
   return { bits: options.bits, sociopolitical: { ...linear, platt }, lean };
 }
+
+/** A dense embedding as the sparse vector the trainer takes (every dimension present). */
+export function denseVector(values: Float32Array): SparseVector {
+  return { indices: Uint32Array.from(values, (_, i) => i), values };
+}
+
+/** The cascade's second opinion: logistic regression over sentence embeddings, Platt-scaled on `validation`. */
+export function trainEmbeddingHead(
+  train: readonly { embedding: Float32Array; sociopolitical: boolean }[],
+  validation: readonly { embedding: Float32Array; sociopolitical: boolean }[],
+  options: TrainOptions,
+): LinearModel & { platt: { a: number; b: number } } {
+  const dimensions = train[0]?.embedding.length ?? 0;
+  const bits = Math.ceil(Math.log2(Math.max(2, dimensions)));
+  const linear = trainLogistic(
+    train.map((e) => denseVector(e.embedding)),
+    train.map((e) => e.sociopolitical),
+    { ...options, bits },
+  );
+  const weights = linear.weights.slice(0, dimensions);
+  const platt = fitPlatt(
+    validation.map((e) => dot(weights, denseVector(e.embedding), linear.bias)),
+    validation.map((e) => e.sociopolitical),
+  );
+  return { weights, bias: linear.bias, platt };
+}
