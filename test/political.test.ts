@@ -9,10 +9,10 @@ import { createLogger } from '../src/log.ts';
 import { loadManifestFiles } from '../src/manifests/load.ts';
 import { operators } from '../src/operators/index.ts';
 import { isPending } from '../src/operators/operator.ts';
-import { POLITICAL_SERVICE, type PoliticalClassifier } from '../src/political/classifier.ts';
+import { POLITICAL_EMBEDDING_PROVIDER } from '../src/political/classifier.ts';
 import { dedupe, readLlmLabelled, splitByGroup } from '../src/political/data.ts';
 import { loadPoliticalModel, POLITICAL_MODEL_FILE, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
-import { classify, LEANS } from '../src/political/model.ts';
+import { classify, LEANS, wantsEmbedding } from '../src/political/model.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainPoliticalModel } from '../src/political/train.ts';
 import { openServices } from '../src/services/index.ts';
 import { sharedData } from './support/shared.ts';
@@ -81,12 +81,12 @@ describe('political operator and manifests', () => {
     assert.deepEqual(manifests.map((m) => m.label.value).sort(), ['political', 'political-left', 'political-right']);
     const verdicts = await evaluateBatch(capture, manifests);
     assert.equal(verdicts.length, capture.length * 3);
-    const classifier = services.compile.get(POLITICAL_SERVICE) as PoliticalClassifier;
+    const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
     for (const verdict of verdicts) {
       const [entry] = verdict.explanation;
       const post = capture.find((p) => p.uri === verdict.uri)!;
       const category = verdict.label === 'political' ? 'sociopolitical' : verdict.label === 'political-left' ? 'left' : 'right';
-      assert.equal(entry?.score, classifier.scores(post)[category]);
+      assert.equal(entry?.score, classify(model, post.record.text)[category]);
       assert.equal(verdict.matched, entry!.score! >= (verdict.label === 'political-left' ? 0.4 : 0.5));
     }
     assert.ok(
@@ -94,6 +94,24 @@ describe('political operator and manifests', () => {
       'the capture has political text',
     );
     assert.ok(verdicts.some((v) => v.label === 'political' && !v.matched));
+    await services.close();
+  });
+
+  it('with POLITICAL_CASCADE, unsure posts wait for their sentence embedding and get the mean of both models', async () => {
+    const services = await openServices({ config: loadConfig({ POLITICAL_CASCADE: 'true' }), logger: createLogger('silent') });
+    const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: services.compile });
+    const provider = services.providers.get(POLITICAL_EMBEDDING_PROVIDER)!;
+    const verdicts = await evaluateBatch(capture, manifests, services.providers);
+    const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
+    const unsure = capture.filter((p) => wantsEmbedding(model, classify(model, p.record.text).sociopolitical));
+    assert.ok(unsure.length > 0 && unsure.length < capture.length, `${unsure.length} of ${capture.length} posts unsure`);
+    const embeddings = (await provider.compute(unsure.map((p) => p.record.text))) as Float32Array[];
+    for (const verdict of verdicts) {
+      const index = unsure.findIndex((p) => p.uri === verdict.uri);
+      const text = capture.find((p) => p.uri === verdict.uri)!.record.text;
+      const expected = index < 0 ? classify(model, text).sociopolitical : classify(model, text, embeddings[index]).sociopolitical;
+      assert.ok(Math.abs(verdict.explanation[0]!.score! - expected) < 1e-6, `${verdict.uri}: ${verdict.explanation[0]!.score} vs ${expected}`);
+    }
     await services.close();
   });
 

@@ -9,8 +9,8 @@ const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political
 /**
  * `political [category, comparator, threshold]`: the calibrated probability that the post is
  * sociopolitical, or P(lean | sociopolitical) × P(sociopolitical) for left/right/moderate/unclear,
- * from the `political-classifier` service (MODELS_DIR), or the shipped model where no services are
- * open. The probability is the leaf's score.
+ * from the `political-classifier` service (MODELS_DIR; with POLITICAL_CASCADE unsure posts also consult
+ * sentence embeddings), or the shipped model where no services are open. The probability is the leaf's score.
  */
 export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.infer<typeof ComparatorSchema>, number]> = {
   name: 'political',
@@ -19,8 +19,9 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
   compile([category, comparator, threshold], env) {
     const classifier = (env.services.get(POLITICAL_SERVICE) as PoliticalClassifier | undefined) ?? shippedPoliticalClassifier();
     const compare = compileComparison(comparator, threshold);
-    return (post) => {
-      const scores = classifier.scores(post);
+    return (post, context) => {
+      const scores = classifier.scores(post, context);
+      if ('provider' in scores) return { pending: [scores] };
       const score = scores[category];
       return { matched: compare({ many: false, value: score }), score, inputs: { category, ...scores } };
     };

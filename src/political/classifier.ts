@@ -1,37 +1,75 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
+import { loadUniversalSentenceEncoder, type Embedder } from '../models/embedders/universal-sentence-encoder.ts';
+import type { EvaluationContext, FeatureProvider, FeatureRequest } from '../operators/operator.ts';
 import type { ServiceContext, ServicePart } from '../services/index.ts';
+import { featurize, type SparseVector } from './features.ts';
 import { loadPoliticalModel, SHIPPED_MODELS_DIR } from './load.ts';
-import { classify, type PoliticalModel, type PoliticalScores } from './model.ts';
+import { ngramProbability, scoreVector, wantsEmbedding, type PoliticalModel, type PoliticalScores } from './model.ts';
 
 export const POLITICAL_SERVICE = 'political-classifier';
+export const POLITICAL_EMBEDDING_PROVIDER = 'political-embedding';
 
-/** The compile-time service the `political` operator looks up. */
+/** The compile-time service the `political` operator looks up: final scores, or the embedding the cascade still needs. */
 export interface PoliticalClassifier {
-  scores(post: ConsolidatedPost): PoliticalScores;
+  scores(post: ConsolidatedPost, context: EvaluationContext): PoliticalScores | FeatureRequest;
 }
 
-/** Inference is well under a millisecond, so it runs inline; the memo lets every manifest's leaves share one inference per post. */
-export function createPoliticalClassifier(model: PoliticalModel): PoliticalClassifier {
-  const memo = new WeakMap<ConsolidatedPost, PoliticalScores>();
+interface Memo {
+  x: SparseVector;
+  ngram: number;
+  scores?: PoliticalScores;
+}
+
+/**
+ * The n-gram model is well under a millisecond, so it runs inline; the memo lets every manifest's leaves share one
+ * inference per post. With `cascade`, posts the n-gram model is unsure about wait for their sentence embedding
+ * (batched by the evaluator through the `political-embedding` provider) and get the mean of both models.
+ */
+export function createPoliticalClassifier(model: PoliticalModel, { cascade }: { cascade: boolean }): PoliticalClassifier {
+  const memo = new WeakMap<ConsolidatedPost, Memo>();
   return {
-    scores(post) {
-      let scores = memo.get(post);
-      if (!scores) memo.set(post, (scores = classify(model, post.record.text)));
-      return scores;
+    scores(post, context) {
+      let entry = memo.get(post);
+      if (!entry) {
+        const x = featurize(post.record.text, model.bits);
+        memo.set(post, (entry = { x, ngram: ngramProbability(model, x) }));
+      }
+      if (entry.scores) return entry.scores;
+      if (!cascade || !wantsEmbedding(model, entry.ngram)) return (entry.scores = scoreVector(model, entry.x));
+      const text = post.record.text;
+      const embedding = context.feature(POLITICAL_EMBEDDING_PROVIDER, text) as Float32Array | undefined;
+      if (!embedding) return { provider: POLITICAL_EMBEDDING_PROVIDER, key: text, input: text };
+      return (entry.scores = scoreVector(model, entry.x, embedding));
+    },
+  };
+}
+
+/** Embeds batches of texts; the encoder (a few seconds to load) is loaded on the first batch, not at start. */
+export function embeddingProvider(load: () => Promise<Embedder>): FeatureProvider {
+  let embedder: Promise<Embedder> | undefined;
+  return {
+    name: POLITICAL_EMBEDDING_PROVIDER,
+    async compute(inputs) {
+      return (await (embedder ??= load())).embed(inputs as string[]);
     },
   };
 }
 
 let shipped: PoliticalClassifier | undefined;
 
-/** The committed model, loaded once per process: what compilation uses when no services were opened (e.g. `loadManifests` alone in tests and tools). */
+/** The committed model without the cascade, loaded once per process: what compilation uses when no services were opened (e.g. `loadManifests` alone in tests and tools). */
 export function shippedPoliticalClassifier(): PoliticalClassifier {
-  return (shipped ??= createPoliticalClassifier(loadPoliticalModel(SHIPPED_MODELS_DIR)));
+  return (shipped ??= createPoliticalClassifier(loadPoliticalModel(SHIPPED_MODELS_DIR), { cascade: false }));
 }
 
 export function politicalServicePart(context: ServiceContext): ServicePart {
   const started = Date.now();
-  const classifier = createPoliticalClassifier(loadPoliticalModel(context.config.MODELS_DIR));
-  context.logger.debug({ ms: Date.now() - started }, 'political classifier loaded');
-  return { compile: { [POLITICAL_SERVICE]: classifier } };
+  const model = loadPoliticalModel(context.config.MODELS_DIR);
+  const cascade = context.config.POLITICAL_CASCADE;
+  if (cascade && model.embedding?.embedder !== 'universal-sentence-encoder') throw new Error('POLITICAL_CASCADE needs a political model with a universal-sentence-encoder head');
+  context.logger.debug({ ms: Date.now() - started, cascade }, 'political classifier loaded');
+  return {
+    compile: { [POLITICAL_SERVICE]: createPoliticalClassifier(model, { cascade }) },
+    providers: cascade ? [embeddingProvider(loadUniversalSentenceEncoder)] : [],
+  };
 }

@@ -18,7 +18,14 @@ export const PoliticalModelFileSchema = z.object({
   }),
   /** Optional cascade: a logistic head over sentence embeddings, consulted only when the n-gram probability lies inside `band`. */
   embedding: z
-    .object({ embedder: z.string(), dimensions: z.number().int().positive(), weights: z.string(), bias: z.number(), platt: z.object({ a: z.number(), b: z.number() }), band: z.object({ low: z.number(), high: z.number() }) })
+    .object({
+      embedder: z.string(),
+      dimensions: z.number().int().positive(),
+      weights: z.string(),
+      bias: z.number(),
+      platt: z.object({ a: z.number(), b: z.number() }),
+      band: z.object({ low: z.number(), high: z.number() }),
+    })
     .optional(),
   trained: z.record(z.string(), z.unknown()),
 });
@@ -123,7 +130,13 @@ export function decodeModel(file: PoliticalModelFile): PoliticalModel {
     sociopolitical: { weights: fromBase64(file.sociopolitical.weights, size), bias: file.sociopolitical.bias, platt: file.sociopolitical.platt },
     lean: file.lean.weights.map((w, i) => ({ weights: fromBase64(w, size), bias: file.lean.biases[i]! })),
     ...(file.embedding && {
-      embedding: { embedder: file.embedding.embedder, bias: file.embedding.bias, platt: file.embedding.platt, band: file.embedding.band, weights: fromBase64(file.embedding.weights, file.embedding.dimensions) },
+      embedding: {
+        embedder: file.embedding.embedder,
+        bias: file.embedding.bias,
+        platt: file.embedding.platt,
+        band: file.embedding.band,
+        weights: fromBase64(file.embedding.weights, file.embedding.dimensions),
+      },
     }),
   };
 }
