@@ -13,16 +13,16 @@ export const ConfigSchema = z.object({
     .stringbool()
     .default(false)
     .describe('Political classifier: also ask the Universal Sentence Encoder about posts the fast n-gram model is unsure of (more accurate, ~50 ms per such post).'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
-  JETSTREAM_URL: z
-    .url({ protocol: /^wss?$/ })
-    .default('wss://jetstream1.us-east.bsky.network/subscribe')
-    .describe('Jetstream endpoint to read the network from.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
+  JETSTREAM_URL: z.url({ protocol: /^wss?$/ }).default('wss://jetstream1.us-east.bsky.network/subscribe').describe('Jetstream endpoint to read the network from.'),
   JETSTREAM_REWIND_SECONDS: z.coerce.number().nonnegative().default(5).describe('On start, resume this many seconds before the stored cursor so that no event is missed.'),
   LABELER_DID: z.string().startsWith('did:').optional().describe('DID of the labeler account (production). Unset with the key unset: local mode, signing as a did:key made under DATA_DIR.'),
-  LABELER_SIGNING_KEY: z.string().optional().describe("The labeler's secp256k1 private key, hex. Secret."),
+  LABELER_SIGNING_KEY: z.string().optional().describe('The labeler\'s secp256k1 private key, hex. Secret.'),
   LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),
-  LABELER_PORT: z.coerce.number().int().min(0).max(65535).default(14831).describe("Port of the labeler's HTTP/WebSocket server (`subscribeLabels`, `queryLabels`, health, metrics)."),
+  LABELER_PORT: z.coerce.number().int().min(0).max(65535).default(14831).describe('Port of the labeler\'s HTTP/WebSocket server (`subscribeLabels`, `queryLabels`, health, metrics).'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -58,7 +58,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export function redactConfig(config: Config): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, SECRET_KEYS.has(key) && value !== undefined ? '[redacted]' : value]));
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [key, SECRET_KEYS.has(key) && value !== undefined ? '[redacted]' : value]),
+  );
 }
 
 export function databasePath(config: Pick<Config, 'DATA_DIR'>): string {
