@@ -100,36 +100,45 @@ const cascades = [
   return { variant: { ...chosenNgram.variant, name: `${chosenNgram.variant.name} + USE cascade ${band.low}–${band.high}` }, model, validation, test, share };
 });
 const chosen = cascades.reduce((best, r) => (r.validation.sociopolitical.accuracy > best.validation.sociopolitical.accuracy ? r : best));
+/** Held-out numbers of one runtime mode: the default n-gram model, or the POLITICAL_CASCADE one. */
+function report(name: string, test: ReturnType<typeof evaluate>) {
+  return {
+    name,
+    sociopolitical: test.sociopolitical,
+    lean: test.lean,
+    reliability: reliabilityBins(test.probabilities, test.labels),
+    thresholds: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8].map((t) => ({ threshold: t, ...binaryMetrics(test.probabilities, test.labels, t) })),
+    /** Label precision/recall of `political [left|right, >=, t]` over all held-out posts (truth: the teacher's lean). */
+    leanThresholds: (['left', 'right'] as const).flatMap((lean) =>
+      [0.3, 0.4, 0.5, 0.6].map((t) => ({
+        lean,
+        threshold: t,
+        ...binaryMetrics(
+          test.scores.map((s) => s[lean]),
+          split.test.map((e) => e.lean === lean),
+          t,
+        ),
+      })),
+    ),
+  };
+}
+
 const metrics = {
-  ngramOnly: { name: chosenNgram.variant.name, test: chosenNgram.test.sociopolitical, reliability: reliabilityBins(chosenNgram.test.probabilities, chosenNgram.test.labels) },
+  splitSeed: SPLIT_SEED,
+  options: chosen.variant.options,
+  sizes: { train: chosen.variant.train.length, validation: split.validation.length, test: split.test.length },
+  variants: results.map((r) => ({ name: r.variant.name, trainRows: r.variant.train.length, validationAccuracy: r.validation.sociopolitical.accuracy, test: r.test.sociopolitical, lean: r.test.lean })),
   cascades: cascades.map((c) => ({ name: c.variant.name, validationAccuracy: c.validation.sociopolitical.accuracy, test: c.test.sociopolitical, embeddedShare: c.share })),
   embedSeconds,
-  chosen: chosen.variant.name,
-  options: chosen.variant.options,
-  splitSeed: SPLIT_SEED,
-  sizes: { train: chosen.variant.train.length, validation: split.validation.length, test: split.test.length },
-  test: { sociopolitical: chosen.test.sociopolitical, lean: chosen.test.lean, reliability: reliabilityBins(chosen.test.probabilities, chosen.test.labels) },
-  variants: results.map((r) => ({ name: r.variant.name, trainRows: r.variant.train.length, validationAccuracy: r.validation.sociopolitical.accuracy, test: r.test.sociopolitical, lean: r.test.lean })),
-  thresholds: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8].map((t) => ({ threshold: t, ...binaryMetrics(chosen.test.probabilities, chosen.test.labels, t) })),
-  /** Label precision/recall of `political [left|right, >=, t]` over all held-out posts (truth: the teacher's lean). */
-  leanThresholds: (['left', 'right'] as const).flatMap((lean) =>
-    [0.3, 0.4, 0.5, 0.6].map((t) => ({
-      lean,
-      threshold: t,
-      ...binaryMetrics(
-        chosen.test.scores.map((s) => s[lean]),
-        split.test.map((e) => e.lean === lean),
-        t,
-      ),
-    })),
-  ),
+  ngramOnly: report(chosenNgram.variant.name, chosenNgram.test),
+  cascade: report(chosen.variant.name, chosen.test),
 };
-console.log(`\nchosen: ${chosen.variant.name}`);
-console.log('held-out sociopolitical:', chosen.test.sociopolitical);
-console.log('held-out lean:', chosen.test.lean);
-console.table(metrics.test.reliability);
-console.table(metrics.thresholds);
-console.table(metrics.leanThresholds);
+for (const mode of [metrics.ngramOnly, metrics.cascade]) {
+  console.log(`\n${mode.name}\nheld-out sociopolitical:`, mode.sociopolitical, '\nheld-out lean:', mode.lean);
+  console.table(mode.reliability);
+  console.table(mode.thresholds);
+  console.table(mode.leanThresholds);
+}
 
 fs.mkdirSync(modelDir, { recursive: true });
 fs.writeFileSync(new URL('model.json', `file://${modelDir}`), JSON.stringify(encodeModel(chosen.model, { variant: chosen.variant.name, options: chosen.variant.options, splitSeed: SPLIT_SEED })));

