@@ -4,6 +4,7 @@
  * plus models/political/metrics.json (the numbers quoted in MODEL_CARD.md). Deterministic: fixed seeds.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dedupe, normaliseText, readCrowdflowerPartisan, readLlmLabelled, readMetSynthetic, splitByGroup, type Example } from './data.ts';
 import { binaryMetrics, multiclassMetrics, reliabilityBins } from './metrics.ts';
@@ -141,6 +142,6 @@ for (const mode of [metrics.ngramOnly, metrics.cascade]) {
 }
 
 fs.mkdirSync(modelDir, { recursive: true });
-fs.writeFileSync(new URL('model.json', `file://${modelDir}`), JSON.stringify(encodeModel(chosen.model, { variant: chosen.variant.name, options: chosen.variant.options, splitSeed: SPLIT_SEED })));
-fs.writeFileSync(new URL('metrics.json', `file://${modelDir}`), `${JSON.stringify(metrics, null, 2)}\n`);
+fs.writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify(encodeModel(chosen.model, { variant: chosen.variant.name, options: chosen.variant.options, splitSeed: SPLIT_SEED })));
+fs.writeFileSync(path.join(modelDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
 console.log(`wrote ${modelDir}model.json`);
