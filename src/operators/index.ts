@@ -5,6 +5,7 @@ import { entity_matches } from './entity_matches.ts';
 import { llm_classification } from './llm_classification.ts';
 import type { OperatorDefinition } from './operator.ts';
 import { model_probability } from './model_probability.ts';
+import { political } from './political.ts';
 import { post_type } from './post_type.ts';
 import { regex_any } from './regex_any.ts';
 import { regex_matches } from './regex_matches.ts';
@@ -26,6 +27,7 @@ const definitions: OperatorDefinition<any>[] = [
   llm_classification,
   text_similarity,
   model_probability,
+  political,
 ];
 
 /** Names from Graze's language that are recognised but not implemented yet. */

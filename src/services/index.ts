@@ -5,6 +5,7 @@ import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import type { FeatureProvider } from '../operators/operator.ts';
 import { openMlServices } from './ml.ts';
+import { politicalServicePart } from '../political/classifier.ts';
 
 /**
  * What operators need beyond the post, opened once per process and shared by every manifest:
@@ -39,7 +40,7 @@ export interface ServiceContext {
 type PartFactory = (context: ServiceContext) => Promise<ServicePart> | ServicePart;
 
 /** Every capability, one line each. */
-const parts: PartFactory[] = [openMlServices, openLlm];
+const parts: PartFactory[] = [openMlServices, politicalServicePart, openLlm];
 
 export async function openServices(context: ServiceContext): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { POLITICAL_SERVICE, shippedPoliticalClassifier, type PoliticalClassifier } from '../political/classifier.ts';
+import { CATEGORIES } from '../political/model.ts';
+import { compileComparison, ComparatorSchema } from './compare.ts';
+import type { OperatorDefinition } from './operator.ts';
+
+const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` });
+
+/**
+ * `political [category, comparator, threshold]`: the calibrated probability that the post is
+ * sociopolitical, or P(lean | sociopolitical) × P(sociopolitical) for left/right/moderate/unclear,
+ * from the `political-classifier` service (MODELS_DIR; with POLITICAL_CASCADE unsure posts also consult
+ * sentence embeddings), or the shipped model where no services are open. The probability is the leaf's score.
+ */
+export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.infer<typeof ComparatorSchema>, number]> = {
+  name: 'political',
+  args: z.tuple([CategorySchema, ComparatorSchema, z.number().min(0).max(1)]),
+  cost: 20,
+  compile([category, comparator, threshold], env) {
+    const classifier = (env.services.get(POLITICAL_SERVICE) as PoliticalClassifier | undefined) ?? shippedPoliticalClassifier();
+    const compare = compileComparison(comparator, threshold);
+    return (post, context) => {
+      const scores = classifier.scores(post, context);
+      if ('provider' in scores) return { pending: [scores] };
+      const score = scores[category];
+      return { matched: compare({ many: false, value: score }), score, inputs: { category, ...scores } };
+    };
+  },
+};

@@ -1,0 +1,64 @@
+import type { ConsolidatedPost } from '../consolidate/post.ts';
+import { UNIVERSAL_SENTENCE_ENCODER } from '../models/embedders/embedder.ts';
+import { EMBEDDING_PROVIDER, embeddingKey, embeddingRequest } from '../models/embedding-provider.ts';
+import type { EvaluationContext, FeatureRequest } from '../operators/operator.ts';
+import type { ServiceContext, ServicePart } from '../services/index.ts';
+import { featurize, type SparseVector } from './features.ts';
+import { loadPoliticalModel, SHIPPED_MODELS_DIR } from './load.ts';
+import { ngramProbability, scoreVector, wantsEmbedding, type PoliticalModel, type PoliticalScores } from './model.ts';
+
+export const POLITICAL_SERVICE = 'political-classifier';
+
+/** The compile-time service the `political` operator looks up: final scores, or the embedding the cascade still needs. */
+export interface PoliticalClassifier {
+  scores(post: ConsolidatedPost, context: EvaluationContext): PoliticalScores | FeatureRequest;
+}
+
+interface Memo {
+  x: SparseVector;
+  ngram: number;
+  scores?: PoliticalScores;
+}
+
+/**
+ * The n-gram model is well under a millisecond, so it runs inline; the memo lets every manifest's leaves share one
+ * inference per post. With `cascade`, posts the n-gram model is unsure about wait for their sentence embedding
+ * (the shared, batched and cached `embedding` provider) and get the mean of both models.
+ */
+export function createPoliticalClassifier(model: PoliticalModel, { cascade }: { cascade: boolean }): PoliticalClassifier {
+  const memo = new WeakMap<ConsolidatedPost, Memo>();
+  return {
+    scores(post, context) {
+      let entry = memo.get(post);
+      if (!entry) {
+        const x = featurize(post.record.text, model.bits);
+        memo.set(post, (entry = { x, ngram: ngramProbability(model, x) }));
+      }
+      if (entry.scores) return entry.scores;
+      if (!cascade || !wantsEmbedding(model, entry.ngram)) return (entry.scores = scoreVector(model, entry.x));
+      const text = post.record.text;
+      const embedding = context.feature(EMBEDDING_PROVIDER, embeddingKey(UNIVERSAL_SENTENCE_ENCODER, text)) as Float32Array | undefined;
+      if (!embedding) return embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, text);
+      return (entry.scores = scoreVector(model, entry.x, embedding));
+    },
+  };
+}
+
+let shipped: PoliticalClassifier | undefined;
+
+/** The committed model without the cascade, loaded once per process: what compilation uses when no services were opened (e.g. `loadManifests` alone in tests and tools). */
+export function shippedPoliticalClassifier(): PoliticalClassifier {
+  return (shipped ??= createPoliticalClassifier(loadPoliticalModel(SHIPPED_MODELS_DIR), { cascade: false }));
+}
+
+export function politicalServicePart(context: ServiceContext): ServicePart {
+  const started = Date.now();
+  const model = loadPoliticalModel(context.config.MODELS_DIR);
+  const cascade = context.config.POLITICAL_CASCADE;
+  if (cascade && model.embedding?.embedder !== UNIVERSAL_SENTENCE_ENCODER) throw new Error('POLITICAL_CASCADE needs a political model with a universal-sentence-encoder head');
+  context.logger.debug({ ms: Date.now() - started, cascade }, 'political classifier loaded');
+  return {
+    // The cascade's embeddings come from the ML capability's `embedding` provider.
+    compile: { [POLITICAL_SERVICE]: createPoliticalClassifier(model, { cascade }) },
+  };
+}

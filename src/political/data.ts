@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { LEANS, type Lean } from './model.ts';
+
+/** One teaching example: text, whether it is sociopolitical, its lean (null when unknown), and the group it must stay with across splits. */
+export interface Example {
+  text: string;
+  sociopolitical: boolean;
+  lean: Lean | null;
+  group: string;
+  source: string;
+}
+
+const LlmRowSchema = z.object({
+  id: z.number(),
+  source: z.string(),
+  ref: z.string(),
+  text: z.string(),
+  is_sociopolitical: z.boolean(),
+  political_ideology: z.enum(LEANS),
+});
+
+const MetPostSchema = z.object({ user: z.string(), text: z.string(), political: z.boolean(), slant: z.string().nullable() });
+
+/** Near-duplicate key: lower case without links, mentions, hashtags, digits or punctuation (retweets and re-posts collapse). */
+export function normaliseText(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/https?:\/\/\S+/g, ' ')
+    .replace(/^rt\s+/, ' ')
+    .replace(/[@#][\p{L}\p{N}_]+/gu, ' ')
+    .replace(/[^\p{L}]+/gu, ' ')
+    .trim();
+}
+
+/** Posts by one author stay together; where no author is known the normalised text is the group. */
+function groupOf(ref: string, text: string): string {
+  const did = /^at:\/\/(did:[^/]+)/.exec(ref)?.[1];
+  return did ?? `text:${normaliseText(text)}`;
+}
+
+export function readLlmLabelled(dataDir: string): Example[] {
+  const lines = fs.readFileSync(path.join(dataDir, 'llm_labeled_posts.jsonl'), 'utf8').trim().split('\n');
+  return lines.map((line) => {
+    const row = LlmRowSchema.parse(JSON.parse(line));
+    return { text: row.text, sociopolitical: row.is_sociopolitical, lean: row.is_sociopolitical ? row.political_ideology : null, group: groupOf(row.ref, row.text), source: row.source };
+  });
+}
+
+/** The 100 synthetic posts of the research repo: `political` and `slant`. */
+export function readMetSynthetic(dataDir: string): Example[] {
+  const posts = z.array(MetPostSchema).parse(JSON.parse(fs.readFileSync(path.join(dataDir, 'met_synthetic_posts.json'), 'utf8')));
+  return posts.map((p) => ({
+    text: p.text,
+    sociopolitical: p.political,
+    lean: p.political ? ((LEANS as readonly string[]).includes(p.slant ?? '') ? (p.slant as Lean) : 'unclear') : null,
+    group: `met:${p.user}`,
+    source: 'met_synthetic',
+  }));
+}
+
+/** RFC 4180 records (quoted fields may hold commas, quotes and newlines). */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') (record.push(field), (field = ''));
+    else if (c === '\n') (record.push(field.replace(/\r$/, '')), records.push(record), (record = []), (field = ''));
+    else field += c;
+  }
+  if (field || record.length) records.push([...record, field]);
+  return records;
+}
+
+/** Politicians' messages rated partisan in tone: taken as extra sociopolitical positives, lean unknown. */
+export function readCrowdflowerPartisan(dataDir: string): Example[] {
+  const [, ...rows] = parseCsv(fs.readFileSync(path.join(dataDir, 'crowdflower_political_social_media.csv'), 'utf8').replace(/^\uFEFF/, ''));
+  return rows.filter((r) => r[0] === 'partisan' && r[1]).map((r) => ({ text: r[1]!, sociopolitical: true, lean: null, group: `text:${normaliseText(r[1]!)}`, source: 'crowdflower_csv' }));
+}
+
+/** Drops later rows whose normalised text was already seen (exact and near duplicates). */
+export function dedupe(examples: readonly Example[], seen = new Set<string>()): Example[] {
+  return examples.filter((e) => {
+    const key = normaliseText(e.text);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export interface Split {
+  train: Example[];
+  validation: Example[];
+  test: Example[];
+}
+
+function unitHash(text: string, seed: number): number {
+  let hash = 0x811c9dc5 ^ seed;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) / 4294967296;
+}
+
+/** Splits by group hash (no author or text in two parts): ~20% test, ~15% validation for calibration, the rest training. */
+export function splitByGroup(examples: readonly Example[], seed: number): Split {
+  const split: Split = { train: [], validation: [], test: [] };
+  for (const e of examples) {
+    const u = unitHash(e.group, seed);
+    (u < 0.2 ? split.test : u < 0.35 ? split.validation : split.train).push(e);
+  }
+  return split;
+}

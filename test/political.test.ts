@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config.ts';
+import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
+import { evaluateBatch } from '../src/evaluate/index.ts';
+import { createLogger } from '../src/log.ts';
+import { loadManifestFiles } from '../src/manifests/load.ts';
+import { operators } from '../src/operators/index.ts';
+import { isPending } from '../src/operators/operator.ts';
+import { EMBEDDING_PROVIDER, embeddingRequest } from '../src/models/embedding-provider.ts';
+import { UNIVERSAL_SENTENCE_ENCODER } from '../src/models/embedders/embedder.ts';
+import { dedupe, readLlmLabelled, splitByGroup } from '../src/political/data.ts';
+import { loadPoliticalModel, POLITICAL_MODEL_FILE, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
+import { classify, LEANS, wantsEmbedding } from '../src/political/model.ts';
+import { DEFAULT_TRAIN_OPTIONS, trainPoliticalModel } from '../src/political/train.ts';
+import { openServices } from '../src/services/index.ts';
+import { sharedData } from './support/shared.ts';
+
+const teacher = dedupe(readLlmLabelled(sharedData('political/')));
+const MANIFESTS = ['political.json', 'political-left.json', 'political-right.json'].map((f) => path.join('manifests', f));
+
+describe('political classifier model', () => {
+  it('loads offline from models/political, small, and gives the same scores on every load', () => {
+    assert.ok(fs.statSync(path.join(SHIPPED_MODELS_DIR, POLITICAL_MODEL_FILE)).size < 20 * 1024 * 1024);
+    const texts = teacher.slice(0, 20).map((e) => e.text);
+    const first = loadPoliticalModel(SHIPPED_MODELS_DIR);
+    const second = loadPoliticalModel(SHIPPED_MODELS_DIR);
+    assert.deepEqual(
+      texts.map((t) => classify(first, t)),
+      texts.map((t) => classify(second, t)),
+    );
+    for (const scores of texts.map((t) => classify(first, t))) {
+      assert.ok(scores.sociopolitical > 0 && scores.sociopolitical < 1);
+      const leanTotal = LEANS.reduce((sum, lean) => sum + scores[lean], 0);
+      assert.ok(Math.abs(leanTotal - scores.sociopolitical) < 1e-9, 'lean probabilities are P(lean | sociopolitical) × P(sociopolitical)');
+    }
+  });
+
+  it('ranks held-out political posts above held-out non-political ones (AUC over the test split)', () => {
+    const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
+    const { test } = splitByGroup(teacher, 2026);
+    const positives = test.filter((e) => e.sociopolitical).map((e) => classify(model, e.text).sociopolitical);
+    const negatives = test.filter((e) => !e.sociopolitical).map((e) => classify(model, e.text).sociopolitical);
+    const wins = positives.reduce((sum, p) => sum + negatives.reduce((s, n) => s + (p > n ? 1 : p === n ? 0.5 : 0), 0), 0);
+    const auc = wins / (positives.length * negatives.length);
+    assert.ok(auc > 0.9, `AUC ${auc}`);
+  });
+
+  it('scores a real post about immigrants and conservatives above a real post about a security paper', () => {
+    const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
+    const political = teacher.find((e) => e.text.startsWith('Mount Rushmore and that disgusting speech'))!;
+    const paper = teacher.find((e) => e.text.startsWith('Very excited to share our paper on private user discovery'))!;
+    assert.ok(classify(model, political.text).sociopolitical > 0.5);
+    assert.ok(classify(model, paper.text).sociopolitical < 0.5);
+  });
+
+  it('training is reproducible: the same subset and seed give identical weights, another seed does not', () => {
+    const subset = teacher.slice(0, 150);
+    const options = { ...DEFAULT_TRAIN_OPTIONS, bits: 12, epochs: 3 };
+    const a = trainPoliticalModel(subset.slice(0, 120), subset.slice(120), options);
+    const b = trainPoliticalModel(subset.slice(0, 120), subset.slice(120), options);
+    const c = trainPoliticalModel(subset.slice(0, 120), subset.slice(120), { ...options, seed: options.seed + 1 });
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.sociopolitical.weights, c.sociopolitical.weights);
+  });
+});
+
+describe('political operator and manifests', () => {
+  const capture = fs
+    .readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => consolidateJetstreamEvent(JSON.parse(l)))
+    .flatMap((r) => (r.kind === 'post' ? [r.post] : []));
+
+  it('the three manifests validate and evaluate over recorded posts with the score in the explanation', async () => {
+    const services = await openServices({ config: loadConfig({}), logger: createLogger('silent') });
+    const { manifests, problems } = await loadManifestFiles(MANIFESTS, { services: services.compile });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(manifests.map((m) => m.label.value).sort(), ['political', 'political-left', 'political-right']);
+    const verdicts = await evaluateBatch(capture, manifests);
+    assert.equal(verdicts.length, capture.length * 3);
+    const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
+    for (const verdict of verdicts) {
+      const [entry] = verdict.explanation;
+      const post = capture.find((p) => p.uri === verdict.uri)!;
+      const category = verdict.label === 'political' ? 'sociopolitical' : verdict.label === 'political-left' ? 'left' : 'right';
+      assert.equal(entry?.score, classify(model, post.record.text)[category]);
+      assert.equal(verdict.matched, entry!.score! >= (verdict.label === 'political-left' ? 0.4 : 0.5));
+    }
+    assert.ok(
+      verdicts.some((v) => v.label === 'political' && v.matched),
+      'the capture has political text',
+    );
+    assert.ok(verdicts.some((v) => v.label === 'political' && !v.matched));
+    await services.close();
+  });
+
+  it('with POLITICAL_CASCADE, unsure posts wait for their sentence embedding and get the mean of both models', async () => {
+    const services = await openServices({ config: loadConfig({ POLITICAL_CASCADE: 'true' }), logger: createLogger('silent') });
+    const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: services.compile });
+    const provider = services.providers.get(EMBEDDING_PROVIDER)!;
+    const verdicts = await evaluateBatch(capture, manifests, services.providers);
+    const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
+    const unsure = capture.filter((p) => wantsEmbedding(model, classify(model, p.record.text).sociopolitical));
+    assert.ok(unsure.length > 0 && unsure.length < capture.length, `${unsure.length} of ${capture.length} posts unsure`);
+    const embeddings = (await provider.compute(unsure.map((p) => embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, p.record.text).input))) as Float32Array[];
+    for (const verdict of verdicts) {
+      const index = unsure.findIndex((p) => p.uri === verdict.uri);
+      const text = capture.find((p) => p.uri === verdict.uri)!.record.text;
+      const expected = index < 0 ? classify(model, text).sociopolitical : classify(model, text, embeddings[index]).sociopolitical;
+      assert.ok(Math.abs(verdict.explanation[0]!.score! - expected) < 1e-6, `${verdict.uri}: ${verdict.explanation[0]!.score} vs ${expected}`);
+    }
+    await services.close();
+  });
+
+  it('rejects an unknown category and compares with the shared comparators', async () => {
+    const definition = operators.get('political')!;
+    assert.equal(definition.args.safeParse(['conservative', '>=', 0.5]).success, false);
+    const post = capture[0]!;
+    const noContext = { feature: () => undefined, membership: () => undefined };
+    const env = { models: new Map(), services: new Map(), manifestFile: 'test.json' };
+    const above = (await definition.compile(definition.args.parse(['sociopolitical', '>=', 0]), env))(post, noContext);
+    const below = (await definition.compile(definition.args.parse(['sociopolitical', '<', 0]), env))(post, noContext);
+    assert.ok(!isPending(above) && !isPending(below) && 'matched' in above && 'matched' in below);
+    assert.equal(above.matched, true);
+    assert.equal(below.matched, false);
+  });
+});
