@@ -1,6 +1,6 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
 import type { CompiledManifest } from '../manifests/load.ts';
-import type { EvaluationContext, FeatureProvider, FeatureRequest } from '../operators/operator.ts';
+import { UndecidedLeaf, type EvaluationContext, type FeatureProvider, type FeatureRequest } from '../operators/operator.ts';
 import type { TraceEntry } from './compile.ts';
 
 /** The outcome of one manifest on one post, with the leaves that decided it. */
@@ -22,7 +22,8 @@ export class EvaluationError extends Error {
 /**
  * Evaluates every manifest on every post. Leaves that need features (embeddings, model scores)
  * report them as pending; each round computes all pending features of the batch with one call per
- * provider, then re-evaluates only the undecided pairs. Returns one verdict per (post, manifest).
+ * provider, then re-evaluates only the undecided pairs. Returns one verdict per (post, manifest), except
+ * where a leaf could not decide (UndecidedLeaf): that manifest gives no verdict on that post.
  */
 export async function evaluateBatch(
   posts: readonly ConsolidatedPost[],
@@ -43,7 +44,13 @@ export async function evaluateBatch(
     const next: typeof undecided = [];
     for (const item of undecided) {
       const trace: TraceEntry[] = [];
-      const value = item.manifest.filter.run(item.post, context, trace);
+      let value;
+      try {
+        value = item.manifest.filter.run(item.post, context, trace);
+      } catch (error) {
+        if (error instanceof UndecidedLeaf) continue;
+        throw error;
+      }
       if (Array.isArray(value)) {
         for (const request of value) {
           const id = `${request.provider}\u0000${request.key}`;
@@ -59,7 +66,7 @@ export async function evaluateBatch(
     for (const id of requests.keys()) provided.add(id);
     undecided = next;
   }
-  return verdicts;
+  return verdicts.filter((v) => v !== undefined);
 }
 
 async function computeFeatures(requests: FeatureRequest[], providers: ReadonlyMap<string, FeatureProvider>, features: Map<string, Map<string, unknown>>) {

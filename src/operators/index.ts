@@ -1,5 +1,6 @@
 import { attribute_compare } from './attribute_compare.ts';
 import { embed_type } from './embed_type.ts';
+import { list_member } from './list_member.ts';
 import { entity_excludes } from './entity_excludes.ts';
 import { entity_matches } from './entity_matches.ts';
 import type { OperatorDefinition } from './operator.ts';
@@ -8,6 +9,9 @@ import { regex_any } from './regex_any.ts';
 import { regex_matches } from './regex_matches.ts';
 import { regex_negation_matches } from './regex_negation_matches.ts';
 import { regex_none } from './regex_none.ts';
+import { social_graph } from './social_graph.ts';
+import { social_list } from './social_list.ts';
+import { starter_pack_member } from './starter_pack_member.ts';
 
 /** Every leaf operator, one line each (`and`, `or`, `not` live in `logic.ts`). */
 const definitions: OperatorDefinition<any>[] = [
@@ -20,11 +24,13 @@ const definitions: OperatorDefinition<any>[] = [
   entity_excludes,
   embed_type,
   post_type,
+  social_graph,
+  social_list,
+  list_member,
+  starter_pack_member,
 ];
 
 /** Names from Graze's language that are recognised but not implemented yet. */
 export const notSupportedYet = new Set(['param_compare', 'each']);
 
-export const operators: ReadonlyMap<string, OperatorDefinition<any>> = new Map(
-  definitions.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((name) => [name, d] as const)),
-);
+export const operators: ReadonlyMap<string, OperatorDefinition<any>> = new Map(definitions.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((name) => [name, d] as const)));

@@ -75,3 +75,12 @@ export interface OperatorDefinition<Args = unknown> {
 export function isPending(result: LeafResult): result is PendingOutcome {
   return 'pending' in result;
 }
+
+/**
+ * Thrown by a leaf that cannot decide (e.g. its membership set has not loaded yet). The evaluator
+ * then gives no verdict for that manifest on that post: it neither labels nor negates, whatever
+ * `not` or the other leaves around it say.
+ */
+export class UndecidedLeaf extends Error {
+  override name = 'UndecidedLeaf';
+}

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Config } from '../config.ts';
 import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
+import { openSocial } from '../social/index.ts';
 import type { FeatureProvider } from '../operators/operator.ts';
 
 /**
@@ -37,7 +38,7 @@ export interface ServiceContext {
 type PartFactory = (context: ServiceContext) => Promise<ServicePart> | ServicePart;
 
 /** Every capability, one line each. */
-const parts: PartFactory[] = [];
+const parts: PartFactory[] = [openSocial];
 
 export async function openServices(context: ServiceContext): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));
