@@ -50,19 +50,18 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 /**
  * Uses `DB_POSTGRES_URL` when set; otherwise starts a throwaway server on loopback with its data and
  * socket directory in a temp dir. PostgreSQL refuses to run as root, so as root it runs as the
- * `postgres` user (runuser).
+ * `postgres` user.
  */
 export async function startTestPostgres(): Promise<TestPostgres> {
   if (process.env.DB_POSTGRES_URL) return { url: process.env.DB_POSTGRES_URL, stop: async () => {} };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
-  const as = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+  const user = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) } : {};
+  if ('uid' in user) fs.chownSync(dir, user.uid, user.gid);
   const data = path.join(dir, 'data');
-  execFileSync(...as(binary('initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync']), { stdio: 'pipe' });
+  execFileSync(binary('initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync'], { stdio: 'pipe', ...user });
   const port = await freePort();
   let log = '';
-  const child = spawn(...as(binary('postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-F', '-c', 'max_connections=200']), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary('postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-F', '-c', 'max_connections=200'], { stdio: ['ignore', 'pipe', 'pipe'], ...user });
   child.stdout!.on('data', (chunk) => (log += chunk));
   child.stderr!.on('data', (chunk) => (log += chunk));
   // A test process that dies without stop() must not leave the server behind.
@@ -74,7 +73,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
-        // SIGINT is postgres' "fast shutdown"; runuser forwards it.
+        // SIGINT is postgres' "fast shutdown".
         child.kill('SIGINT');
         await exited;
       }
