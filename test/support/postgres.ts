@@ -55,8 +55,12 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 export async function startTestPostgres(): Promise<TestPostgres> {
   if (process.env.DB_POSTGRES_URL) return { url: process.env.DB_POSTGRES_URL, stop: async () => {} };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-pg-'));
-  const user = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) } : {};
-  if ('uid' in user) fs.chownSync(dir, user.uid, user.gid);
+  const user: { uid?: number; gid?: number } = {};
+  if (process.getuid?.() === 0) {
+    user.uid = Number(execFileSync('id', ['-u', 'postgres']));
+    user.gid = Number(execFileSync('id', ['-g', 'postgres']));
+    fs.chownSync(dir, user.uid, user.gid);
+  }
   const data = path.join(dir, 'data');
   execFileSync(binary('initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync'], { stdio: 'pipe', ...user });
   const port = await freePort();
