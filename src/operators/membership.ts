@@ -4,7 +4,10 @@ import type { SetSpec } from '../social/sets.ts';
 import { ComparatorSchema } from './compare.ts';
 import { UndecidedLeaf, type CompileEnvironment, type Leaf } from './operator.ts';
 
-export const MembershipComparatorSchema = ComparatorSchema.extract(['in', 'not_in', 'is_in', 'is_not_in']);
+/** The membership subset of the comparators (with the same `is_in`/`is_not_in` aliases). */
+export const MembershipComparatorSchema = ComparatorSchema.extract(['in', 'not_in', 'is_in', 'is_not_in'], {
+  error: (issue) => `unknown comparator ${JSON.stringify(issue.input)}: use in or not_in`,
+});
 export type MembershipComparator = z.infer<typeof MembershipComparatorSchema>;
 
 /** Social operators cost little per post: one lookup in an in-memory set. */

@@ -63,6 +63,11 @@ export class MembershipRegistry implements MembershipWatcher {
     this.task = cron.schedule('* * * * *', () => this.refreshDue());
   }
 
+  /** Keys of every set the compiled manifests refer to. */
+  watched(): string[] {
+    return [...this.specs.keys()];
+  }
+
   snapshots(): Memberships {
     return this.snapshotView;
   }
