@@ -12,7 +12,9 @@ import { evaluateBatch } from '../src/evaluate/index.ts';
 import { createLogger } from '../src/log.ts';
 import { compileManifest, type CompiledManifest } from '../src/manifests/load.ts';
 import { openServices, type Services } from '../src/services/index.ts';
-import type { MembershipRegistry } from '../src/social/registry.ts';
+import { AppView } from '../src/social/appview.ts';
+import { MembershipRegistry } from '../src/social/registry.ts';
+import { SocialSetStore } from '../src/social/store.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts';
 
@@ -213,6 +215,37 @@ describe('social operators against a local AppView', () => {
     // another branch of an `or` would have matched: it stays inactive until the set loads.
     assert.deepEqual(await verdicts([inactive, mixed], ['alice', 'bob']), { missing: {}, mixed: {} });
     assert.ok(logs.some((line) => line.includes('"level":50') && line.includes(missing) && line.includes('stay inactive')));
+  });
+
+  it('refreshes a set when a quarter of its TTL is left, not before, and caches it in SQLite', async () => {
+    let clock = Date.now();
+    const ttlMs = 60_000;
+    const cache = openDatabase(':memory:').db;
+    const social = new MembershipRegistry({
+      appview: new AppView({ service: network.bsky.url, concurrency: 2 }),
+      store: new SocialSetStore(cache),
+      ttlMs,
+      logger: createLogger('silent'),
+      now: () => clock,
+    });
+    try {
+      const key = social.watch({ type: 'followers', actor: 'alice.test' });
+      social.start();
+      await social.settled();
+      const fetchedAt = () => cache.prepare('SELECT fetched_at FROM social_sets WHERE key = ?').pluck().get(key);
+      const first = fetchedAt();
+      assert.equal(first, new Date(clock).toISOString());
+      clock += ttlMs / 2;
+      await social.refreshDue();
+      assert.equal(fetchedAt(), first);
+      clock += ttlMs / 4 + 1;
+      await social.refreshDue();
+      assert.equal(fetchedAt(), new Date(clock).toISOString());
+      assert.deepEqual([...social.snapshots().get(key)!], [did.dave]);
+    } finally {
+      await social.close();
+      cache.close();
+    }
   });
 
   it('keeps the last snapshot when the AppView stops, and a restart starts from the SQLite copy', async () => {
