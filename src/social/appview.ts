@@ -19,7 +19,6 @@ export interface AppViewOptions {
   concurrency: number;
   /** Longest wait honoured from a 429's `ratelimit-reset` before giving up on the call. */
   maxBackoffMs?: number;
-  credentials?: { identifier: string; password: string };
 }
 
 const PAGE = 100;
@@ -33,17 +32,14 @@ export class AppView {
   private readonly agent: AtpAgent;
   private readonly limit: ReturnType<typeof createLimit>;
   private readonly maxBackoffMs: number;
-  private loggedIn: Promise<unknown> | undefined;
 
-  constructor(private readonly options: AppViewOptions) {
+  constructor(options: AppViewOptions) {
     this.agent = new AtpAgent({ service: options.service });
     this.limit = createLimit(options.concurrency);
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
   }
 
   private async call<T>(request: (agent: AtpAgent) => Promise<{ data: T }>): Promise<T> {
-    if (this.options.credentials) this.loggedIn ??= this.agent.login(this.options.credentials);
-    await this.loggedIn;
     for (;;) {
       try {
         return (await this.limit(() => request(this.agent))).data;
