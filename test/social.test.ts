@@ -217,7 +217,7 @@ describe('social operators against a local AppView', () => {
     assert.ok(logs.some((line) => line.includes('"level":50') && line.includes(missing) && line.includes('stay inactive')));
   });
 
-  it('refreshes a set when a quarter of its TTL is left, not before, and caches it in SQLite', async () => {
+  it('refreshes a set when a quarter of its TTL is left, not before, keeping events seen meanwhile, and caches it in SQLite', async () => {
     let clock = Date.now();
     const ttlMs = 60_000;
     const cache = openDatabase(':memory:').db;
@@ -238,10 +238,15 @@ describe('social operators against a local AppView', () => {
       clock += ttlMs / 2;
       await social.refreshDue();
       assert.equal(fetchedAt(), first);
-      clock += ttlMs / 4 + 1;
-      await social.refreshDue();
-      assert.equal(fetchedAt(), new Date(clock).toISOString());
       assert.deepEqual([...social.snapshots().get(key)!], [did.dave]);
+      // A follow seen on Jetstream while the refresh is under way survives it, whether or not the AppView had indexed it.
+      const follow = await createEvent((await agents.carol!.follow(did.alice!)).uri);
+      clock += ttlMs / 4 + 1;
+      const refreshing = social.refreshDue();
+      social.observe([follow]);
+      await refreshing;
+      assert.equal(fetchedAt(), new Date(clock).toISOString());
+      assert.deepEqual([...social.snapshots().get(key)!].sort(), [did.carol!, did.dave!].sort());
     } finally {
       await social.close();
       cache.close();

@@ -38,6 +38,8 @@ export class MembershipRegistry implements MembershipWatcher {
   private readonly sets = new Map<string, LiveSet>();
   private readonly snapshotView = new Map<string, ReadonlySet<string>>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Graph events seen while a set was being fetched: applied again on the fetched set, which may predate them. */
+  private readonly seenDuringFetch = new Map<string, GraphEvent[]>();
   private readonly now: () => number;
   private task: ScheduledTask | undefined;
   private started = false;
@@ -98,12 +100,15 @@ export class MembershipRegistry implements MembershipWatcher {
     if (running) return running;
     const spec = this.specs.get(key);
     if (!spec) return Promise.resolve();
+    const seen: GraphEvent[] = [];
+    this.seenDuringFetch.set(key, seen);
     const run = this.options.appview
       .fetch(spec)
       .then((fetched) => {
         const fetchedAt = this.now();
         const expiresAt = fetchedAt + this.options.ttlMs;
-        this.install(key, fetched, expiresAt);
+        const set = this.install(key, fetched, expiresAt);
+        for (const event of seen) this.applyTo(key, set, event);
         this.options.store?.put(key, fetched, fetchedAt, expiresAt);
         this.options.logger.info({ set: key, members: fetched.members.length }, 'membership set loaded');
       })
@@ -112,52 +117,57 @@ export class MembershipRegistry implements MembershipWatcher {
         if (this.sets.has(key)) this.options.logger.warn({ set: key, reason }, 'membership set refresh failed; keeping the last snapshot');
         else this.options.logger.error({ set: key, reason }, 'membership set could not be fetched; manifests that use it stay inactive until it loads (retried every minute)');
       })
-      .finally(() => this.inFlight.delete(key));
+      .finally(() => {
+        this.inFlight.delete(key);
+        this.seenDuringFetch.delete(key);
+      });
     this.inFlight.set(key, run);
     return run;
   }
 
-  private install(key: string, fetched: FetchedSet, expiresAt: number): void {
+  private install(key: string, fetched: FetchedSet, expiresAt: number): LiveSet {
     const set: LiveSet = { members: new Set(fetched.members), records: new Map(fetched.records), expiresAt, ...(fetched.source && { source: fetched.source }) };
     this.sets.set(key, set);
     this.snapshotView.set(key, set.members);
+    return set;
   }
 
   /** Applies follow and list-item events of the watched actors and lists to their snapshots. */
   observe(events: readonly unknown[]): void {
-    if (!this.sets.size) return;
+    if (!this.sets.size && !this.seenDuringFetch.size) return;
     for (const raw of events) {
       const event = parseGraphEvent(raw);
-      if (event) this.apply(event);
+      if (!event) continue;
+      for (const [key, set] of this.sets) this.applyTo(key, set, event);
+      for (const seen of this.seenDuringFetch.values()) seen.push(event);
     }
   }
 
-  private apply(event: GraphEvent): void {
+  /** Applying an event twice changes nothing, so re-applying it to a fetched set that already has it is safe. */
+  private applyTo(key: string, set: LiveSet, event: GraphEvent): void {
     const record = `${event.did}/${event.rkey}`;
-    for (const [key, set] of this.sets) {
-      const type = this.specs.get(key)!.type;
-      if (event.operation === 'delete') {
-        const member = set.records.get(record);
-        if (member === undefined) continue;
-        set.records.delete(record);
-        // The same account can be in a list through two items; it leaves with the last one.
-        if (![...set.records.values()].includes(member)) set.members.delete(member);
-        continue;
-      }
-      const member =
-        event.kind === 'follow'
-          ? type === 'follows' && set.source === event.did
-            ? event.subject
-            : type === 'followers' && set.source === event.subject
-              ? event.did
-              : undefined
-          : (type === 'list' || type === 'starterpack') && set.source === event.list
-            ? event.subject
-            : undefined;
-      if (member === undefined) continue;
-      set.records.set(record, member);
-      set.members.add(member);
+    const type = this.specs.get(key)!.type;
+    if (event.operation === 'delete') {
+      const member = set.records.get(record);
+      if (member === undefined) return;
+      set.records.delete(record);
+      // The same account can be in a list through two items; it leaves with the last one.
+      if (![...set.records.values()].includes(member)) set.members.delete(member);
+      return;
     }
+    const member =
+      event.kind === 'follow'
+        ? type === 'follows' && set.source === event.did
+          ? event.subject
+          : type === 'followers' && set.source === event.subject
+            ? event.did
+            : undefined
+        : (type === 'list' || type === 'starterpack') && set.source === event.list
+          ? event.subject
+          : undefined;
+    if (member === undefined) return;
+    set.records.set(record, member);
+    set.members.add(member);
   }
 
   async close(): Promise<void> {
