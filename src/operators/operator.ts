@@ -77,9 +77,9 @@ export function isPending(result: LeafResult): result is PendingOutcome {
 }
 
 /**
- * Thrown by a leaf that cannot decide (e.g. its membership set has not loaded yet). The evaluator
- * then gives no verdict for that manifest on that post: it neither labels nor negates, whatever
- * `not` or the other leaves around it say.
+ * Thrown by a leaf that cannot decide (e.g. its membership set has not loaded yet). A manifest whose
+ * evaluation reaches such a leaf gives no verdict on that post: it neither labels nor negates, and
+ * `not` cannot turn the missing answer into a match.
  */
 export class UndecidedLeaf extends Error {
   override name = 'UndecidedLeaf';
