@@ -47,7 +47,7 @@ export const ConfigSchema = z.object({
     .refine((s) => cron.validate(s), 'not a cron expression')
     .describe('node-cron schedule of the feed sync.'),
   FEED_SYNC_LIMIT: z.coerce.number().int().min(1).default(300).describe('At most this many posts per feed and sync (getFeed pages of up to 100).'),
-  APPVIEW_URL: z.url().default('https://public.api.bsky.app').describe('AppView serving app.bsky.* queries (feed sync).'),
+  APPVIEW_URL: z.url().default('https://public.api.bsky.app').describe("AppView for app.bsky.* queries: feed sync, and the social operators' handles, follows, lists and starter packs."),
   LABELER_DID: z.string().startsWith('did:').optional().describe('DID of the labeler account (production). Unset with the key unset: local mode, signing as a did:key made under DATA_DIR.'),
   LABELER_SIGNING_KEY: z.string().optional().describe("The labeler's secp256k1 private key, hex. Secret."),
   LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),
@@ -67,6 +67,8 @@ export const ConfigSchema = z.object({
   LLM_REQUESTS_PER_MINUTE: z.coerce.number().positive().default(60).describe('Most LLM requests started per minute (retries included).'),
   LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(4).describe('Attempts per LLM request (429, 5xx, timeouts, malformed answers are retried with backoff); then the posts stay undecided.'),
   LLM_TIMEOUT_SECONDS: z.coerce.number().positive().default(60).describe('Timeout of one LLM request.'),
+  SOCIAL_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(21600).describe('How long a fetched membership set (follows, list, ...) stays valid; it is refreshed before it expires.'),
+  SOCIAL_FETCH_CONCURRENCY: z.coerce.number().int().positive().default(4).describe('At most this many AppView requests at a time when fetching membership sets.'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,5 +1,6 @@
 import { attribute_compare } from './attribute_compare.ts';
 import { embed_type } from './embed_type.ts';
+import { list_member } from './list_member.ts';
 import { entity_excludes } from './entity_excludes.ts';
 import { entity_matches } from './entity_matches.ts';
 import { llm_classification } from './llm_classification.ts';
@@ -12,6 +13,9 @@ import { regex_matches } from './regex_matches.ts';
 import { regex_negation_matches } from './regex_negation_matches.ts';
 import { regex_none } from './regex_none.ts';
 import { text_similarity } from './text_similarity.ts';
+import { social_graph } from './social_graph.ts';
+import { social_list } from './social_list.ts';
+import { starter_pack_member } from './starter_pack_member.ts';
 
 /** Every leaf operator, one line each (`and`, `or`, `not` live in `logic.ts`). */
 const definitions: OperatorDefinition<any>[] = [
@@ -28,6 +32,10 @@ const definitions: OperatorDefinition<any>[] = [
   text_similarity,
   model_probability,
   political,
+  social_graph,
+  social_list,
+  list_member,
+  starter_pack_member,
 ];
 
 /** Names from Graze's language that are recognised but not implemented yet. */

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import { openLlm } from '../llm/service.ts';
 import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
+import { openSocial } from '../social/index.ts';
 import type { FeatureProvider } from '../operators/operator.ts';
 import { openMlServices } from './ml.ts';
 import { politicalServicePart } from '../political/classifier.ts';
@@ -40,7 +41,7 @@ export interface ServiceContext {
 type PartFactory = (context: ServiceContext) => Promise<ServicePart> | ServicePart;
 
 /** Every capability, one line each. */
-const parts: PartFactory[] = [openMlServices, politicalServicePart, openLlm];
+const parts: PartFactory[] = [openMlServices, politicalServicePart, openLlm, openSocial];
 
 export async function openServices(context: ServiceContext): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));

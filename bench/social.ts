@@ -1,0 +1,51 @@
+/** Membership lookups/s of the social operators: one in-memory Set lookup per post, whatever the set's size. */
+import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
+import type { ConsolidatedPost } from '../src/consolidate/post.ts';
+import { evaluateBatch } from '../src/evaluate/index.ts';
+import { createLogger } from '../src/log.ts';
+import { compileManifest } from '../src/manifests/load.ts';
+import { AppView } from '../src/social/appview.ts';
+import { MembershipRegistry } from '../src/social/registry.ts';
+
+const did = (i: number) => `did:plc:${i.toString(36).padStart(24, 'a')}`;
+
+function post(i: number): ConsolidatedPost {
+  const result = consolidateJetstreamEvent({
+    kind: 'commit',
+    did: did(i),
+    time_us: i,
+    commit: {
+      operation: 'create',
+      collection: 'app.bsky.feed.post',
+      rkey: `p${i}`,
+      cid: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm',
+      record: { text: 'hi', createdAt: new Date(0).toISOString() },
+    },
+  });
+  if (result.kind !== 'post') throw new Error('bench post did not consolidate');
+  return result.post;
+}
+
+async function lookupsPerSecond(members: number, posts: ConsolidatedPost[]): Promise<number> {
+  const registry = new MembershipRegistry({ appview: new AppView({ service: 'http://127.0.0.1:9', concurrency: 1 }), ttlMs: 1, logger: createLogger('silent') });
+  const { manifest } = await compileManifest('bench.json', JSON.stringify({ label: { value: 'in-list' }, filter: { list_member: [`at://${did(0)}/app.bsky.graph.list/bench`, 'in'] } }), {
+    services: new Map([['social', registry]]),
+  });
+  // Every other author of the posts is a member; the rest of the set are accounts that never post here.
+  const set = new Set(Array.from({ length: members }, (_, i) => did(i < members / 2 ? i * 2 : posts.length * 2 + i)));
+  const memberships = new Map([[registry.watched()[0]!, set]]);
+  const started = performance.now();
+  for (let i = 0; i < posts.length; i += 500) await evaluateBatch(posts.slice(i, i + 500), [manifest!], new Map(), memberships);
+  return Math.round(posts.length / ((performance.now() - started) / 1000));
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const posts = Array.from({ length: 200_000 }, (_, i) => post(i));
+  await lookupsPerSecond(5_000, posts.slice(0, 20_000));
+  return {
+    posts: posts.length,
+    'lookups/s, 50 members': await lookupsPerSecond(50, posts),
+    'lookups/s, 5,000 members': await lookupsPerSecond(5_000, posts),
+    'lookups/s, 500,000 members': await lookupsPerSecond(500_000, posts),
+  };
+}

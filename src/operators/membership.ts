@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import type { MembershipWatcher } from '../social/registry.ts';
+import type { SetSpec } from '../social/sets.ts';
+import { ComparatorSchema } from './compare.ts';
+import type { CompileEnvironment, Leaf } from './operator.ts';
+
+/** The membership subset of the comparators (with the same `is_in`/`is_not_in` aliases). */
+export const MembershipComparatorSchema = ComparatorSchema.extract(['in', 'not_in', 'is_in', 'is_not_in'], {
+  error: (issue) => `unknown comparator ${JSON.stringify(issue.input)}: use in or not_in`,
+});
+export type MembershipComparator = z.infer<typeof MembershipComparatorSchema>;
+
+/** Social operators cost little per post: one lookup in an in-memory set. */
+export const MEMBERSHIP_COST = 1;
+
+/**
+ * The leaf shared by the social operators: is the post's author in the set? The set is registered
+ * with the membership service at compile time; evaluation reads only its in-memory snapshot, and
+ * without one (not loaded yet) the leaf cannot decide.
+ */
+export function membershipLeaf(env: CompileEnvironment, spec: SetSpec, comparator: MembershipComparator): Leaf {
+  const watcher = env.services.get('social') as MembershipWatcher | undefined;
+  if (!watcher) throw new Error('social operators need the membership service, which is not running');
+  const key = watcher.watch(spec);
+  const wantIn = comparator === 'in' || comparator === 'is_in';
+  return (post, context) => {
+    const members = context.membership(key);
+    if (!members) return { undecided: `membership set ${key} is not loaded` };
+    const member = members.has(post.author.did);
+    return { matched: member === wantIn, inputs: { set: key, member } };
+  };
+}

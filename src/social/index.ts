@@ -1,0 +1,25 @@
+import type { ServiceContext, ServicePart } from '../services/index.ts';
+import { AppView } from './appview.ts';
+import { MembershipRegistry } from './registry.ts';
+import { SocialSetStore } from './store.ts';
+
+/**
+ * The membership service of the social operators (looked up as `social` at compile time). Sets are
+ * fetched only where there is a database (the service, replays); offline commands compile without
+ * touching the network, and their social leaves stay undecided.
+ */
+export function openSocial({ config, logger, db }: ServiceContext): ServicePart {
+  const registry = new MembershipRegistry({
+    appview: new AppView({ service: config.APPVIEW_URL, concurrency: config.SOCIAL_FETCH_CONCURRENCY }),
+    ...(db && { store: new SocialSetStore(db) }),
+    ttlMs: config.SOCIAL_CACHE_TTL_SECONDS * 1000,
+    logger: logger.child({ component: 'social' }),
+  });
+  if (db) registry.start();
+  return {
+    compile: { social: registry },
+    memberships: () => registry.snapshots(),
+    observe: (events) => registry.observe(events),
+    close: () => registry.close(),
+  };
+}
