@@ -1,6 +1,7 @@
 import type { Example } from './data.ts';
 import { featurize, type SparseVector } from './features.ts';
 import { dot, LEANS, sigmoid, softmax, type LinearModel, type PoliticalModel } from './model.ts';
+import { seededRandom, shuffled } from '../models/random.ts';
 
 /** Training hyper-parameters; the seed fixes the example order, so a run is reproducible bit for bit. */
 export interface TrainOptions {
@@ -13,26 +14,6 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { bits: 18, epochs: 30, learningRate: 0.5, l2: 1e-4, seed: 7 };
 
-/** mulberry32: a tiny seeded PRNG, enough for shuffling. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /**
  * Softmax regression (K=1 means binary logistic) by AdaGrad SGD with L2, shuffled each epoch.

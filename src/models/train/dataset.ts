@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { seededRandom } from './gbdt.ts';
+import { seededRandom, shuffled } from '../random.ts';
 
 /** One labelled training example: the text, its 0/1 label and optionally when it was posted. */
 export const ExampleSchema = z.object({
@@ -63,12 +63,7 @@ export function readExamples(file: string): Example[] {
 
 /** A seeded shuffle split into training and held-out test examples. */
 export function splitExamples<T>(examples: readonly T[], testFraction: number, seed: number): { train: T[]; test: T[] } {
-  const random = seededRandom(seed);
-  const shuffled = [...examples];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-  }
-  const testCount = Math.round(shuffled.length * testFraction);
-  return { test: shuffled.slice(0, testCount), train: shuffled.slice(testCount) };
+  const order = shuffled(examples, seededRandom(seed));
+  const testCount = Math.round(order.length * testFraction);
+  return { test: order.slice(0, testCount), train: order.slice(testCount) };
 }

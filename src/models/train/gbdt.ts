@@ -6,6 +6,7 @@
  * say `default_left` everywhere. Thresholds and sums are float32, as XGBoost's scorer computes them,
  * so the exported model predicts what the trainer predicted.
  */
+import { seededRandom } from '../random.ts';
 
 export interface GbdtOptions {
   rounds: number;
@@ -40,18 +41,6 @@ export interface Booster {
   baseScore: number;
   featureCount: number;
   trees: Tree[];
-}
-
-/** mulberry32: a tiny seeded generator, so training is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
