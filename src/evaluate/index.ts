@@ -65,8 +65,10 @@ export async function evaluateBatch(
         }
         next.push(item);
       } else {
-        const base = { uri: item.post.uri, cid: item.post.cid, label: item.manifest.label.value, manifestVersion: item.manifest.version, explanation: trace };
-        verdicts[item.slot] = isUndecidedValue(value) ? { ...base, matched: null, undecided: value.undecided } : { ...base, matched: value };
+        const { post, manifest } = item;
+        verdicts[item.slot] = isUndecidedValue(value)
+          ? { uri: post.uri, cid: post.cid, label: manifest.label.value, manifestVersion: manifest.version, matched: null, explanation: trace, undecided: value.undecided }
+          : { uri: post.uri, cid: post.cid, label: manifest.label.value, manifestVersion: manifest.version, matched: value, explanation: trace };
       }
     }
     await computeFeatures([...requests.values()], providers, features);
