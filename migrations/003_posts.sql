@@ -1,5 +1,6 @@
 -- Consolidated posts, one row per URI: the merge of every copy seen (firehose and feed views).
 -- `indexed_at` drives retention (POST_RETENTION_DAYS); `post` is the ConsolidatedPost as JSON.
+-- A rowid table: rows of a kilobyte or more are what WITHOUT ROWID handles badly.
 CREATE TABLE posts (
   uri TEXT PRIMARY KEY,
   did TEXT NOT NULL,
@@ -7,7 +8,7 @@ CREATE TABLE posts (
   indexed_at TEXT NOT NULL,
   source TEXT NOT NULL,
   post TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE INDEX posts_indexed_at ON posts (indexed_at);
 
