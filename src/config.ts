@@ -58,7 +58,10 @@ export const ConfigSchema = z.object({
   LABELER_PDS_URL: z.url().default('https://bsky.social').describe('PDS of the labeler account, where `setup` and `declare` log in.'),
   LABELER_PLC_URL: z.url().default('https://plc.directory').describe("PLC directory holding the labeler's DID document, read by `setup`."),
   LABELER_PUBLIC_URL: z.url().optional().describe("Public https URL of this labeler's server, published by `setup` as the `#atproto_labeler` service of the DID document."),
-  LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional().describe('OpenAI-compatible API base for `llm_classification` (requests go to `<base>/chat/completions`). Unset: manifests using it are rejected.'),
+  LLM_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('OpenAI-compatible API base for `llm_classification` (requests go to `<base>/chat/completions`). Unset: manifests using it are rejected.'),
   LLM_MODEL: z.string().optional().describe('Model name sent to the LLM endpoint; required with LLM_BASE_URL.'),
   LLM_API_KEY: z.string().optional().describe('Bearer token for the LLM endpoint. Secret.'),
   LLM_API_KEY_FILE: z.string().optional().describe('A file holding LLM_API_KEY, instead of the variable.'),

@@ -42,7 +42,8 @@ export function createPipeline({ labeler, manifests, services, store, logger, me
     for (const v of verdicts) if (v.matched) metrics.manifestMatches.inc({ label: v.label });
     for (const v of undecided) metrics.undecidedVerdicts.inc({ label: v.label });
     // One line per batch: an outage of a remote classifier would otherwise log every post.
-    if (undecided.length) logger.warn({ undecided: undecided.length, labels: [...new Set(undecided.map((v) => v.label))], reason: undecided[0]!.undecided }, 'verdicts left undecided: no label change for those posts');
+    if (undecided.length)
+      logger.warn({ undecided: undecided.length, labels: [...new Set(undecided.map((v) => v.label))], reason: undecided[0]!.undecided }, 'verdicts left undecided: no label change for those posts');
     const summary = await labeler.apply(verdicts, [...deletes], new Map(current.map((m) => [m.label.value, m.label])));
     for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
     for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });

@@ -19,17 +19,23 @@ describe('evaluator', () => {
     assert.equal(verdict!.matched, false);
     assert.equal(calls.scored, 0, 'the expensive leaf never ran');
     assert.equal(calls.provider, 0, 'no feature was computed');
-    assert.deepEqual(verdict!.explanation.map((e) => [e.path, e.result]), [
-      ['filter.and[1].contains', false],
-      ['filter.and[0].length_score_above', 'skipped'],
-    ]);
+    assert.deepEqual(
+      verdict!.explanation.map((e) => [e.path, e.result]),
+      [
+        ['filter.and[1].contains', false],
+        ['filter.and[0].length_score_above', 'skipped'],
+      ],
+    );
   });
 
   it('computes pending features once per batch, deduplicated, then decides', async () => {
     const { manifest, providers, calls } = await compiled({ and: [{ contains: ['vote'] }, { long_text: [10] }] });
     const posts = [post('vote now', 1), post('vote for the school board', 2), post('vote now', 3), post('no', 4)];
     const verdicts = await evaluateBatch(posts, [manifest], providers);
-    assert.deepEqual(verdicts.map((v) => v.matched), [false, true, false, false]);
+    assert.deepEqual(
+      verdicts.map((v) => v.matched),
+      [false, true, false, false],
+    );
     assert.equal(calls.provider, 1);
     assert.deepEqual(calls.inputs.sort(), ['vote for the school board', 'vote now']);
     const scoredLeaf = verdicts[1]!.explanation.find((e) => e.op === 'long_text');
@@ -39,7 +45,10 @@ describe('evaluator', () => {
   it('lets a decided sibling win over a pending one in or, and applies not', async () => {
     const { manifest, providers, calls } = await compiled({ or: [{ long_text: [1000] }, { not: { contains: ['x'] } }] });
     const verdicts = await evaluateBatch([post('abc'), post('xyz')], [manifest], providers);
-    assert.deepEqual(verdicts.map((v) => v.matched), [true, false]);
+    assert.deepEqual(
+      verdicts.map((v) => v.matched),
+      [true, false],
+    );
     assert.equal(calls.provider, 1, 'only the post that not(contains x) did not decide needed the feature');
     assert.deepEqual(calls.inputs, ['xyz']);
   });
@@ -48,14 +57,23 @@ describe('evaluator', () => {
     const a = await compiled({ and: [], metadata: { note: 'x' } }, 'always');
     const o = await compiled({ or: [] }, 'never');
     const verdicts = await evaluateBatch([post('anything')], [a.manifest, o.manifest]);
-    assert.deepEqual(verdicts.map((v) => [v.label, v.matched]), [['always', true], ['never', false]]);
+    assert.deepEqual(
+      verdicts.map((v) => [v.label, v.matched]),
+      [
+        ['always', true],
+        ['never', false],
+      ],
+    );
   });
 
   it('gives one verdict per post and manifest, in order', async () => {
     const m1 = await compiled({ contains: ['a'] }, 'has-a');
     const m2 = await compiled({ contains: ['b'] }, 'has-b');
     const verdicts = await evaluateBatch([post('a', 1), post('b', 2)], [m1.manifest, m2.manifest]);
-    assert.deepEqual(verdicts.map((v) => `${v.uri.slice(-1)}:${v.label}:${v.matched}`), ['1:has-a:true', '1:has-b:false', '2:has-a:false', '2:has-b:true']);
+    assert.deepEqual(
+      verdicts.map((v) => `${v.uri.slice(-1)}:${v.label}:${v.matched}`),
+      ['1:has-a:true', '1:has-b:false', '2:has-a:false', '2:has-b:true'],
+    );
     assert.equal(verdicts[0]!.manifestVersion, m1.manifest.version);
   });
 
@@ -64,7 +82,10 @@ describe('evaluator', () => {
     const [failed, decided] = await evaluateBatch([post('FAIL here', 1), post('ok', 2)], [manifest], providers);
     assert.equal(failed!.matched, null);
     assert.equal(failed!.matched === null && failed!.undecided, 'length service failed');
-    assert.deepEqual(failed!.explanation.map((e) => [e.op, e.result]), [['long_text', 'undecided']]);
+    assert.deepEqual(
+      failed!.explanation.map((e) => [e.op, e.result]),
+      [['long_text', 'undecided']],
+    );
     assert.deepEqual(failed!.explanation[0]!.inputs, { reason: 'length service failed' });
     assert.equal(decided!.matched, true, 'the other post of the batch is decided as usual');
     assert.equal(isDecided(failed!), false);
@@ -75,7 +96,10 @@ describe('evaluator', () => {
     const and = await compiled({ and: [{ contains: ['vote'] }, { long_text: [3] }] }, 'and-label');
     const or = await compiled({ or: [{ contains: ['vote'] }, { not: { long_text: [3] } }] }, 'or-label');
     const verdicts = await evaluateBatch([post('FAIL vote', 1), post('FAIL', 2)], [and.manifest, or.manifest], and.providers);
-    assert.deepEqual(verdicts.map((v) => `${v.uri.slice(-1)}:${v.label}:${v.matched}`), ['1:and-label:null', '1:or-label:true', '2:and-label:false', '2:or-label:null']);
+    assert.deepEqual(
+      verdicts.map((v) => `${v.uri.slice(-1)}:${v.label}:${v.matched}`),
+      ['1:and-label:null', '1:or-label:true', '2:and-label:false', '2:or-label:null'],
+    );
   });
 
   it('reports pending before undecided: a pending sibling may still decide the node', () => {

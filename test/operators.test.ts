@@ -31,7 +31,11 @@ const quoteWithLink = feedPost(L, 22);
 const quoteWithImages = feedPost(L, 36);
 const video = withRecord(imageOne, { embed: { $type: 'app.bsky.embed.video', video: { ref: 'x', mimeType: 'video/mp4' } } });
 const quoteWithVideo = withRecord(imageOne, {
-  embed: { $type: 'app.bsky.embed.recordWithMedia', record: { $type: 'app.bsky.embed.record', record: { uri: 'at://did:plc:x/app.bsky.feed.post/1', cid: 'c' } }, media: { $type: 'app.bsky.embed.video', video: {} } },
+  embed: {
+    $type: 'app.bsky.embed.recordWithMedia',
+    record: { $type: 'app.bsky.embed.record', record: { uri: 'at://did:plc:x/app.bsky.feed.post/1', cid: 'c' } },
+    media: { $type: 'app.bsky.embed.video', video: {} },
+  },
 });
 const gif = withRecord(imageOne, { embed: { $type: 'app.bsky.embed.external', external: { uri: 'https://media.tenor.com/abc/cat.gif?x=1', title: '', description: '' } } });
 const selfLabelled = withRecord(imageOne, { labels: { $type: 'com.atproto.label.defs#selfLabels', values: [{ val: 'Porn' }] }, tags: ['Caturday'] });
@@ -120,7 +124,12 @@ describe('rule operators', () => {
   });
 
   it('rejects wrong arity', () => {
-    for (const [op, args] of [['attribute_compare', ['text', '==']], ['attribute_compare', ['text', '==', 'a', 'b']], ['embed_type', ['==']], ['regex_any', ['text']]] as const) {
+    for (const [op, args] of [
+      ['attribute_compare', ['text', '==']],
+      ['attribute_compare', ['text', '==', 'a', 'b']],
+      ['embed_type', ['==']],
+      ['regex_any', ['text']],
+    ] as const) {
       assert.equal(operators.get(op)!.args.safeParse(args).success, false, `${op} ${JSON.stringify(args)}`);
     }
   });

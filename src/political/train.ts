@@ -14,7 +14,6 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { bits: 18, epochs: 30, learningRate: 0.5, l2: 1e-4, seed: 7 };
 
-
 /**
  * Softmax regression (K=1 means binary logistic) by AdaGrad SGD with L2, shuffled each epoch.
  * `targets[i]` is the class index (binary: 1 positive, 0 negative). Class weights balance the classes.

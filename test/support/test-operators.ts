@@ -12,23 +12,27 @@ export function testRegistry() {
     name: 'contains',
     args: z.tuple([z.string().min(1)]),
     cost: 1,
-    compile: ([needle]) => (post) => {
-      calls.contains++;
-      return { matched: post.record.text.includes(needle), inputs: { needle } };
-    },
+    compile:
+      ([needle]) =>
+      (post) => {
+        calls.contains++;
+        return { matched: post.record.text.includes(needle), inputs: { needle } };
+      },
   };
   const scored: OperatorDefinition<[number]> = {
     name: 'length_score_above',
     aliases: ['long_text'],
     args: z.tuple([z.number()]),
     cost: 100,
-    compile: ([threshold]) => (post, context) => {
-      calls.scored++;
-      const score = context.feature('length', post.record.text) as number | { error: string } | undefined;
-      if (score === undefined) return { pending: [{ provider: 'length', key: post.record.text, input: post.record.text }] };
-      if (typeof score === 'object') return { undecided: score.error };
-      return { matched: score > threshold, score };
-    },
+    compile:
+      ([threshold]) =>
+      (post, context) => {
+        calls.scored++;
+        const score = context.feature('length', post.record.text) as number | { error: string } | undefined;
+        if (score === undefined) return { pending: [{ provider: 'length', key: post.record.text, input: post.record.text }] };
+        if (typeof score === 'object') return { undecided: score.error };
+        return { matched: score > threshold, score };
+      },
   };
   const provider: FeatureProvider = {
     name: 'length',
