@@ -7,7 +7,7 @@ import { createLogger } from '../src/log.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { operators } from '../src/operators/index.ts';
 import { AppView } from '../src/social/appview.ts';
-import { createLimit } from '../src/social/limit.ts';
+import { createLimit } from '../src/concurrency.ts';
 import { MembershipRegistry } from '../src/social/registry.ts';
 
 const ALICE = 'did:plc:alice';

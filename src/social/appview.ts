@@ -1,5 +1,5 @@
 import { AppBskyGraphDefs, AtpAgent, XRPCError } from '@atproto/api';
-import { createLimit } from './limit.ts';
+import { createLimit } from '../concurrency.ts';
 import { recordUri, type SetSpec } from './sets.ts';
 
 /**

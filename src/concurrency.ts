@@ -1,4 +1,4 @@
-/** Runs at most `concurrency` of the given tasks at a time (AppView calls share one limit). */
+/** Runs at most `concurrency` of the given tasks at a time (callers of one remote service share one limit). */
 export function createLimit(concurrency: number) {
   let active = 0;
   const waiting: (() => void)[] = [];
