@@ -1,3 +1,5 @@
+import { classificationMetrics } from '../models/train/metrics.ts';
+
 /** Held-out metrics printed by training and written into the model card. */
 export interface BinaryMetrics {
   n: number;
@@ -7,21 +9,10 @@ export interface BinaryMetrics {
   f1: number;
 }
 
+/** The shared held-out metrics, under the field names of `metrics.json` and the model card. */
 export function binaryMetrics(probabilities: readonly number[], labels: readonly boolean[], threshold = 0.5): BinaryMetrics {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  let correct = 0;
-  probabilities.forEach((p, i) => {
-    const predicted = p >= threshold;
-    if (predicted === labels[i]) correct++;
-    if (predicted && labels[i]) tp++;
-    if (predicted && !labels[i]) fp++;
-    if (!predicted && labels[i]) fn++;
-  });
-  const precision = tp / Math.max(1, tp + fp);
-  const recall = tp / Math.max(1, tp + fn);
-  return { n: labels.length, accuracy: correct / Math.max(1, labels.length), precision, recall, f1: (2 * precision * recall) / Math.max(1e-12, precision + recall) };
+  const { count, accuracy, precision, recall, f1 } = classificationMetrics(labels.map(Number), probabilities, threshold);
+  return { n: count, accuracy, precision, recall, f1 };
 }
 
 export interface ReliabilityBin {

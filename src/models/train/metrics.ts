@@ -1,4 +1,4 @@
-/** How a binary classifier did on held-out examples, at a 0.5 threshold. */
+/** How a binary classifier did on held-out examples, predicting positive at `threshold` (default 0.5). */
 export interface ClassificationMetrics {
   count: number;
   positives: number;
@@ -10,11 +10,11 @@ export interface ClassificationMetrics {
   brier: number;
 }
 
-export function classificationMetrics(labels: readonly number[], probabilities: readonly number[]): ClassificationMetrics {
+export function classificationMetrics(labels: readonly number[], probabilities: readonly number[], threshold = 0.5): ClassificationMetrics {
   let [tp, fp, fn, tn, brier] = [0, 0, 0, 0, 0];
   labels.forEach((y, i) => {
     const p = probabilities[i]!;
-    const predicted = p >= 0.5 ? 1 : 0;
+    const predicted = p >= threshold ? 1 : 0;
     if (predicted && y) tp++;
     else if (predicted) fp++;
     else if (y) fn++;
