@@ -1,9 +1,8 @@
 import { loadConfig } from '../../config.ts';
-import { stderrLogger } from '../../log.ts';
-import { openServices } from '../../services/index.ts';
-import { formatProblems, loadManifests } from '../../manifests/load.ts';
+import { formatProblems } from '../../manifests/load.ts';
 import { manifestJsonSchema } from '../../manifests/json-schema.ts';
 import type { Command } from '../command.ts';
+import { compileManifestsOffline } from '../loaded-manifests.ts';
 
 export const manifestsValidate: Command = {
   name: 'manifests validate',
@@ -12,9 +11,7 @@ export const manifestsValidate: Command = {
   positionals: { min: 0, max: 1 },
   async run({ positionals }) {
     const config = loadConfig();
-    const dir = positionals[0] ?? config.MANIFESTS_DIR;
-    const services = await openServices({ config, logger: stderrLogger(config.LOG_LEVEL) });
-    const { manifests, problems } = await loadManifests(dir, { services: services.compile }).finally(() => services.close());
+    const { manifests, problems } = await compileManifestsOffline(config, positionals[0]);
     if (problems.length) {
       console.error(formatProblems(problems));
       console.error(`\n${problems.length} problem(s); ${manifests.length} manifest(s) valid.`);
