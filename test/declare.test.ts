@@ -10,10 +10,10 @@ import { DidResolver, getDidKeyFromMultibase, type DidDocument } from '@atproto/
 import pino from 'pino';
 import { labelerDidPlan } from '../src/label/did-document.ts';
 import { Labeler } from '../src/label/index.ts';
-import { loadManifests } from '../src/manifests/load.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { runCli } from './support/cli.ts';
 import { queryAllLabels, verifyLabel, type WireLabel } from './support/label-verifier.ts';
+import { shippedManifests } from './support/shipped-manifests.ts';
 
 const PUBLIC_URL = 'https://labeler.skysift.test';
 
@@ -32,7 +32,7 @@ describe('declare and setup against a local PDS and PLC', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
   let appPassword: string;
-  const shipped = loadManifests('manifests').then(({ manifests }) => manifests.map((m) => m.label));
+  const shipped = shippedManifests().then((manifests) => manifests.map((m) => m.label));
 
   const didDocument = () => new DidResolver({ plcUrl: network.plc.url }).ensureResolve(did, true);
   const emailTokens = () =>

@@ -12,12 +12,12 @@ import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
 import { resolveIdentity } from '../src/label/identity.ts';
 import { Labeler } from '../src/label/index.ts';
-import { loadManifests } from '../src/manifests/load.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { activeKeys, amplifiedCapture, expectedActiveLabels, freePort } from './support/capture.ts';
 import { spawnCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { queryAllLabels } from './support/label-verifier.ts';
+import { shippedManifests } from './support/shipped-manifests.ts';
 
 async function until(what: string, condition: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -119,7 +119,7 @@ describe('a label write that fails part-way', () => {
     const labeler = new Labeler({ identity: await resolveIdentity(loadConfig({ DATA_DIR: dataDir }), logger), db: openDatabase(':memory:').db, dataDir, logger });
     try {
       const url = (await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1');
-      const { manifests } = await loadManifests('manifests');
+      const manifests = await shippedManifests();
       const labels = new Map(manifests.map((m) => [m.label.value, m.label]));
       const posts = amplifiedCapture(3)
         .map(consolidateJetstreamEvent)

@@ -10,11 +10,12 @@ import type { ConsolidatedPost } from '../src/consolidate/post.ts';
 import { evaluateBatch, type Verdict } from '../src/evaluate/index.ts';
 import { Labeler } from '../src/label/index.ts';
 import { resolveIdentity, type LabelerIdentity } from '../src/label/identity.ts';
-import { loadManifests, type CompiledManifest } from '../src/manifests/load.ts';
+import type { CompiledManifest } from '../src/manifests/load.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel, type WireLabel } from './support/label-verifier.ts';
 import { runCli } from './support/cli.ts';
 import { sharedData } from './support/shared.ts';
+import { shippedManifests } from './support/shipped-manifests.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -62,7 +63,7 @@ describe('labeler: verdicts to signed labels', () => {
     const { db } = openDatabase(path.join(dataDir, 'skysift.sqlite'));
     labeler = new Labeler({ identity, db, dataDir, logger: silent });
     service = (await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1');
-    ({ manifests } = await loadManifests('manifests'));
+    manifests = await shippedManifests();
     labels = new Map(manifests.map((m) => [m.label.value, m.label]));
     verdicts = await evaluateBatch(posts, manifests);
   });

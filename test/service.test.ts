@@ -7,13 +7,13 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
-import { loadManifests } from '../src/manifests/load.ts';
 import { startService } from '../src/service.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { KeyValueStore } from '../src/store/kv.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel } from './support/label-verifier.ts';
 import { sharedData } from './support/shared.ts';
+import { shippedManifests } from './support/shipped-manifests.ts';
 
 const capture = sharedData('jetstream/expected_v1.jsonl');
 const events = fs.readFileSync(capture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -37,7 +37,7 @@ describe('service end to end: loopback Jetstream → consolidate → evaluate �
     server = await JetstreamReplayServer.start([capture]);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-e2e-'));
     const posts = events.map(consolidateJetstreamEvent).flatMap((r) => (r.kind === 'post' ? [r.post] : []));
-    const verdicts = await evaluateBatch(posts, (await loadManifests('manifests')).manifests);
+    const verdicts = await evaluateBatch(posts, await shippedManifests());
     expected = verdicts.filter((v) => v.matched).map((v) => `${v.uri} ${v.label}`).sort();
   });
   after(async () => {

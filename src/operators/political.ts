@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { POLITICAL_SERVICE, shippedPoliticalClassifier, type PoliticalClassifier } from '../political/classifier.ts';
+import { POLITICAL_SERVICE, type PoliticalClassifier } from '../political/classifier.ts';
 import { CATEGORIES } from '../political/model.ts';
 import { compileComparison, ComparatorSchema } from './compare.ts';
 import type { OperatorDefinition } from './operator.ts';
@@ -10,14 +10,15 @@ const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political
  * `political [category, comparator, threshold]`: the calibrated probability that the post is
  * sociopolitical, or P(lean | sociopolitical) × P(sociopolitical) for left/right/moderate/unclear,
  * from the `political-classifier` service (MODELS_DIR; with POLITICAL_CASCADE unsure posts also consult
- * sentence embeddings), or the shipped model where no services are open. The probability is the leaf's score.
+ * sentence embeddings). The probability is the leaf's score.
  */
 export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.infer<typeof ComparatorSchema>, number]> = {
   name: 'political',
   args: z.tuple([CategorySchema, ComparatorSchema, z.number().min(0).max(1)]),
   cost: 20,
   compile([category, comparator, threshold], env) {
-    const classifier = (env.services.get(POLITICAL_SERVICE) as PoliticalClassifier | undefined) ?? shippedPoliticalClassifier();
+    const classifier = env.services.get(POLITICAL_SERVICE) as PoliticalClassifier | undefined;
+    if (!classifier) throw new Error('political needs the political classifier service (models/political), which is not running');
     const compare = compileComparison(comparator, threshold);
     return (post, context) => {
       const scores = classifier.scores(post, context);

@@ -4,7 +4,7 @@ import { EMBEDDING_PROVIDER, embeddingKey, embeddingRequest } from '../models/em
 import type { EvaluationContext, FeatureRequest } from '../operators/operator.ts';
 import type { ServiceContext, ServicePart } from '../services/index.ts';
 import { featurize, type SparseVector } from './features.ts';
-import { loadPoliticalModel, SHIPPED_MODELS_DIR } from './load.ts';
+import { loadPoliticalModel } from './load.ts';
 import { ngramProbability, scoreVector, wantsEmbedding, type PoliticalModel, type PoliticalScores } from './model.ts';
 
 export const POLITICAL_SERVICE = 'political-classifier';
@@ -42,13 +42,6 @@ export function createPoliticalClassifier(model: PoliticalModel, { cascade }: { 
       return (entry.scores = scoreVector(model, entry.x, embedding));
     },
   };
-}
-
-let shipped: PoliticalClassifier | undefined;
-
-/** The committed model without the cascade, loaded once per process: what compilation uses when no services were opened (e.g. `loadManifests` alone in tests and tools). */
-export function shippedPoliticalClassifier(): PoliticalClassifier {
-  return (shipped ??= createPoliticalClassifier(loadPoliticalModel(SHIPPED_MODELS_DIR), { cascade: false }));
 }
 
 export function politicalServicePart(context: ServiceContext): ServicePart {

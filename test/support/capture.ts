@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { consolidateJetstreamEvent } from '../../src/consolidate/index.ts';
 import { evaluateBatch } from '../../src/evaluate/index.ts';
-import { loadManifests } from '../../src/manifests/load.ts';
 import { sharedData } from './shared.ts';
+import { shippedManifests } from './shipped-manifests.ts';
 
 export interface RecordedEvent {
   time_us: number;
@@ -40,7 +40,7 @@ export async function expectedActiveLabels(events: readonly unknown[], dir = 'ma
   const results = events.map(consolidateJetstreamEvent);
   const posts = results.flatMap((r) => (r.kind === 'post' ? [r.post] : []));
   const deleted = new Set(results.flatMap((r) => (r.kind === 'post-delete' ? [r.uri] : [])));
-  return (await evaluateBatch(posts, (await loadManifests(dir)).manifests))
+  return (await evaluateBatch(posts, await shippedManifests(dir)))
     .filter((v) => v.matched && !deleted.has(v.uri))
     .map((v) => `${v.uri} ${v.label}`)
     .sort();
