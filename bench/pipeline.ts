@@ -13,14 +13,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { consolidateJetstreamEvent, type ConsolidatedPost } from '../src/consolidate/index.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
-import { resolveIdentity } from '../src/label/identity.ts';
-import { Labeler } from '../src/label/index.ts';
-import { loadManifests, type CompiledManifest } from '../src/manifests/load.ts';
-import { Metrics } from '../src/metrics.ts';
-import { createPipeline } from '../src/pipeline.ts';
-import { openServices, type Services } from '../src/services/index.ts';
-import { openDatabase } from '../src/store/database.ts';
-import { PostStore } from '../src/store/posts.ts';
+import { openStages } from '../src/service.ts';
 import { freePort } from '../test/support/capture.ts';
 import { spawnCli } from '../test/support/cli.ts';
 import { JetstreamReplayServer } from '../test/support/jetstream-server.ts';
@@ -49,34 +42,33 @@ async function time(frames: readonly string[], stage: Stage): Promise<{ seconds:
   return { seconds: (performance.now() - started) / 1000, labels };
 }
 
-/** The service's pipeline on a fresh data directory: a serving labeler with one subscriber counting the broadcast. */
-async function pipelineStage(dataDir: string, manifestsFor: (services: Services) => Promise<CompiledManifest[]>) {
-  const config = loadConfig({ DATA_DIR: dataDir });
-  const { db } = openDatabase(path.join(dataDir, 'skysift.sqlite'));
-  const services = await openServices({ config, logger, db });
-  const manifests = await manifestsFor(services);
-  const labeler = new Labeler({ identity: await resolveIdentity(config, logger), db, dataDir, logger });
-  const subscriber = new LabelSubscriber((await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1'));
+/** A manifests directory: `rules` rule manifests, plus the shipped ones when asked. */
+function manifestsDir(dir: string, rules: number, withShipped: boolean): string {
+  fs.mkdirSync(dir, { recursive: true });
+  if (withShipped) for (const file of fs.readdirSync(SHIPPED_MANIFESTS).filter((f) => f.endsWith('.json'))) fs.copyFileSync(path.join(SHIPPED_MANIFESTS, file), path.join(dir, file));
+  ruleManifests(rules).forEach((m, i) => fs.writeFileSync(path.join(dir, `rule-${i}.json`), JSON.stringify(m)));
+  return dir;
+}
+
+/** The service's stages (openStages) on a fresh data directory: a serving labeler with one subscriber counting the broadcast. */
+async function pipelineStage(dataDir: string, manifests: string) {
+  const stages = await openStages(loadConfig({ DATA_DIR: dataDir, MANIFESTS_DIR: manifests }), logger);
+  const subscriber = new LabelSubscriber((await stages.labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1'));
   await subscriber.opened();
-  const pipeline = createPipeline({ labeler, manifests: () => manifests, services, store: new PostStore(db), logger, metrics: new Metrics() });
   const stage: Stage = async (frames) => {
-    const summary = await pipeline(frames.map((f) => JSON.parse(f)));
+    const summary = await stages.pipeline(frames.map((f) => JSON.parse(f)));
     return summary.labelled.length + summary.negated.length;
   };
   return {
-    manifests,
+    labels: stages.manifests.current().map((m) => m.label.value),
     stage,
     subscriber,
     async close() {
       subscriber.close();
-      await labeler.close();
-      await services.close();
-      db.close();
+      await stages.close();
     },
   };
 }
-
-const shippedManifests = async (services: Services) => (await loadManifests(SHIPPED_MANIFESTS, { services: services.compile })).manifests;
 
 /** Peak resident set of a process, from the kernel's high-water mark. */
 function peakRssMb(pid: number): number {
@@ -85,11 +77,8 @@ function peakRssMb(pid: number): number {
 }
 
 async function liveService(dataDir: string): Promise<Record<string, number>> {
-  const manifestsDir = path.join(dataDir, 'manifests');
-  fs.mkdirSync(manifestsDir, { recursive: true });
-  for (const file of fs.readdirSync(SHIPPED_MANIFESTS).filter((f) => f.endsWith('.json'))) fs.copyFileSync(path.join(SHIPPED_MANIFESTS, file), path.join(manifestsDir, file));
-  const shipped = fs.readdirSync(manifestsDir).length;
-  ruleManifests(50 - shipped).forEach((m, i) => fs.writeFileSync(path.join(manifestsDir, `rule-${i}.json`), JSON.stringify(m)));
+  const shipped = fs.readdirSync(SHIPPED_MANIFESTS).filter((f) => f.endsWith('.json')).length;
+  const manifests = manifestsDir(path.join(dataDir, 'manifests'), 50 - shipped, true);
   const events = recordedEvents(12_000);
   const server = await JetstreamReplayServer.serveEvents(events);
   // About 1,000 events/s: several times the live network's post rate.
@@ -101,7 +90,7 @@ async function liveService(dataDir: string): Promise<Record<string, number>> {
   };
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawnCli(['start'], { DATA_DIR: dataDir, MANIFESTS_DIR: manifestsDir, LABELER_PORT: String(port), JETSTREAM_URL: server.url, LOG_LEVEL: 'warn' });
+  const child = spawnCli(['start'], { DATA_DIR: dataDir, MANIFESTS_DIR: manifests, LABELER_PORT: String(port), JETSTREAM_URL: server.url, LOG_LEVEL: 'warn' });
   try {
     const health = async () =>
       (await fetch(`${base}/health`)
@@ -157,17 +146,14 @@ export async function run(): Promise<Record<string, number | string>> {
     await report('2 +consolidate', async (batch) => (consolidated(batch), 0));
     await report('3 +20 rules', async (batch) => (await evaluateBatch(consolidated(batch), rules), 0));
 
-    const labelling = await pipelineStage(path.join(workDir, 'stage4'), async () => rules);
+    const labelling = await pipelineStage(path.join(workDir, 'stage4'), manifestsDir(path.join(workDir, 'rules'), rules.length, false));
     const labels = await report('4 +labels', labelling.stage);
     await labelling.subscriber.waitFor(labels, 60_000);
     out['4 labels broadcast'] = labelling.subscriber.labels.length;
     await labelling.close();
 
-    const withModels = await pipelineStage(path.join(workDir, 'stage5'), async (services) => [...rules, ...(await shippedManifests(services))]);
-    out['5 shipped manifests'] = withModels.manifests
-      .slice(rules.length)
-      .map((m) => m.label.value)
-      .join(' ');
+    const withModels = await pipelineStage(path.join(workDir, 'stage5'), manifestsDir(path.join(workDir, 'rules-and-shipped'), rules.length, true));
+    out['5 manifests (20 rules + shipped)'] = withModels.labels.length;
     await report('5 +shipped', withModels.stage);
     await withModels.close();
 
