@@ -20,7 +20,7 @@ export const ConfigSchema = z.object({
   POLITICAL_CASCADE: z
     .stringbool()
     .default(false)
-    .describe('Political classifier: also ask the Universal Sentence Encoder about posts the fast n-gram model is unsure of (more accurate, ~50 ms per such post).'),
+    .describe('Political classifier: also ask the Universal Sentence Encoder about posts the fast n-gram model is unsure of (more accurate, ~30 ms per such post).'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
   JETSTREAM_URL: z
     .url({ protocol: /^wss?$/ })

@@ -12,10 +12,11 @@ import { isPending } from '../src/operators/operator.ts';
 import { EMBEDDING_PROVIDER, embeddingRequest } from '../src/models/embedding-provider.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../src/models/embedders/embedder.ts';
 import { createPoliticalClassifier, POLITICAL_SERVICE } from '../src/political/classifier.ts';
-import { dedupe, readLlmLabelled, splitByGroup } from '../src/political/data.ts';
+import { dedupe, foldOf, normaliseText, readLlmLabelled, readUnlabelledPool, splitByGroup } from '../src/political/data.ts';
 import { loadPoliticalModel, POLITICAL_MODEL_FILE, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
 import { classify, LEANS, wantsEmbedding } from '../src/political/model.ts';
-import { DEFAULT_TRAIN_OPTIONS, trainPoliticalModel } from '../src/political/train.ts';
+import { DEFAULT_TRAIN_OPTIONS, trainLogistic, trainPoliticalModel } from '../src/political/train.ts';
+import { featurize } from '../src/political/features.ts';
 import { openServices } from '../src/services/index.ts';
 import { sharedData } from './support/shared.ts';
 
@@ -65,6 +66,49 @@ describe('political classifier model', () => {
     const c = trainPoliticalModel(subset.slice(0, 120), subset.slice(120), { ...options, seed: options.seed + 1 });
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.sociopolitical.weights, c.sociopolitical.weights);
+  });
+});
+
+describe('political distillation data', () => {
+  it('the unlabelled pool holds thousands of texts and none that (near-)duplicates a teacher row', () => {
+    const pool = readUnlabelledPool(sharedData('political/'), readLlmLabelled(sharedData('political/')));
+    assert.ok(pool.length > 5_000, `pool has ${pool.length} texts`);
+    const teacherKeys = new Set(teacher.map((e) => normaliseText(e.text)));
+    const poolKeys = pool.map(normaliseText);
+    assert.equal(poolKeys.filter((k) => teacherKeys.has(k)).length, 0);
+    assert.equal(new Set(poolKeys).size, pool.length, 'the pool itself is deduplicated');
+  });
+
+  it('distilled texts train towards the teacher probability; 0/1 targets train exactly like labels', () => {
+    const options = { ...DEFAULT_TRAIN_OPTIONS, bits: 12, epochs: 5 };
+    const labelled = teacher.slice(0, 100);
+    const xs = labelled.map((e) => featurize(e.text, options.bits));
+    assert.deepEqual(
+      trainLogistic(
+        xs,
+        labelled.map((e) => e.sociopolitical),
+        options,
+      ),
+      trainLogistic(
+        xs,
+        labelled.map((e) => (e.sociopolitical ? 1 : 0)),
+        options,
+      ),
+    );
+    const unseen = 'quorvex blintage';
+    const taught = (probability: number) => trainPoliticalModel(labelled, teacher.slice(100, 150), options, [{ text: unseen, probability }]);
+    assert.ok(classify(taught(0.95), unseen).sociopolitical > classify(taught(0.05), unseen).sociopolitical);
+  });
+
+  it('cross-validation folds keep every group in one fold and use them all', () => {
+    const folds = new Map<string, number>();
+    for (const e of teacher) {
+      const fold = foldOf(e.group, 11, 5);
+      assert.ok(fold >= 0 && fold < 5);
+      assert.equal(folds.get(e.group) ?? fold, fold);
+      folds.set(e.group, fold);
+    }
+    assert.equal(new Set(folds.values()).size, 5);
   });
 });
 

@@ -81,10 +81,40 @@ export function parseCsv(text: string): string[][] {
   return records;
 }
 
+function readCrowdflower(dataDir: string): { bias: string; text: string }[] {
+  const [, ...rows] = parseCsv(fs.readFileSync(path.join(dataDir, 'crowdflower_political_social_media.csv'), 'utf8').replace(/^\uFEFF/, ''));
+  return rows.filter((r) => r[1]).map((r) => ({ bias: r[0]!, text: r[1]! }));
+}
+
 /** Politicians' messages rated partisan in tone: taken as extra sociopolitical positives, lean unknown. */
 export function readCrowdflowerPartisan(dataDir: string): Example[] {
-  const [, ...rows] = parseCsv(fs.readFileSync(path.join(dataDir, 'crowdflower_political_social_media.csv'), 'utf8').replace(/^\uFEFF/, ''));
-  return rows.filter((r) => r[0] === 'partisan' && r[1]).map((r) => ({ text: r[1]!, sociopolitical: true, lean: null, group: `text:${normaliseText(r[1]!)}`, source: 'crowdflower_csv' }));
+  return readCrowdflower(dataDir)
+    .filter((r) => r.bias === 'partisan')
+    .map((r) => ({ text: r.text, sociopolitical: true, lean: null, group: `text:${normaliseText(r.text)}`, source: 'crowdflower_csv' }));
+}
+
+/** Every tweet of the SemEval-2016 stance sets (all topics and parts); their stance labels are not about being sociopolitical. */
+function readTweetevalTexts(dataDir: string): string[] {
+  const root = path.join(dataDir, 'tweeteval_stance');
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((topic) => ['train', 'val', 'test'].flatMap((part) => fs.readFileSync(path.join(root, topic.name, `${part}_text.txt`), 'utf8').split('\n')))
+    .filter((line) => line.trim());
+}
+
+/**
+ * Unlabelled texts for distillation: all Crowdflower messages and stance tweets, from the same sources as most
+ * teacher rows, without any text that (near-)duplicates a teacher row, so no held-out post leaks in.
+ */
+export function readUnlabelledPool(dataDir: string, teacher: readonly Example[]): string[] {
+  const seen = new Set(teacher.map((e) => normaliseText(e.text)));
+  return [...readCrowdflower(dataDir).map((r) => r.text), ...readTweetevalTexts(dataDir)].filter((text) => {
+    const key = normaliseText(text);
+    if (!key || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Drops later rows whose normalised text was already seen (exact and near duplicates). */
@@ -107,6 +137,11 @@ function unitHash(text: string, seed: number): number {
   let hash = 0x811c9dc5 ^ seed;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return (hash >>> 0) / 4294967296;
+}
+
+/** The cross-validation fold of a group (0 … folds − 1): a group never spans two folds. */
+export function foldOf(group: string, seed: number, folds: number): number {
+  return Math.min(folds - 1, Math.floor(unitHash(group, seed) * folds));
 }
 
 /** Splits by group hash (no author or text in two parts): ~20% test, ~15% validation for calibration, the rest training. */

@@ -15,8 +15,9 @@ export interface TrainOptions {
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { bits: 18, epochs: 30, learningRate: 0.5, l2: 1e-4, seed: 7 };
 
 /**
- * Softmax regression (K=1 means binary logistic) by AdaGrad SGD with L2, shuffled each epoch.
- * `targets[i]` is the class index (binary: 1 positive, 0 negative). Class weights balance the classes.
+ * Softmax regression (K=1 means binary logistic) by AdaGrad SGD with L2, shuffled each epoch. `targets[i]` is the
+ * class index; a binary target may also be a probability (a teacher's soft answer). Class weights balance the
+ * classes, counting a soft target as that fraction of a positive.
  */
 function trainLinear(xs: readonly SparseVector[], targets: readonly number[], classes: number, options: TrainOptions): LinearModel[] {
   const size = 1 << options.bits;
@@ -25,19 +26,21 @@ function trainLinear(xs: readonly SparseVector[], targets: readonly number[], cl
   const squares = Array.from({ length: outputs }, () => new Float64Array(size));
   const biases = new Float64Array(outputs);
   const biasSquares = new Float64Array(outputs);
-  const counts = Array.from({ length: classes }, (_, c) => targets.filter((t) => t === c).length);
+  const counts = Array.from({ length: classes }, (_, c) => targets.reduce((n, t) => n + (outputs === 1 ? (c === 1 ? t : 1 - t) : Number(t === c)), 0));
   const classWeight = counts.map((n) => (n ? targets.length / (classes * n) : 0));
+  const exampleWeight = (target: number) => (outputs === 1 ? target * classWeight[1]! + (1 - target) * classWeight[0]! : classWeight[target]!);
   const random = seededRandom(options.seed);
   const order = xs.map((_, i) => i);
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (const i of shuffled(order, random)) {
       const x = xs[i]!;
       const target = targets[i]!;
+      const weight = exampleWeight(target);
       const logits = weights.map((w, k) => dot(w, x, biases[k]!));
       const probabilities = outputs === 1 ? [sigmoid(logits[0]!)] : softmax(logits);
       for (let k = 0; k < outputs; k++) {
         const truth = outputs === 1 ? target : target === k ? 1 : 0;
-        const gradient = (probabilities[k]! - truth) * classWeight[target]!;
+        const gradient = (probabilities[k]! - truth) * weight;
         const w = weights[k]!;
         const g2 = squares[k]!;
         for (let j = 0; j < x.indices.length; j++) {
@@ -54,10 +57,11 @@ function trainLinear(xs: readonly SparseVector[], targets: readonly number[], cl
   return weights.map((w, k) => ({ weights: Float32Array.from(w), bias: biases[k]! }));
 }
 
-export function trainLogistic(xs: readonly SparseVector[], labels: readonly boolean[], options: TrainOptions): LinearModel {
+/** Binary logistic regression; a label is a boolean, or a probability where a teacher's soft answer stands in for one. */
+export function trainLogistic(xs: readonly SparseVector[], labels: readonly (boolean | number)[], options: TrainOptions): LinearModel {
   return trainLinear(
     xs,
-    labels.map((l) => (l ? 1 : 0)),
+    labels.map((l) => Number(l)),
     2,
     options,
   )[0]!;
@@ -89,14 +93,19 @@ export function fitPlatt(margins: readonly number[], labels: readonly boolean[])
   return { a, b };
 }
 
-/** Trains the whole classifier: logistic regression on `train`, Platt scaling on `validation`, lean softmax on the sociopolitical training rows with a known lean. */
-export function trainPoliticalModel(train: readonly Example[], validation: readonly Example[], options: TrainOptions): PoliticalModel {
+/** An unlabelled text with a teacher's probability that it is sociopolitical. */
+export interface SoftExample {
+  text: string;
+  probability: number;
+}
+
+/**
+ * Trains the whole classifier: logistic regression on `train` (plus `distilled` texts, whose targets are a teacher's
+ * probabilities), Platt scaling on `validation`, lean softmax on the sociopolitical training rows with a known lean.
+ */
+export function trainPoliticalModel(train: readonly Example[], validation: readonly Example[], options: TrainOptions, distilled: readonly SoftExample[] = []): PoliticalModel {
   const xs = train.map((e) => featurize(e.text, options.bits));
-  const linear = trainLogistic(
-    xs,
-    train.map((e) => e.sociopolitical),
-    options,
-  );
+  const linear = trainLogistic([...xs, ...distilled.map((e) => featurize(e.text, options.bits))], [...train.map((e) => e.sociopolitical), ...distilled.map((e) => e.probability)], options);
   const platt = fitPlatt(
     validation.map((e) => dot(linear.weights, featurize(e.text, options.bits), linear.bias)),
     validation.map((e) => e.sociopolitical),
