@@ -165,6 +165,13 @@ function crossValidate() {
   return { ...CROSS_VALIDATION, accuracy: accuracy('all'), bluesky: accuracy('bluesky'), other: accuracy('other') };
 }
 const crossValidation = crossValidate();
+/** Out of sample: the research repo's 100 synthetic posts with its own `political` labels (not the LLM teacher's), never trained on. */
+const metSynthetic = {
+  n: extras.met.length,
+  ngram: evaluate(chosenNgram.model, extras.met).sociopolitical.accuracy,
+  student: evaluate(student.model, extras.met).sociopolitical.accuracy,
+};
+console.log("accuracy on the research repo's synthetic posts:", metSynthetic);
 console.log('\ngrouped cross-validation accuracy (every teacher row held out once):');
 console.table({ all: crossValidation.accuracy, bluesky: crossValidation.bluesky, other: crossValidation.other });
 
@@ -200,6 +207,7 @@ const metrics = {
   student: { validationAccuracy: student.validation.sociopolitical.accuracy, test: student.test.sociopolitical, lean: student.test.lean },
   cascades: cascades.map((c) => ({ band: c.band, validationAccuracy: c.validation.sociopolitical.accuracy, test: c.test.sociopolitical, embeddedShare: c.share })),
   crossValidation,
+  metSynthetic,
   embedSeconds,
   fast: report(studentName, student.test),
   cascade: report(`${studentName} + USE cascade ${chosen.band.low}–${chosen.band.high}`, chosen.test),
