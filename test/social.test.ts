@@ -229,7 +229,7 @@ describe('social operators against a local AppView', () => {
       now: () => clock,
     });
     try {
-      const key = social.watch({ type: 'followers', actor: 'alice.test' });
+      const key = social.watch({ type: 'followers', actor: 'alice.test' }, { manifest: { file: 'followers.json', version: '1' } });
       social.start();
       await social.settled();
       const fetchedAt = () => cache.prepare('SELECT fetched_at FROM social_sets WHERE key = ?').pluck().get(key);

@@ -14,6 +14,8 @@ export interface CachedSet extends FetchedSet {
 export class SocialSetStore {
   private readonly selectStmt;
   private readonly upsertStmt;
+  private readonly updateMembersStmt;
+  private readonly updateAll;
 
   constructor(db: Database) {
     this.selectStmt = db.prepare('SELECT members, records, source, expires_at FROM social_sets WHERE key = ?');
@@ -22,6 +24,10 @@ export class SocialSetStore {
        ON CONFLICT(key) DO UPDATE SET members = excluded.members, records = excluded.records, source = excluded.source,
          fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`,
     );
+    this.updateMembersStmt = db.prepare('UPDATE social_sets SET members = ?, records = ?, source = ? WHERE key = ?');
+    this.updateAll = db.transaction((sets: readonly (readonly [string, FetchedSet])[]) => {
+      for (const [key, set] of sets) this.updateMembersStmt.run(JSON.stringify(set.members), JSON.stringify(set.records), set.source ?? null, key);
+    });
   }
 
   get(key: string): CachedSet | undefined {
@@ -33,5 +39,10 @@ export class SocialSetStore {
 
   put(key: string, set: FetchedSet, fetchedAt: number, expiresAt: number): void {
     this.upsertStmt.run(key, JSON.stringify(set.members), JSON.stringify(set.records), set.source ?? null, new Date(fetchedAt).toISOString(), new Date(expiresAt).toISOString());
+  }
+
+  /** Live changes to cached sets, in one transaction; their fetch time and expiry stay as they were. */
+  updateMembers(sets: readonly (readonly [string, FetchedSet])[]): void {
+    this.updateAll(sets);
   }
 }
