@@ -9,7 +9,7 @@ export const SecretRefSchema = z.union([z.object({ env: z.string().min(1) }).str
 export const AuthorSchema = z.strictObject({
   /** Handle or DID to log in with; a DID keeps the cache key of its sets stable across handle changes. */
   handle: ActorSchema,
-  password: z.custom<z.infer<typeof SecretRefSchema>>((value) => SecretRefSchema.safeParse(value).success, {
+  password: z.union(SecretRefSchema.options, {
     error: (issue) =>
       typeof issue.input === 'string'
         ? 'plaintext password: write {"env": "NAME"} or {"file": "path"} and keep the secret outside the manifest'
