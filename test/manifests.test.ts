@@ -31,24 +31,12 @@ describe('manifest validation', () => {
       'f-json.json': '{\n  "label": { "value": "f" },\n  "filter": { "and": [ }\n}',
     });
     const { manifests, problems } = await loadManifests(dir, { registry: testRegistry().registry });
-    assert.deepEqual(
-      manifests.map((m) => m.label.value),
-      ['good'],
-    );
+    assert.deepEqual(manifests.map((m) => m.label.value), ['good']);
     const find = (file: string) => problems.filter((p) => path.basename(p.file) === file);
-    assert.deepEqual(
-      find('b-unknown-op.json').map((p) => p.path),
-      ['filter.and[2].contians'],
-    );
+    assert.deepEqual(find('b-unknown-op.json').map((p) => p.path), ['filter.and[2].contians']);
     assert.match(find('b-unknown-op.json')[0]!.message, /unknown operator "contians" \(did you mean "contains"\?\)/);
-    assert.deepEqual(
-      find('c-bad-label.json').map((p) => p.path),
-      ['label.value'],
-    );
-    assert.deepEqual(
-      find('d-password.json').map((p) => p.path),
-      ['author.password'],
-    );
+    assert.deepEqual(find('c-bad-label.json').map((p) => p.path), ['label.value']);
+    assert.deepEqual(find('d-password.json').map((p) => p.path), ['author.password']);
     assert.match(find('d-password.json')[0]!.message, /plaintext password/);
     assert.ok(!JSON.stringify(problems).includes('hunter2'), 'the secret is not echoed');
     assert.ok(find('e-arity.json').some((p) => p.path === 'filter.or[0].length_score_above[0]'));
@@ -67,13 +55,10 @@ describe('manifest validation', () => {
   it('rejects Graze features that are not supported yet, and non-object nodes', async () => {
     const dir = manifestDir({ 'p.json': { label: { value: 'p' }, filter: { and: [{ param_compare: ['x'] }, 'text'] } } });
     const { problems } = await loadManifests(dir);
-    assert.deepEqual(
-      problems.map((p) => [p.path, /not supported yet|must be an object/.test(p.message)]),
-      [
-        ['filter.and[0].param_compare', true],
-        ['filter.and[1]', true],
-      ],
-    );
+    assert.deepEqual(problems.map((p) => [p.path, /not supported yet|must be an object/.test(p.message)]), [
+      ['filter.and[0].param_compare', true],
+      ['filter.and[1]', true],
+    ]);
   });
 
   it('fills label defaults and builds labelValueDefinitions for the declaration', async () => {
@@ -112,11 +97,7 @@ describe('skysift manifests', () => {
     const result = await runCli(['manifests', 'validate', dir]);
     assert.equal(result.code, 1);
     const lines = result.stderr.split('\n');
-    const expectLine = (file: string, pattern: RegExp) =>
-      assert.ok(
-        lines.some((l) => l.startsWith(path.join(dir, file)) && pattern.test(l)),
-        `${file} ${pattern}`,
-      );
+    const expectLine = (file: string, pattern: RegExp) => assert.ok(lines.some((l) => l.startsWith(path.join(dir, file)) && pattern.test(l)), `${file} ${pattern}`);
     expectLine('1.json', /filter\.and\[1\]\.regex_matchs: unknown operator "regex_matchs" \(did you mean "regex_matches"\?\)/);
     expectLine('2.json', /filter\.or\[0\]\.attribute_compare\[1\]: unknown comparator "=~"/);
     expectLine('3.json', /author\.password: plaintext password/);
@@ -145,10 +126,7 @@ describe('shipped manifests over recorded Jetstream traffic', () => {
     const capture = sharedData('jetstream/expected_v1.jsonl');
     const result = await runCli(['evaluate', 'manifests', capture]);
     assert.equal(result.code, 0, result.stderr);
-    const verdicts = result.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const verdicts = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const posts = fs
       .readFileSync(capture, 'utf8')
       .trim()
