@@ -3,10 +3,13 @@ import { AtpAgent } from '@atproto/api';
 import type { Credentials } from '../manifests/secret.ts';
 import { AppView } from './appview.ts';
 
+/** A failed login is not tried again for this long: PDSes limit logins per account (bsky.social: 30 per 5 minutes, 300 a day). */
+const LOGIN_RETRY_MS = 10 * 60_000;
+
 /**
  * One logged-in session per manifest author, shared by every set fetched as that author. The agent
- * refreshes an expired access token by itself; a session that can no longer be refreshed, or a login
- * that failed, is dropped so that the next fetch logs in again.
+ * refreshes an expired access token by itself; a session that can no longer be refreshed is dropped so
+ * that the next fetch logs in again. A failed login answers every fetch with its error until it may be retried.
  */
 export class AuthorSessions {
   private readonly sessions = new Map<string, Promise<AppView>>();
@@ -37,7 +40,7 @@ export class AuthorSessions {
     try {
       await agent.login({ identifier: author.identifier, password: author.password });
     } catch (error) {
-      this.sessions.delete(id);
+      setTimeout(() => this.sessions.delete(id), LOGIN_RETRY_MS).unref();
       // The PDS's message ("Invalid identifier or password") never contains the password.
       throw new Error(`login as ${author.identifier} at ${author.service} failed: ${(error as Error).message}`);
     }
