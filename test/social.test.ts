@@ -317,6 +317,9 @@ describe('social operators against a local AppView', () => {
       await social.refresh(listKey);
       stages.services.observe([await createEvent(await createRecord('alice', 'app.bsky.graph.listitem', { subject: did.bob, list: listUri }))]);
       assert.deepEqual(cached(), before);
+      const expiresAt = (key: string) => Date.parse(stages.db.prepare('SELECT expires_at FROM social_sets WHERE key = ?').pluck().get(key) as string);
+      assert.ok(expiresAt(listKey) <= Date.now() && expiresAt(packKey) <= Date.now(), 'the copies nothing keeps current are stale');
+      assert.ok(expiresAt(bobKey) > Date.now());
     } finally {
       await stages.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -96,6 +96,8 @@ export class MembershipRegistry implements MembershipWatcher {
       this.specs.delete(key);
       this.sets.delete(key);
       this.snapshotView.delete(key);
+      // Its SQLite copy misses the events from now on: should a manifest use the set again, it starts from the copy and refetches.
+      this.options.store?.expire(key, this.now());
       this.options.logger.info({ set: key }, 'membership set unwatched: no loaded manifest refers to it');
     }
   }

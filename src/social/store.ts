@@ -16,6 +16,7 @@ export class SocialSetStore {
   private readonly upsertStmt;
   private readonly updateMembersStmt;
   private readonly updateAll;
+  private readonly expireStmt;
 
   constructor(db: Database) {
     this.selectStmt = db.prepare('SELECT members, records, source, expires_at FROM social_sets WHERE key = ?');
@@ -25,6 +26,7 @@ export class SocialSetStore {
          fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`,
     );
     this.updateMembersStmt = db.prepare('UPDATE social_sets SET members = ?, records = ?, source = ? WHERE key = ?');
+    this.expireStmt = db.prepare('UPDATE social_sets SET expires_at = ? WHERE key = ? AND expires_at > ?');
     this.updateAll = db.transaction((sets: readonly (readonly [string, FetchedSet])[]) => {
       for (const [key, set] of sets) this.updateMembersStmt.run(JSON.stringify(set.members), JSON.stringify(set.records), set.source ?? null, key);
     });
@@ -39,6 +41,12 @@ export class SocialSetStore {
 
   put(key: string, set: FetchedSet, fetchedAt: number, expiresAt: number): void {
     this.upsertStmt.run(key, JSON.stringify(set.members), JSON.stringify(set.records), set.source ?? null, new Date(fetchedAt).toISOString(), new Date(expiresAt).toISOString());
+  }
+
+  /** Marks a set stale from `at` on: nothing keeps it current any more, so using it again means refetching it. */
+  expire(key: string, at: number): void {
+    const iso = new Date(at).toISOString();
+    this.expireStmt.run(iso, key, iso);
   }
 
   /** Live changes to cached sets, in one transaction; their fetch time and expiry stay as they were. */
