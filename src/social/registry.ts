@@ -54,8 +54,10 @@ export interface RegistryOptions {
 /**
  * Every membership set the loaded manifests refer to, as in-memory snapshots. A set is fetched when
  * first watched (after `start`), kept in SQLite with a TTL, refreshed by a cron job before it expires,
- * and kept current between refreshes by follow/list-item events from Jetstream. A set that never
- * loaded has no snapshot, so the leaves that need it stay undecided; a failed refresh keeps the last one.
+ * and kept current between refreshes by follow/list-item events from Jetstream (written through to
+ * SQLite per batch). A set that never loaded has no snapshot, so the leaves that need it stay undecided;
+ * a failed refresh keeps the last one. Sets of manifests with an `author` are read through that author's
+ * session; a set no loaded manifest refers to any more is dropped (`retain`).
  */
 export class MembershipRegistry implements MembershipWatcher {
   private readonly specs = new Map<string, Watched>();
