@@ -154,7 +154,7 @@ describe('live graph events on a cached set', () => {
     commit: { operation: subject ? 'create' : 'delete', collection: 'app.bsky.graph.listitem', rkey, ...(subject && { cid: 'bafy', record: { subject, list: LIST } }) },
   });
 
-  it('counts the items behind each member, and writes each batch of changes through to SQLite', async () => {
+  it('counts the items behind each member, and records each batch of changes in SQLite until the next fetch', async () => {
     const db = openDatabase(':memory:').db;
     const store = new SocialSetStore(db);
     const key = `list:${LIST}`;
@@ -180,6 +180,10 @@ describe('live graph events on a cached set', () => {
       registry.observe([item('item2'), item('item2'), item('item3', 'did:plc:carol')]);
       assert.deepEqual(members(), ['did:plc:carol'], 'bob leaves with his last item; repeated events change nothing');
       assert.deepEqual(stored().members, ['did:plc:carol']);
+
+      // A fetch replaces the copy and the changes recorded against the old one.
+      store.put(key, { members: ['did:plc:dave'], records: [[`${ALICE}/item9`, 'did:plc:dave']], source: LIST }, fetchedAt, fetchedAt + 60_000);
+      assert.deepEqual(stored().members, ['did:plc:dave']);
     } finally {
       await registry.close();
       db.close();

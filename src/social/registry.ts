@@ -4,6 +4,7 @@ import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import type { Credentials } from '../manifests/secret.ts';
 import type { AppView, FetchedSet } from './appview.ts';
+import { applyChange, fetchedSet, liveSet, type LiveSet, type RecordChange } from './live-set.ts';
 import { setKey, type SetSpec } from './sets.ts';
 import type { SocialSetStore } from './store.ts';
 
@@ -31,13 +32,7 @@ interface Watched {
   owners: Set<string>;
 }
 
-interface LiveSet {
-  members: Set<string>;
-  /** `<repo did>/<rkey>` of each follow/list-item record → the member it makes. */
-  records: Map<string, string>;
-  /** How many records make each member, so that a delete knows in O(1) whether it was the last one. */
-  counts: Map<string, number>;
-  source?: string;
+interface CurrentSet extends LiveSet {
   expiresAt: number;
 }
 
@@ -61,7 +56,7 @@ export interface RegistryOptions {
  */
 export class MembershipRegistry implements MembershipWatcher {
   private readonly specs = new Map<string, Watched>();
-  private readonly sets = new Map<string, LiveSet>();
+  private readonly sets = new Map<string, CurrentSet>();
   private readonly snapshotView = new Map<string, ReadonlySet<string>>();
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Graph events seen while a set was being fetched: applied again on the fetched set, which may predate them. */
@@ -157,7 +152,7 @@ export class MembershipRegistry implements MembershipWatcher {
         const expiresAt = fetchedAt + this.options.ttlMs;
         const set = this.install(key, fetched, expiresAt);
         for (const event of seen) this.applyTo(key, set, event);
-        this.options.store?.put(key, fetched, fetchedAt, expiresAt);
+        this.options.store?.put(key, fetchedSet(set), fetchedAt, expiresAt);
         this.options.logger.info({ set: key, members: fetched.members.length }, 'membership set loaded');
       })
       .catch((error: unknown) => {
@@ -179,42 +174,41 @@ export class MembershipRegistry implements MembershipWatcher {
     return this.options.sessions.appview(author);
   }
 
-  private install(key: string, fetched: FetchedSet, expiresAt: number): LiveSet {
-    const counts = new Map<string, number>();
-    for (const [, member] of fetched.records) counts.set(member, (counts.get(member) ?? 0) + 1);
-    const set: LiveSet = { members: new Set(fetched.members), records: new Map(fetched.records), counts, expiresAt, ...(fetched.source && { source: fetched.source }) };
+  private install(key: string, fetched: FetchedSet, expiresAt: number): CurrentSet {
+    const set = { ...liveSet(fetched), expiresAt };
     this.sets.set(key, set);
     this.snapshotView.set(key, set.members);
     return set;
   }
 
   /**
-   * Applies follow and list-item events of the watched actors and lists to their snapshots, and writes
-   * the changed sets through to SQLite in one transaction, so that a restart (whose Jetstream cursor
-   * has moved past these events) starts from them.
+   * Applies follow and list-item events of the watched actors and lists to their snapshots, and appends
+   * the changes to SQLite in one transaction, so that a restart (whose Jetstream cursor has moved past
+   * these events) starts from them.
    */
   observe(events: readonly unknown[]): void {
     if (!this.sets.size && !this.seenDuringFetch.size) return;
-    const changed = new Set<string>();
+    const changes = new Map<string, RecordChange[]>();
     for (const raw of events) {
       const event = parseGraphEvent(raw);
       if (!event) continue;
-      for (const [key, set] of this.sets) if (this.applyTo(key, set, event)) changed.add(key);
+      for (const [key, set] of this.sets) {
+        const change = this.applyTo(key, set, event);
+        if (!change) continue;
+        const list = changes.get(key);
+        if (list) list.push(change);
+        else changes.set(key, [change]);
+      }
       for (const seen of this.seenDuringFetch.values()) seen.push(event);
     }
-    if (changed.size) this.options.store?.updateMembers([...changed].map((key) => [key, fetchedSet(this.sets.get(key)!)]));
+    if (changes.size) this.options.store?.appendChanges(changes);
   }
 
-  /** Whether the event changed the set. Applying an event twice changes nothing, so re-applying it to a fetched set that already has it is safe. */
-  private applyTo(key: string, set: LiveSet, event: GraphEvent): boolean {
+  /** The change the event made to the set, if any. Applying an event twice changes nothing, so re-applying it to a fetched set that already has it is safe. */
+  private applyTo(key: string, set: LiveSet, event: GraphEvent): RecordChange | undefined {
     const record = `${event.did}/${event.rkey}`;
+    if (event.operation === 'delete') return applyChange(set, [record, null]) ? [record, null] : undefined;
     const type = this.specs.get(key)!.spec.type;
-    const previous = set.records.get(record);
-    if (event.operation === 'delete') {
-      if (previous === undefined) return false;
-      removeRecord(set, record, previous);
-      return true;
-    }
     const member =
       event.kind === 'follow'
         ? type === 'follows' && set.source === event.did
@@ -225,12 +219,7 @@ export class MembershipRegistry implements MembershipWatcher {
         : (type === 'list' || type === 'starterpack') && set.source === event.list
           ? event.subject
           : undefined;
-    if (member === undefined || member === previous) return false;
-    if (previous !== undefined) removeRecord(set, record, previous);
-    set.records.set(record, member);
-    set.counts.set(member, (set.counts.get(member) ?? 0) + 1);
-    set.members.add(member);
-    return true;
+    return member !== undefined && applyChange(set, [record, member]) ? [record, member] : undefined;
   }
 
   async close(): Promise<void> {
@@ -241,19 +230,4 @@ export class MembershipRegistry implements MembershipWatcher {
 
 function ownerOf({ file, version }: ManifestRef): string {
   return `${file}@${version}`;
-}
-
-/** The same account can be in a list through two items; it leaves with the last one. */
-function removeRecord(set: LiveSet, record: string, member: string): void {
-  set.records.delete(record);
-  const left = (set.counts.get(member) ?? 1) - 1;
-  if (left > 0) set.counts.set(member, left);
-  else {
-    set.counts.delete(member);
-    set.members.delete(member);
-  }
-}
-
-function fetchedSet(set: LiveSet): FetchedSet {
-  return { members: [...set.members], records: [...set.records], ...(set.source && { source: set.source }) };
 }
