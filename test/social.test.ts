@@ -310,6 +310,10 @@ describe('social operators against a local AppView', () => {
       await social.settled();
       assert.deepEqual(social.watched(), [bobKey]);
       assert.deepEqual([...social.snapshots().keys()], [bobKey]);
+      // A broken edit keeps the last good version; what its failed compilation registered is let go.
+      write('listed', { and: [{ list_member: [packListUri, 'in'] }, { no_such_operator: [] }] });
+      await stages.manifests.reload();
+      assert.deepEqual(social.watched(), [bobKey]);
 
       // Neither a refresh nor a live list-item event touches the dropped list any more (its cached row stays as it was).
       const cached = () => stages.db.prepare('SELECT key, members, fetched_at FROM social_sets ORDER BY key').all();
