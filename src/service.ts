@@ -37,6 +37,8 @@ export async function openStages(config: Config, logger: Logger) {
   const services = await openServices({ config, logger, db });
   const manifests = new ManifestWatcher(config.MANIFESTS_DIR, logger, { services: services.compile });
   manifests.on('problems', (problems) => metrics.manifestErrors.inc(problems.length));
+  // Capabilities let go of what only replaced, removed or rejected manifests used (e.g. membership sets).
+  manifests.on('reloaded', (current) => services.retain(current));
   await manifests.start();
   const identity = await resolveIdentity(config, logger);
   const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger });

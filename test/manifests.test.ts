@@ -90,7 +90,7 @@ describe('skysift manifests', () => {
       'ok.json': { label: { value: 'ok' }, filter: { regex_matches: ['text', 'x'] } },
       '1.json': { label: { value: 'one' }, filter: { and: [{ regex_matches: ['text', 'x'] }, { regex_matchs: ['text', 'y'] }] } },
       '2.json': { label: { value: 'two' }, filter: { or: [{ attribute_compare: ['langs[0]', '=~', 'en'] }] } },
-      '3.json': { label: { value: 'three' }, filter: { regex_any: ['text', ['a', 'b'], true, true] }, author: { password: 'hunter2-x9' } },
+      '3.json': { label: { value: 'three' }, filter: { regex_any: ['text', ['a', 'b'], true, true] }, author: { handle: 'me.test', password: 'hunter2-x9' } },
       '4.json': { label: { value: 'four' }, filter: { and: [{ embed_type: ['=='] }] } },
       '5.json': { label: { value: 'five' }, filter: { not: { regex_matches: ['text', '(a)\\1'] } } },
     });

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseGraphEvent } from '../src/consolidate/graph.ts';
 import { createLogger } from '../src/log.ts';
@@ -9,6 +12,9 @@ import { operators } from '../src/operators/index.ts';
 import { AppView } from '../src/social/appview.ts';
 import { createLimit } from '../src/concurrency.ts';
 import { MembershipRegistry } from '../src/social/registry.ts';
+import { SocialSetStore } from '../src/social/store.ts';
+import { openDatabase } from '../src/store/database.ts';
+import type { Credentials } from '../src/manifests/secret.ts';
 
 const ALICE = 'did:plc:alice';
 const LIST = `at://${ALICE}/app.bsky.graph.list/3kfriends`;
@@ -82,11 +88,106 @@ describe('social operators at compile time', () => {
     assert.match(problems[0]!.message, /membership service/);
   });
 
+  it("reads an author's password from the variable or file it names, or rejects the manifest naming the source, never the value", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-author-'));
+    const loggedIn: Credentials[] = [];
+    const sessions = {
+      appview: async (author: Credentials) => {
+        loggedIn.push(author);
+        throw new Error('offline');
+      },
+    };
+    const social = new MembershipRegistry({ appview: new AppView({ service: 'http://127.0.0.1:9', concurrency: 1 }), sessions, ttlMs: 1000, logger: createLogger('silent') });
+    const compileAs = (author: unknown) =>
+      compileManifest(path.join(dir, 'm.json'), JSON.stringify({ label: { value: 'x' }, filter: { social_graph: ['alice.test', 'in', 'follows'] }, author }), {
+        services: new Map([['social', social]]),
+      });
+    try {
+      delete process.env.SKYSIFT_TEST_UNSET_PASSWORD;
+      const cases: [unknown, string, string | RegExp][] = [
+        [{ handle: 'me.test', password: { env: 'SKYSIFT_TEST_UNSET_PASSWORD' } }, 'author.password', 'environment variable SKYSIFT_TEST_UNSET_PASSWORD is not set'],
+        [{ handle: 'me.test', password: { file: 'missing.txt' } }, 'author.password', `password file ${path.join(dir, 'missing.txt')} cannot be read (ENOENT)`],
+        [{ handle: 'me.test', password: 'inline-secret' }, 'author.password', /^plaintext password/],
+        [{ password: { env: 'HOME' } }, 'author.handle', /expected string|invalid/i],
+        [{ handle: 'me.test', password: { env: 'HOME' }, pasword: { env: 'HOME' } }, 'author', /unrecognized key/i],
+        [{ handle: 'me.test', password: { env: 'HOME' }, service: 'ftp://pds.example' }, 'author.service', /url/i],
+      ];
+      for (const [author, at, message] of cases) {
+        const { problems } = await compileAs(author);
+        assert.deepEqual(
+          problems.map((p) => p.path),
+          [at],
+          JSON.stringify(author),
+        );
+        if (typeof message === 'string') assert.equal(problems[0]!.message, message);
+        else assert.match(problems[0]!.message, message);
+        assert.ok(!problems[0]!.message.includes('inline-secret'));
+      }
+      // A rejected manifest's filter may still register sets (the service drops them after the reload); none as a viewer.
+      assert.deepEqual(social.watched(), ['follows:alice.test']);
+
+      fs.writeFileSync(path.join(dir, 'secret.txt'), 'file-secret-Qp3\n');
+      assert.deepEqual((await compileAs({ handle: '@Me.Test', password: { file: 'secret.txt' }, service: 'http://127.0.0.1:9' })).problems, []);
+      assert.deepEqual(social.watched(), ['follows:alice.test', 'follows:alice.test#viewer=me.test']);
+      social.start();
+      await social.settled();
+      assert.deepEqual(loggedIn, [{ identifier: 'me.test', password: 'file-secret-Qp3', service: 'http://127.0.0.1:9' }]);
+    } finally {
+      await social.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('declares the Jetstream collections that keep the sets current', () => {
     assert.deepEqual(operators.get('user_network')!.collections, ['app.bsky.graph.follow']);
     assert.deepEqual(operators.get('list_member')!.collections, ['app.bsky.graph.listitem']);
     assert.deepEqual(operators.get('starter_pack_member')!.collections, ['app.bsky.graph.listitem']);
     assert.equal(operators.get('social_list')!.collections, undefined);
+  });
+});
+
+describe('live graph events on a cached set', () => {
+  const item = (rkey: string, subject?: string) => ({
+    kind: 'commit',
+    did: ALICE,
+    time_us: 1,
+    commit: { operation: subject ? 'create' : 'delete', collection: 'app.bsky.graph.listitem', rkey, ...(subject && { cid: 'bafy', record: { subject, list: LIST } }) },
+  });
+
+  it('counts the items behind each member, and records each batch of changes in SQLite until the next fetch', async () => {
+    const db = openDatabase(':memory:').db;
+    const store = new SocialSetStore(db);
+    const key = `list:${LIST}`;
+    const fetchedAt = Date.now();
+    store.put(key, { members: ['did:plc:bob'], records: [[`${ALICE}/item1`, 'did:plc:bob']], source: LIST }, fetchedAt, fetchedAt + 60_000);
+    // A fresh cached copy: nothing is fetched (the AppView address is closed), events apply to the copy.
+    const registry = new MembershipRegistry({ appview: new AppView({ service: 'http://127.0.0.1:9', concurrency: 1 }), store, ttlMs: 60_000, logger: createLogger('silent') });
+    try {
+      registry.watch({ type: 'list', repo: ALICE, rkey: '3kfriends' }, { manifest: { file: 'm.json', version: '1' } });
+      registry.start();
+      const members = () => [...registry.snapshots().get(key)!].sort();
+      const stored = () => store.get(key)!;
+
+      registry.observe([item('item2', 'did:plc:bob'), item('item3', 'did:plc:carol'), item('item1')]);
+      assert.deepEqual(members(), ['did:plc:bob', 'did:plc:carol'], 'bob stays: item2 still lists him');
+      assert.deepEqual(stored().members.sort(), ['did:plc:bob', 'did:plc:carol']);
+      assert.deepEqual(stored().records, [
+        [`${ALICE}/item2`, 'did:plc:bob'],
+        [`${ALICE}/item3`, 'did:plc:carol'],
+      ]);
+      assert.equal(stored().expiresAt, fetchedAt + 60_000, 'a live change does not make the set fresher');
+
+      registry.observe([item('item2'), item('item2'), item('item3', 'did:plc:carol')]);
+      assert.deepEqual(members(), ['did:plc:carol'], 'bob leaves with his last item; repeated events change nothing');
+      assert.deepEqual(stored().members, ['did:plc:carol']);
+
+      // A fetch replaces the copy and the changes recorded against the old one.
+      store.put(key, { members: ['did:plc:dave'], records: [[`${ALICE}/item9`, 'did:plc:dave']], source: LIST }, fetchedAt, fetchedAt + 60_000);
+      assert.deepEqual(stored().members, ['did:plc:dave']);
+    } finally {
+      await registry.close();
+      db.close();
+    }
   });
 });
 

@@ -11,9 +11,11 @@ import type { ConsolidatedPost } from '../src/consolidate/post.ts';
 import { evaluateBatch, isDecided } from '../src/evaluate/index.ts';
 import { createLogger } from '../src/log.ts';
 import { compileManifest, type CompiledManifest } from '../src/manifests/load.ts';
+import { openStages } from '../src/service.ts';
 import { openServices, type Services } from '../src/services/index.ts';
 import { AppView } from '../src/social/appview.ts';
 import { MembershipRegistry } from '../src/social/registry.ts';
+import { AuthorSessions } from '../src/social/sessions.ts';
 import { SocialSetStore } from '../src/social/store.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts';
@@ -36,12 +38,16 @@ describe('social operators against a local AppView', () => {
   let starterPackUri: string;
   let packListUri: string;
   let carolItem: string;
+  let aliceFollowsCarol: string;
   let time = 1_780_000_000_000_000;
   let appViewStopped = false;
 
+  /** Distinctive passwords, so that a test can tell whether one leaked into the logs. */
+  const password = (name: string) => `${name}-pw-7Qk2v9`;
+
   async function account(name: string) {
     const agent = new AtpAgent({ service: network.pds.url });
-    await agent.createAccount({ handle: `${name}.test`, email: `${name}@example.com`, password: 'password' });
+    await agent.createAccount({ handle: `${name}.test`, email: `${name}@example.com`, password: password(name) });
     agents[name] = agent;
     did[name] = agent.session!.did;
   }
@@ -81,8 +87,8 @@ describe('social operators against a local AppView', () => {
     return (result as { post: ConsolidatedPost }).post;
   }
 
-  async function manifest(value: string, filter: unknown): Promise<CompiledManifest> {
-    const { manifest, problems } = await compileManifest(`${value}.json`, JSON.stringify({ label: { value }, filter }), { services: services.compile });
+  async function manifest(value: string, filter: unknown, author?: unknown): Promise<CompiledManifest> {
+    const { manifest, problems } = await compileManifest(`${value}.json`, JSON.stringify({ label: { value }, filter, ...(author !== undefined && { author }) }), { services: services.compile });
     assert.deepEqual(problems, []);
     return manifest!;
   }
@@ -105,7 +111,7 @@ describe('social operators against a local AppView', () => {
     network = await TestNetwork.create({ dbPostgresUrl: pg.url, dbPostgresSchema: 'skysift_social' });
     for (const name of ['alice', 'bob', 'carol', 'dave']) await account(name);
     await agents.alice!.follow(did.bob!);
-    await agents.alice!.follow(did.carol!);
+    aliceFollowsCarol = (await agents.alice!.follow(did.carol!)).uri;
     await agents.bob!.follow(did.alice!);
     listUri = await createRecord('alice', 'app.bsky.graph.list', { purpose: 'app.bsky.graph.defs#curatelist', name: 'friends' });
     carolItem = await createRecord('alice', 'app.bsky.graph.listitem', { subject: did.carol, list: listUri });
@@ -229,7 +235,7 @@ describe('social operators against a local AppView', () => {
       now: () => clock,
     });
     try {
-      const key = social.watch({ type: 'followers', actor: 'alice.test' });
+      const key = social.watch({ type: 'followers', actor: 'alice.test' }, { manifest: { file: 'followers.json', version: '1' } });
       social.start();
       await social.settled();
       const fetchedAt = () => cache.prepare('SELECT fetched_at FROM social_sets WHERE key = ?').pluck().get(key);
@@ -253,7 +259,78 @@ describe('social operators against a local AppView', () => {
     }
   });
 
-  it('keeps the last snapshot when the AppView stops, and a restart starts from the SQLite copy', async () => {
+  it('reads the sets of a manifest with an author block through a session on its PDS, cached apart; a wrong password leaves them unloaded', async () => {
+    // Dave blocks carol: the AppView leaves carol out of any follows list dave reads, and only out of his.
+    await agents.dave!.app.bsky.graph.block.create({ repo: did.dave! }, { subject: did.carol!, createdAt: new Date().toISOString() });
+    await network.processAll();
+    process.env.SKYSIFT_TEST_DAVE_PASSWORD = password('dave');
+    process.env.SKYSIFT_TEST_WRONG_PASSWORD = 'not-daves-pw-Zx81';
+    const dave = (env: string) => ({ handle: 'dave.test', password: { env }, service: network.pds.url });
+    const asDave = await manifest('follows-as-dave', { social_graph: ['alice.test', 'in', 'follows'] }, dave('SKYSIFT_TEST_DAVE_PASSWORD'));
+    const wrongPassword = await manifest('listed-wrong-password', { list_member: [listUri, 'in'] }, dave('SKYSIFT_TEST_WRONG_PASSWORD'));
+    await registry().settled();
+    // Same filter, two viewers: anonymous reads see carol among alice's follows, dave's session does not.
+    // The wrong password's set never loads (its manifest stays undecided); everything else keeps working.
+    assert.deepEqual(await verdicts([manifests[0]!, asDave, wrongPassword], ['carol']), { follows: { carol: true }, 'follows-as-dave': { carol: false }, 'listed-wrong-password': {} });
+    const keys = db.prepare("SELECT key FROM social_sets WHERE key LIKE 'follows:alice.test%' ORDER BY key").pluck().all();
+    assert.deepEqual(keys, ['follows:alice.test', 'follows:alice.test#viewer=dave.test']);
+    assert.ok(logs.some((line) => line.includes('"level":50') && line.includes(`list:${listUri}#viewer=dave.test`) && /login as dave\.test at \S+ failed/.test(line)));
+    const logged = logs.join('\n');
+    assert.ok(!logged.includes(password('dave')) && !logged.includes('not-daves-pw-Zx81'), 'no password in the logs');
+
+    // One session per author, reused; a session that is gone (logged out, refresh token expired) logs in again.
+    const sessions = new AuthorSessions(1);
+    const credentials = { identifier: 'dave.test', password: password('dave'), service: network.pds.url };
+    const first = await sessions.appview(credentials);
+    assert.equal(await sessions.appview(credentials), first);
+    await first.agent.logout();
+    const second = await sessions.appview(credentials);
+    assert.notEqual(second, first);
+    assert.equal(second.agent.session?.did, did.dave);
+  });
+
+  it('unwatches a set once no loaded manifest refers to it, after an edit or a removal', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-social-stages-'));
+    const manifestsDir = path.join(dataDir, 'manifests');
+    fs.mkdirSync(manifestsDir);
+    const write = (value: string, filter: unknown) => fs.writeFileSync(path.join(manifestsDir, `${value}.json`), JSON.stringify({ label: { value }, filter }));
+    write('listed', { list_member: [listUri, 'in'] });
+    write('pack', { starter_pack_member: [starterPackUri, 'in'] });
+    const stages = await openStages(loadConfig({ APPVIEW_URL: network.bsky.url, DATA_DIR: dataDir, MANIFESTS_DIR: manifestsDir }), createLogger('silent'));
+    try {
+      const social = stages.services.compile.get('social') as MembershipRegistry;
+      await social.settled();
+      const [listKey, packKey, bobKey] = [`list:${listUri}`, `starterpack:${starterPackUri}`, `accounts:${did.bob}`];
+      assert.deepEqual(social.watched().sort(), [listKey, packKey].sort());
+      assert.deepEqual([...social.snapshots().keys()].sort(), [listKey, packKey].sort());
+
+      write('listed', { social_list: [[did.bob], 'in'] });
+      fs.rmSync(path.join(manifestsDir, 'pack.json'));
+      await stages.manifests.reload();
+      await social.settled();
+      assert.deepEqual(social.watched(), [bobKey]);
+      assert.deepEqual([...social.snapshots().keys()], [bobKey]);
+      // A broken edit keeps the last good version; what its failed compilation registered is let go.
+      write('listed', { and: [{ list_member: [packListUri, 'in'] }, { no_such_operator: [] }] });
+      await stages.manifests.reload();
+      assert.deepEqual(social.watched(), [bobKey]);
+
+      // Neither a refresh nor a live list-item event touches the dropped list any more (its cached row stays as it was).
+      const cached = () => stages.db.prepare('SELECT key, members, fetched_at FROM social_sets ORDER BY key').all();
+      const before = cached();
+      await social.refresh(listKey);
+      stages.services.observe([await createEvent(await createRecord('alice', 'app.bsky.graph.listitem', { subject: did.bob, list: listUri }))]);
+      assert.deepEqual(cached(), before);
+      const expiresAt = (key: string) => Date.parse(stages.db.prepare('SELECT expires_at FROM social_sets WHERE key = ?').pluck().get(key) as string);
+      assert.ok(expiresAt(listKey) <= Date.now() && expiresAt(packKey) <= Date.now(), 'the copies nothing keeps current are stale');
+      assert.ok(expiresAt(bobKey) > Date.now());
+    } finally {
+      await stages.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the last snapshot when the AppView stops, and a restart starts from the SQLite copy with the live changes since', async () => {
     const follows = manifests[0]!;
     await network.bsky.close();
     appViewStopped = true;
@@ -261,11 +338,24 @@ describe('social operators against a local AppView', () => {
     assert.ok(logs.some((line) => line.includes('keeping the last snapshot')));
     assert.deepEqual(await verdicts([follows], ['bob', 'carol']), { follows: { bob: false, carol: true } });
 
-    const restarted = await openServices({ config: loadConfig({ APPVIEW_URL: network.bsky.url, DATA_DIR: dir }), logger: createLogger('silent'), db });
+    // A follow and an unfollow seen live reach SQLite with their batch, so the restart below has them
+    // although its Jetstream cursor has moved past these events and the AppView cannot be asked.
+    services.observe([await createEvent((await agents.alice!.follow(did.dave!)).uri), await deleteEvent('alice', aliceFollowsCarol)]);
+    assert.deepEqual(await verdicts([follows], ['bob', 'carol', 'dave']), { follows: { bob: false, carol: false, dave: true } });
+
+    const restartLogs: string[] = [];
+    const restartLogger = createLogger('info', { destination: { write: (line: string) => void restartLogs.push(line) } });
+    const restarted = await openServices({ config: loadConfig({ APPVIEW_URL: network.bsky.url, DATA_DIR: dir }), logger: restartLogger, db });
     try {
       const { manifest } = await compileManifest('f.json', JSON.stringify({ label: { value: 'f' }, filter: { social_graph: ['alice.test', 'in', 'follows'] } }), { services: restarted.compile });
-      const [bob, carol] = await evaluateBatch([postBy('bob'), postBy('carol')], [manifest!], restarted.providers, restarted.memberships());
-      assert.deepEqual([bob!.matched, carol!.matched], [false, true]);
+      const [bob, carol, dave] = await evaluateBatch([postBy('bob'), postBy('carol'), postBy('dave')], [manifest!], restarted.providers, restarted.memberships());
+      assert.deepEqual([bob!.matched, carol!.matched, dave!.matched], [false, false, true]);
+      await (restarted.compile.get('social') as MembershipRegistry).settled();
+      assert.deepEqual(
+        restartLogs.filter((line) => line.includes('membership set')),
+        [],
+        'no fetch was tried: the AppView is down and any call would have logged',
+      );
     } finally {
       await restarted.close();
     }

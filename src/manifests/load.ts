@@ -6,6 +6,7 @@ import { compileFilter, type CompiledNode, type OperatorRegistry, type Problem }
 import { operators } from '../operators/index.ts';
 import type { Label } from './label.ts';
 import { ManifestSchema } from './schema.ts';
+import { resolveCredentials, type Credentials } from './secret.ts';
 
 /** A manifest ready to evaluate: its label, its compiled filter, and a version that changes with its content. */
 export interface CompiledManifest {
@@ -60,10 +61,17 @@ export async function compileManifest(file: string, text: string, { services = n
     }
   }
   const models = new Map(parsed.success ? parsed.data.models.map((m) => [m.model_name, m]) : []);
-  const filter = json && typeof json === 'object' && 'filter' in json ? await compileFilter(json.filter, 'filter', { models, services, manifestFile: file }, problems, registry) : undefined;
+  let author: Credentials | undefined;
+  try {
+    author = parsed.success && parsed.data.author ? resolveCredentials(parsed.data.author, file) : undefined;
+  } catch (error) {
+    problems.push({ path: 'author.password', message: (error as Error).message });
+  }
+  const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const env = { models, services, manifestFile: file, manifestVersion: version, ...(author && { author }) };
+  const filter = json && typeof json === 'object' && 'filter' in json ? await compileFilter(json.filter, 'filter', env, problems, registry) : undefined;
   if (parsed.success && !('filter' in (json as object))) problems.push({ path: 'filter', message: 'a manifest needs a filter' });
   if (problems.length || !parsed.success || !filter) return { problems };
-  const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
   return { manifest: { file, label: parsed.data.label, version, filter, collections: filter.collections }, problems };
 }
 

@@ -1,21 +1,22 @@
 import { z } from 'zod';
+import { ActorSchema } from '../social/sets.ts';
 import { LabelSchema } from './label.ts';
 
 /** A secret is named, never written inline: an environment variable or a file outside the repo. */
 export const SecretRefSchema = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
 
-export const AuthorSchema = z.looseObject({
-  password: z
-    .unknown()
-    .optional()
-    .superRefine((value, ctx) => {
-      if (value === undefined) return;
-      if (typeof value === 'string') {
-        ctx.addIssue({ code: 'custom', message: 'plaintext password: write {"env": "NAME"} or {"file": "path"} and keep the secret outside the manifest' });
-      } else if (!SecretRefSchema.safeParse(value).success) {
-        ctx.addIssue({ code: 'custom', message: 'password must be {"env": "NAME"} or {"file": "path"}' });
-      }
-    }),
+/** The account whose view of the network a manifest's social sets are fetched with (blocks and private lists differ per viewer). */
+export const AuthorSchema = z.strictObject({
+  /** Handle or DID to log in with; a DID keeps the cache key of its sets stable across handle changes. */
+  handle: ActorSchema,
+  password: z.union(SecretRefSchema.options, {
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? 'plaintext password: write {"env": "NAME"} or {"file": "path"} and keep the secret outside the manifest'
+        : 'password must be {"env": "NAME"} or {"file": "path"}',
+  }),
+  /** The account's PDS, which proxies app.bsky.* reads to its AppView with the account's credentials. */
+  service: z.url({ protocol: /^https?$/ }).default('https://bsky.social'),
 });
 
 /** One block of a tree model's input, concatenated in the entry's order (see `src/models/features.ts`). */
@@ -37,5 +38,6 @@ export const ManifestSchema = z.object({
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;
+export type Author = z.infer<typeof AuthorSchema>;
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 export type FeatureModule = z.infer<typeof FeatureModuleSchema>;

@@ -11,9 +11,10 @@ interface Entry {
 /**
  * The live manifest set of a directory. Edits are picked up as they happen: a changed file is
  * recompiled, a broken edit keeps the last good version running (and is reported), a removed file
- * stops matching. Emits `change` with the new set and `problems` with each report.
+ * stops matching. Emits `change` with the new set, `problems` with each report, and `reloaded` with the
+ * set in force after every reload, changed or not.
  */
-export class ManifestWatcher extends EventEmitter<{ change: [CompiledManifest[]]; problems: [ManifestProblem[]] }> {
+export class ManifestWatcher extends EventEmitter<{ change: [CompiledManifest[]]; problems: [ManifestProblem[]]; reloaded: [CompiledManifest[]] }> {
   private readonly entries = new Map<string, Entry>();
   private manifests: CompiledManifest[] = [];
   private watcher?: fs.FSWatcher;
@@ -85,5 +86,6 @@ export class ManifestWatcher extends EventEmitter<{ change: [CompiledManifest[]]
       this.logger.info({ manifests: next.map((m) => m.label.value) }, 'manifests loaded');
       this.emit('change', next);
     }
+    this.emit('reloaded', this.manifests);
   }
 }

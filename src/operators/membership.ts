@@ -21,7 +21,7 @@ export const MEMBERSHIP_COST = 1;
 export function membershipLeaf(env: CompileEnvironment, spec: SetSpec, comparator: MembershipComparator): Leaf {
   const watcher = env.services.get('social') as MembershipWatcher | undefined;
   if (!watcher) throw new Error('social operators need the membership service, which is not running');
-  const key = watcher.watch(spec);
+  const key = watcher.watch(spec, { manifest: { file: env.manifestFile, version: env.manifestVersion ?? '' }, ...(env.author && { author: env.author }) });
   const wantIn = comparator === 'in' || comparator === 'is_in';
   return (post, context) => {
     const members = context.membership(key);

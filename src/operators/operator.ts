@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ConsolidatedPost } from '../consolidate/post.ts';
+import type { Credentials } from '../manifests/secret.ts';
 
 /**
  * The contract between the manifest compiler and the operators. Each operator is one module under
@@ -64,6 +65,10 @@ export interface CompileEnvironment {
   /** Shared services (embedders, classifiers, graph cache) by name; operators look up what they need. */
   services: ReadonlyMap<string, unknown>;
   manifestFile: string;
+  /** The content hash the compiled manifest will carry: with the file, it names this compilation (e.g. to unwatch what it used once replaced). */
+  manifestVersion?: string;
+  /** The manifest's `author` credentials, for operators that read the network as that account. */
+  author?: Credentials;
 }
 
 /** A leaf operator: validates its argument array and compiles it once into a closure. */

@@ -4,6 +4,7 @@ import { openLlm } from '../llm/service.ts';
 import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import { openSocial } from '../social/index.ts';
+import type { ManifestRef } from '../social/registry.ts';
 import type { FeatureProvider } from '../operators/operator.ts';
 import { openMlServices } from './ml.ts';
 import { politicalServicePart } from '../political/classifier.ts';
@@ -19,6 +20,8 @@ export interface Services {
   memberships(): Memberships;
   /** Shows every raw event batch to the capabilities that follow the stream (live graph updates), before evaluation. */
   observe(events: readonly unknown[]): void;
+  /** Tells the capabilities which manifests are loaded now (after each reload), so they let go of what only replaced ones used. */
+  retain(manifests: readonly ManifestRef[]): void;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,7 @@ export interface ServicePart {
   providers?: FeatureProvider[];
   memberships?: () => Memberships;
   observe?: (events: readonly unknown[]) => void;
+  retain?: (manifests: readonly ManifestRef[]) => void;
   close?: () => Promise<void> | void;
 }
 
@@ -46,6 +50,7 @@ const parts: PartFactory[] = [openMlServices, politicalServicePart, openLlm, ope
 export async function openServices(context: ServiceContext): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));
   const observers = opened.flatMap((p) => (p.observe ? [p.observe] : []));
+  const retainers = opened.flatMap((p) => (p.retain ? [p.retain] : []));
   const membershipSources = opened.flatMap((p) => (p.memberships ? [p.memberships] : []));
   return {
     compile: new Map(opened.flatMap((p) => Object.entries(p.compile ?? {}))),
@@ -53,6 +58,9 @@ export async function openServices(context: ServiceContext): Promise<Services> {
     memberships: () => new Map(membershipSources.flatMap((source) => [...source()])),
     observe: (events) => {
       for (const observe of observers) observe(events);
+    },
+    retain: (manifests) => {
+      for (const retain of retainers) retain(manifests);
     },
     async close() {
       for (const part of opened) await part.close?.();

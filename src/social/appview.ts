@@ -14,12 +14,12 @@ export interface FetchedSet {
   source?: string;
 }
 
-export interface AppViewOptions {
-  service: string;
+/** Anonymous reads from an AppView `service`, or reads through a logged-in `agent` (its PDS proxies them to the AppView as that account). */
+export type AppViewOptions = ({ service: string } | { agent: AtpAgent }) & {
   concurrency: number;
   /** Longest wait honoured from a 429's `ratelimit-reset` before giving up on the call. */
   maxBackoffMs?: number;
-}
+};
 
 const PAGE = 100;
 /** getRelationships takes at most 30 `others` per call. */
@@ -29,12 +29,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The public AppView (or any `app.bsky` service) through `@atproto/api`: paginated fully, concurrency-limited, backing off on 429. */
 export class AppView {
-  private readonly agent: AtpAgent;
+  readonly agent: AtpAgent;
   private readonly limit: ReturnType<typeof createLimit>;
   private readonly maxBackoffMs: number;
 
   constructor(options: AppViewOptions) {
-    this.agent = new AtpAgent({ service: options.service });
+    this.agent = 'agent' in options ? options.agent : new AtpAgent({ service: options.service });
     this.limit = createLimit(options.concurrency);
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
   }

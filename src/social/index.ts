@@ -1,6 +1,7 @@
 import type { ServiceContext, ServicePart } from '../services/index.ts';
 import { AppView } from './appview.ts';
 import { MembershipRegistry } from './registry.ts';
+import { AuthorSessions } from './sessions.ts';
 import { SocialSetStore } from './store.ts';
 
 /**
@@ -11,6 +12,7 @@ import { SocialSetStore } from './store.ts';
 export function openSocial({ config, logger, db }: ServiceContext): ServicePart {
   const registry = new MembershipRegistry({
     appview: new AppView({ service: config.APPVIEW_URL, concurrency: config.SOCIAL_FETCH_CONCURRENCY }),
+    sessions: new AuthorSessions(config.SOCIAL_FETCH_CONCURRENCY),
     ...(db && { store: new SocialSetStore(db) }),
     ttlMs: config.SOCIAL_CACHE_TTL_SECONDS * 1000,
     logger: logger.child({ component: 'social' }),
@@ -20,6 +22,7 @@ export function openSocial({ config, logger, db }: ServiceContext): ServicePart 
     compile: { social: registry },
     memberships: () => registry.snapshots(),
     observe: (events) => registry.observe(events),
+    retain: (manifests) => registry.retain(manifests),
     close: () => registry.close(),
   };
 }

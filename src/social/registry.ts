@@ -2,25 +2,44 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { parseGraphEvent, type GraphEvent } from '../consolidate/graph.ts';
 import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
+import type { Credentials } from '../manifests/secret.ts';
 import type { AppView, FetchedSet } from './appview.ts';
+import { applyChange, fetchedSet, liveSet, type LiveSet, type RecordChange } from './live-set.ts';
 import { setKey, type SetSpec } from './sets.ts';
 import type { SocialSetStore } from './store.ts';
 
-/** What social operators use at compile time: register a set, get the key to read its snapshot by. */
-export interface MembershipWatcher {
-  watch(spec: SetSpec): string;
+/** A compiled manifest, as its file and content version. */
+export interface ManifestRef {
+  file: string;
+  version: string;
 }
 
-interface LiveSet {
-  members: Set<string>;
-  /** `<repo did>/<rkey>` of each follow/list-item record → the member it makes. */
-  records: Map<string, string>;
-  source?: string;
+/** Who uses a set: the manifest compilation that referred to it, and the author it is read as (if any). */
+export interface WatchOptions {
+  manifest: ManifestRef;
+  author?: Credentials;
+}
+
+/** What social operators use at compile time: register a set, get the key to read its snapshot by. */
+export interface MembershipWatcher {
+  watch(spec: SetSpec, options: WatchOptions): string;
+}
+
+interface Watched {
+  spec: SetSpec;
+  author?: Credentials;
+  /** `file@version` of each compiled manifest that refers to the set; none left: it is unwatched. */
+  owners: Set<string>;
+}
+
+interface CurrentSet extends LiveSet {
   expiresAt: number;
 }
 
 export interface RegistryOptions {
   appview: Pick<AppView, 'fetch'>;
+  /** Logged-in reads for sets of manifests with an `author` block. */
+  sessions?: { appview(author: Credentials): Promise<Pick<AppView, 'fetch'>> };
   store?: SocialSetStore;
   ttlMs: number;
   logger: Logger;
@@ -30,12 +49,14 @@ export interface RegistryOptions {
 /**
  * Every membership set the loaded manifests refer to, as in-memory snapshots. A set is fetched when
  * first watched (after `start`), kept in SQLite with a TTL, refreshed by a cron job before it expires,
- * and kept current between refreshes by follow/list-item events from Jetstream. A set that never
- * loaded has no snapshot, so the leaves that need it stay undecided; a failed refresh keeps the last one.
+ * and kept current between refreshes by follow/list-item events from Jetstream (written through to
+ * SQLite per batch). A set that never loaded has no snapshot, so the leaves that need it stay undecided;
+ * a failed refresh keeps the last one. Sets of manifests with an `author` are read through that author's
+ * session; a set no loaded manifest refers to any more is dropped (`retain`).
  */
 export class MembershipRegistry implements MembershipWatcher {
-  private readonly specs = new Map<string, SetSpec>();
-  private readonly sets = new Map<string, LiveSet>();
+  private readonly specs = new Map<string, Watched>();
+  private readonly sets = new Map<string, CurrentSet>();
   private readonly snapshotView = new Map<string, ReadonlySet<string>>();
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Graph events seen while a set was being fetched: applied again on the fetched set, which may predate them. */
@@ -48,13 +69,34 @@ export class MembershipRegistry implements MembershipWatcher {
     this.now = options.now ?? Date.now;
   }
 
-  watch(spec: SetSpec): string {
-    const key = setKey(spec);
-    if (!this.specs.has(key)) {
-      this.specs.set(key, spec);
+  /** A set read as an author is viewer-dependent (blocks, private lists): its key names the viewer. */
+  watch(spec: SetSpec, { manifest, author }: WatchOptions): string {
+    const key = author ? `${setKey(spec)}#viewer=${author.identifier}` : setKey(spec);
+    const watched = this.specs.get(key);
+    if (watched) watched.owners.add(ownerOf(manifest));
+    else {
+      this.specs.set(key, { spec, ...(author && { author }), owners: new Set([ownerOf(manifest)]) });
       if (this.started) this.load(key);
     }
     return key;
+  }
+
+  /**
+   * Keeps only the sets the given (currently loaded) manifests refer to: the others are no longer
+   * refreshed, their snapshots are dropped and live events no longer touch them. Called after each reload.
+   */
+  retain(manifests: readonly ManifestRef[]): void {
+    const live = new Set(manifests.map(ownerOf));
+    for (const [key, watched] of this.specs) {
+      for (const owner of watched.owners) if (!live.has(owner)) watched.owners.delete(owner);
+      if (watched.owners.size) continue;
+      this.specs.delete(key);
+      this.sets.delete(key);
+      this.snapshotView.delete(key);
+      // Its SQLite copy misses the events from now on: should a manifest use the set again, it starts from the copy and refetches.
+      this.options.store?.expire(key, this.now());
+      this.options.logger.info({ set: key }, 'membership set unwatched: no loaded manifest refers to it');
+    }
   }
 
   /** Starts fetching watched sets and the cron job that refreshes them (every minute it refreshes what is due). */
@@ -98,18 +140,19 @@ export class MembershipRegistry implements MembershipWatcher {
   refresh(key: string): Promise<void> {
     const running = this.inFlight.get(key);
     if (running) return running;
-    const spec = this.specs.get(key);
-    if (!spec) return Promise.resolve();
+    const watched = this.specs.get(key);
+    if (!watched) return Promise.resolve();
     const seen: GraphEvent[] = [];
     this.seenDuringFetch.set(key, seen);
-    const run = this.options.appview
-      .fetch(spec)
+    const run = this.appviewFor(watched)
+      .then((appview) => appview.fetch(watched.spec))
       .then((fetched) => {
+        if (this.specs.get(key) !== watched) return; // unwatched while it was being fetched
         const fetchedAt = this.now();
         const expiresAt = fetchedAt + this.options.ttlMs;
         const set = this.install(key, fetched, expiresAt);
         for (const event of seen) this.applyTo(key, set, event);
-        this.options.store?.put(key, fetched, fetchedAt, expiresAt);
+        this.options.store?.put(key, fetchedSet(set), fetchedAt, expiresAt);
         this.options.logger.info({ set: key, members: fetched.members.length }, 'membership set loaded');
       })
       .catch((error: unknown) => {
@@ -125,36 +168,47 @@ export class MembershipRegistry implements MembershipWatcher {
     return run;
   }
 
-  private install(key: string, fetched: FetchedSet, expiresAt: number): LiveSet {
-    const set: LiveSet = { members: new Set(fetched.members), records: new Map(fetched.records), expiresAt, ...(fetched.source && { source: fetched.source }) };
+  private async appviewFor({ author }: Watched): Promise<Pick<AppView, 'fetch'>> {
+    if (!author) return this.options.appview;
+    if (!this.options.sessions) throw new Error('no session provider to read as a manifest author');
+    return this.options.sessions.appview(author);
+  }
+
+  private install(key: string, fetched: FetchedSet, expiresAt: number): CurrentSet {
+    const set = { ...liveSet(fetched), expiresAt };
     this.sets.set(key, set);
     this.snapshotView.set(key, set.members);
     return set;
   }
 
-  /** Applies follow and list-item events of the watched actors and lists to their snapshots. */
+  /**
+   * Applies follow and list-item events of the watched actors and lists to their snapshots, and appends
+   * the changes to SQLite in one transaction, so that a restart (whose Jetstream cursor has moved past
+   * these events) starts from them.
+   */
   observe(events: readonly unknown[]): void {
     if (!this.sets.size && !this.seenDuringFetch.size) return;
+    const changes = new Map<string, RecordChange[]>();
     for (const raw of events) {
       const event = parseGraphEvent(raw);
       if (!event) continue;
-      for (const [key, set] of this.sets) this.applyTo(key, set, event);
+      for (const [key, set] of this.sets) {
+        const change = this.applyTo(key, set, event);
+        if (!change) continue;
+        const list = changes.get(key);
+        if (list) list.push(change);
+        else changes.set(key, [change]);
+      }
       for (const seen of this.seenDuringFetch.values()) seen.push(event);
     }
+    if (changes.size) this.options.store?.appendChanges(changes);
   }
 
-  /** Applying an event twice changes nothing, so re-applying it to a fetched set that already has it is safe. */
-  private applyTo(key: string, set: LiveSet, event: GraphEvent): void {
+  /** The change the event made to the set, if any. Applying an event twice changes nothing, so re-applying it to a fetched set that already has it is safe. */
+  private applyTo(key: string, set: LiveSet, event: GraphEvent): RecordChange | undefined {
     const record = `${event.did}/${event.rkey}`;
-    const type = this.specs.get(key)!.type;
-    if (event.operation === 'delete') {
-      const member = set.records.get(record);
-      if (member === undefined) return;
-      set.records.delete(record);
-      // The same account can be in a list through two items; it leaves with the last one.
-      if (![...set.records.values()].includes(member)) set.members.delete(member);
-      return;
-    }
+    if (event.operation === 'delete') return applyChange(set, [record, null]) ? [record, null] : undefined;
+    const type = this.specs.get(key)!.spec.type;
     const member =
       event.kind === 'follow'
         ? type === 'follows' && set.source === event.did
@@ -165,13 +219,15 @@ export class MembershipRegistry implements MembershipWatcher {
         : (type === 'list' || type === 'starterpack') && set.source === event.list
           ? event.subject
           : undefined;
-    if (member === undefined) return;
-    set.records.set(record, member);
-    set.members.add(member);
+    return member !== undefined && applyChange(set, [record, member]) ? [record, member] : undefined;
   }
 
   async close(): Promise<void> {
     await this.task?.destroy();
     await this.settled();
   }
+}
+
+function ownerOf({ file, version }: ManifestRef): string {
+  return `${file}@${version}`;
 }
