@@ -158,7 +158,7 @@ export class MembershipRegistry implements MembershipWatcher {
       .catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
         if (this.sets.has(key)) this.options.logger.warn({ set: key, reason }, 'membership set refresh failed; keeping the last snapshot');
-        else this.options.logger.error({ set: key, reason }, 'membership set could not be fetched; manifests that use it stay inactive until it loads (retried every minute)');
+        else this.options.logger.error({ set: key, reason }, 'membership set could not be fetched; manifests that use it stay inactive until it loads (retried every minute; a failed author login after 10 minutes)');
       })
       .finally(() => {
         this.inFlight.delete(key);
