@@ -15,7 +15,7 @@ import { createPoliticalClassifier, POLITICAL_SERVICE } from '../src/political/c
 import { dedupe, foldOf, normaliseText, readLlmLabelled, readUnlabelledPool, splitByGroup } from '../src/political/data.ts';
 import { loadPoliticalModel, POLITICAL_MODEL_FILE, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
 import { classify, LEANS, wantsEmbedding } from '../src/political/model.ts';
-import { DEFAULT_TRAIN_OPTIONS, trainLogistic, trainPoliticalModel } from '../src/political/train.ts';
+import { DEFAULT_TRAIN_OPTIONS, trainLogistic, trainPoliticalModel, trainSoftmax } from '../src/political/train.ts';
 import { featurize } from '../src/political/features.ts';
 import { openServices } from '../src/services/index.ts';
 import { sharedData } from './support/shared.ts';
@@ -79,7 +79,7 @@ describe('political distillation data', () => {
     assert.equal(new Set(poolKeys).size, pool.length, 'the pool itself is deduplicated');
   });
 
-  it('distilled texts train towards the teacher probability; 0/1 targets train exactly like labels', () => {
+  it('distilled texts train towards the teacher probability and lean; hard targets train exactly like labels', () => {
     const options = { ...DEFAULT_TRAIN_OPTIONS, bits: 12, epochs: 5 };
     const labelled = teacher.slice(0, 100);
     const xs = labelled.map((e) => featurize(e.text, options.bits));
@@ -95,9 +95,23 @@ describe('political distillation data', () => {
         options,
       ),
     );
+    const classes = labelled.map((_, i) => i % 4);
+    assert.deepEqual(
+      trainSoftmax(xs, classes, 4, options),
+      trainSoftmax(
+        xs,
+        classes.map((c) => [0, 1, 2, 3].map((k) => (k === c ? 1 : 0))),
+        4,
+        options,
+        classes.map(() => 1),
+      ),
+    );
     const unseen = 'quorvex blintage';
-    const taught = (probability: number) => trainPoliticalModel(labelled, teacher.slice(100, 150), options, [{ text: unseen, probability }]);
-    assert.ok(classify(taught(0.95), unseen).sociopolitical > classify(taught(0.05), unseen).sociopolitical);
+    const taught = (probability: number, lean: number[]) => classify(trainPoliticalModel(labelled, teacher.slice(100, 150), options, [{ text: unseen, probability, lean }]), unseen);
+    assert.ok(taught(0.95, [0.25, 0.25, 0.25, 0.25]).sociopolitical > taught(0.05, [0.25, 0.25, 0.25, 0.25]).sociopolitical);
+    const right = taught(0.95, [0, 1, 0, 0]);
+    const left = taught(0.95, [1, 0, 0, 0]);
+    assert.ok(right.right / right.sociopolitical > left.right / left.sociopolitical);
   });
 
   it('cross-validation folds keep every group in one fold and use them all', () => {

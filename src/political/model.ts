@@ -88,11 +88,16 @@ export function embeddingProbability(head: EmbeddingHead, embedding: Float32Arra
   return sigmoid(head.platt.a * margin + head.platt.b);
 }
 
+/** P(lean | sociopolitical) in `LEANS` order. */
+export function leanDistribution(model: PoliticalModel, x: SparseVector): number[] {
+  return softmax(model.lean.map((m) => dot(m.weights, x, m.bias)));
+}
+
 /** Scores from the features and, for unsure posts, the sentence embedding: then P(sociopolitical) is the mean of both calibrated models. */
 export function scoreVector(model: PoliticalModel, x: SparseVector, embedding?: Float32Array): PoliticalScores {
   const ngram = ngramProbability(model, x);
   const p = embedding && model.embedding && wantsEmbedding(model, ngram) ? (ngram + embeddingProbability(model.embedding, embedding)) / 2 : ngram;
-  const lean = softmax(model.lean.map((m) => dot(m.weights, x, m.bias)));
+  const lean = leanDistribution(model, x);
   return { sociopolitical: p, left: lean[0]! * p, right: lean[1]! * p, moderate: lean[2]! * p, unclear: lean[3]! * p };
 }
 

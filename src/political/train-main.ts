@@ -14,8 +14,8 @@ import { binaryMetrics, multiclassMetrics, reliabilityBins } from './metrics.ts'
 import { openUniversalSentenceEncoder } from '../models/embedders/universal-sentence-encoder.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../models/embedders/embedder.ts';
 import { featurize } from './features.ts';
-import { classify, embeddingProbability, encodeModel, LEANS, ngramProbability, wantsEmbedding, type EmbeddingHead, type PoliticalModel } from './model.ts';
-import { DEFAULT_TRAIN_OPTIONS, trainEmbeddingHead, trainPoliticalModel, type TrainOptions } from './train.ts';
+import { classify, dot, embeddingProbability, encodeModel, leanDistribution, LEANS, ngramProbability, softmax, wantsEmbedding, type EmbeddingHead, type PoliticalModel } from './model.ts';
+import { DEFAULT_TRAIN_OPTIONS, denseVector, trainEmbeddingHead, trainEmbeddingLean, trainPoliticalModel, type TrainOptions } from './train.ts';
 
 const dataDir = fileURLToPath(new URL('../../../shared/data/political/', import.meta.url));
 const modelDir = fileURLToPath(new URL('../../models/political/', import.meta.url));
@@ -108,7 +108,21 @@ const withEmbedding = (examples: readonly Example[]) => examples.map((e) => ({ e
 function distil(train: readonly Example[], validation: readonly Example[], options: TrainOptions) {
   const ngram = trainPoliticalModel(train, validation, options);
   const head: EmbeddingHead = { embedder: UNIVERSAL_SENTENCE_ENCODER, ...trainEmbeddingHead(withEmbedding(train), withEmbedding(validation), HEAD_OPTIONS), band: { low: 0, high: 1 } };
-  const distilled = pool.map((text) => ({ text, probability: (ngramProbability(ngram, featurize(text, options.bits)) + embeddingProbability(head, embeddings.get(text)!)) / 2 }));
+  const leanHead = trainEmbeddingLean(
+    train.flatMap((e) => (e.lean ? [{ embedding: embeddings.get(e.text)!, lean: e.lean }] : [])),
+    HEAD_OPTIONS,
+  );
+  const distilled = pool.map((text) => {
+    const x = featurize(text, options.bits);
+    const embedding = embeddings.get(text)!;
+    const ngramLean = leanDistribution(ngram, x);
+    const embeddingLean = softmax(leanHead.map((m) => dot(m.weights, denseVector(embedding), m.bias)));
+    return {
+      text,
+      probability: (ngramProbability(ngram, x) + embeddingProbability(head, embedding)) / 2,
+      lean: ngramLean.map((p, k) => (p + embeddingLean[k]!) / 2),
+    };
+  });
   return { ngram, head, student: trainPoliticalModel(train, validation, options, distilled) };
 }
 
@@ -136,6 +150,9 @@ function crossValidate() {
   const models = ['ngram', 'sentenceEmbedding', 'student', 'cascade'] as const;
   const correct = { all: new Map<string, number>(), bluesky: new Map<string, number>(), other: new Map<string, number>() };
   const counts = { all: 0, bluesky: 0, other: 0 };
+  const leanTruth: number[] = [];
+  const leanPredicted = { ngram: [] as number[], student: [] as number[] };
+  const argmax = (values: number[]) => values.reduce((best, v, k) => (v > values[best]! ? k : best), 0);
   const fold = (e: Example) => foldOf(e.group, CROSS_VALIDATION.seed, CROSS_VALIDATION.folds);
   for (let k = 0; k < CROSS_VALIDATION.folds; k++) {
     const next = (k + 1) % CROSS_VALIDATION.folds;
@@ -154,6 +171,11 @@ function crossValidate() {
         student: classify(fit.student, e.text).sociopolitical,
         cascade: classify(cascade, e.text, embedding).sociopolitical,
       };
+      if (e.lean) {
+        leanTruth.push(LEANS.indexOf(e.lean));
+        leanPredicted.ngram.push(argmax(leanDistribution(fit.ngram, featurize(e.text, options.bits))));
+        leanPredicted.student.push(argmax(leanDistribution(fit.student, featurize(e.text, options.bits))));
+      }
       const group = e.source === 'bsky_feed' || e.source === 'jetstream' ? 'bluesky' : 'other';
       for (const part of ['all', group] as const) {
         counts[part]++;
@@ -162,7 +184,14 @@ function crossValidate() {
     }
   }
   const accuracy = (part: keyof typeof counts) => ({ n: counts[part], ...Object.fromEntries(models.map((m) => [m, (correct[part].get(m) ?? 0) / counts[part]])) });
-  return { ...CROSS_VALIDATION, accuracy: accuracy('all'), bluesky: accuracy('bluesky'), other: accuracy('other') };
+  const lean = (predicted: number[]) => multiclassMetrics(predicted, leanTruth, LEANS.length);
+  return {
+    ...CROSS_VALIDATION,
+    accuracy: accuracy('all'),
+    bluesky: accuracy('bluesky'),
+    other: accuracy('other'),
+    lean: { n: leanTruth.length, ngram: lean(leanPredicted.ngram), student: lean(leanPredicted.student) },
+  };
 }
 const crossValidation = crossValidate();
 /** Out of sample: the research repo's 100 synthetic posts with its own `political` labels (not the LLM teacher's), never trained on. */
@@ -174,6 +203,8 @@ const metSynthetic = {
 console.log("accuracy on the research repo's synthetic posts:", metSynthetic);
 console.log('\ngrouped cross-validation accuracy (every teacher row held out once):');
 console.table({ all: crossValidation.accuracy, bluesky: crossValidation.bluesky, other: crossValidation.other });
+console.log(`cross-validated lean over ${crossValidation.lean.n} sociopolitical rows:`);
+console.table({ ngram: crossValidation.lean.ngram, student: crossValidation.lean.student });
 
 /** Held-out numbers of one runtime mode: the default n-gram student, or the POLITICAL_CASCADE one. */
 function report(name: string, test: ReturnType<typeof evaluate>) {

@@ -1,6 +1,6 @@
 import type { Example } from './data.ts';
 import { featurize, type SparseVector } from './features.ts';
-import { dot, LEANS, sigmoid, softmax, type LinearModel, type PoliticalModel } from './model.ts';
+import { dot, LEANS, sigmoid, softmax, type Lean, type LinearModel, type PoliticalModel } from './model.ts';
 import { seededRandom, shuffled } from '../models/random.ts';
 
 /** Training hyper-parameters; the seed fixes the example order, so a run is reproducible bit for bit. */
@@ -14,33 +14,43 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { bits: 18, epochs: 30, learningRate: 0.5, l2: 1e-4, seed: 7 };
 
+/** What one example should predict: a class index, or a distribution over the classes (a teacher's soft answer; binary: the positive probability). */
+export type Target = number | readonly number[];
+
+function distribution(target: Target, classes: number): readonly number[] {
+  if (typeof target !== 'number') return target;
+  if (classes === 2) return [1 - target, target];
+  return Array.from({ length: classes }, (_, k) => (k === target ? 1 : 0));
+}
+
 /**
- * Softmax regression (K=1 means binary logistic) by AdaGrad SGD with L2, shuffled each epoch. `targets[i]` is the
- * class index; a binary target may also be a probability (a teacher's soft answer). Class weights balance the
- * classes, counting a soft target as that fraction of a positive.
+ * Softmax regression (K=1 means binary logistic) by AdaGrad SGD with L2, shuffled each epoch, towards each example's
+ * target distribution, scaled by its weight (default 1). Class weights balance the classes by their target mass,
+ * so a soft target counts as its fractions of each class.
  */
-function trainLinear(xs: readonly SparseVector[], targets: readonly number[], classes: number, options: TrainOptions): LinearModel[] {
+function trainLinear(xs: readonly SparseVector[], targets: readonly Target[], classes: number, options: TrainOptions, exampleWeights?: readonly number[]): LinearModel[] {
   const size = 1 << options.bits;
   const outputs = classes === 2 ? 1 : classes;
   const weights = Array.from({ length: outputs }, () => new Float64Array(size));
   const squares = Array.from({ length: outputs }, () => new Float64Array(size));
   const biases = new Float64Array(outputs);
   const biasSquares = new Float64Array(outputs);
-  const counts = Array.from({ length: classes }, (_, c) => targets.reduce((n, t) => n + (outputs === 1 ? (c === 1 ? t : 1 - t) : Number(t === c)), 0));
-  const classWeight = counts.map((n) => (n ? targets.length / (classes * n) : 0));
-  const exampleWeight = (target: number) => (outputs === 1 ? target * classWeight[1]! + (1 - target) * classWeight[0]! : classWeight[target]!);
+  const truths = targets.map((t) => distribution(t, classes));
+  const weightOf = (i: number) => exampleWeights?.[i] ?? 1;
+  const total = truths.reduce((n, _, i) => n + weightOf(i), 0);
+  const mass = Array.from({ length: classes }, (_, c) => truths.reduce((n, truth, i) => n + weightOf(i) * truth[c]!, 0));
+  const classWeight = mass.map((m) => (m ? total / (classes * m) : 0));
   const random = seededRandom(options.seed);
   const order = xs.map((_, i) => i);
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (const i of shuffled(order, random)) {
       const x = xs[i]!;
-      const target = targets[i]!;
-      const weight = exampleWeight(target);
+      const truth = truths[i]!;
+      const weight = weightOf(i) * truth.reduce((n, t, c) => n + t * classWeight[c]!, 0);
       const logits = weights.map((w, k) => dot(w, x, biases[k]!));
       const probabilities = outputs === 1 ? [sigmoid(logits[0]!)] : softmax(logits);
       for (let k = 0; k < outputs; k++) {
-        const truth = outputs === 1 ? target : target === k ? 1 : 0;
-        const gradient = (probabilities[k]! - truth) * weight;
+        const gradient = (probabilities[k]! - truth[outputs === 1 ? 1 : k]!) * weight;
         const w = weights[k]!;
         const g2 = squares[k]!;
         for (let j = 0; j < x.indices.length; j++) {
@@ -67,8 +77,8 @@ export function trainLogistic(xs: readonly SparseVector[], labels: readonly (boo
   )[0]!;
 }
 
-export function trainSoftmax(xs: readonly SparseVector[], targets: readonly number[], classes: number, options: TrainOptions): LinearModel[] {
-  return trainLinear(xs, targets, classes, options);
+export function trainSoftmax(xs: readonly SparseVector[], targets: readonly Target[], classes: number, options: TrainOptions, exampleWeights?: readonly number[]): LinearModel[] {
+  return trainLinear(xs, targets, classes, options, exampleWeights);
 }
 
 /** Platt scaling: fits p = sigmoid(a·z + b) to held-out margins by Newton-free gradient descent on log loss (Platt's smoothed targets). */
@@ -93,29 +103,35 @@ export function fitPlatt(margins: readonly number[], labels: readonly boolean[])
   return { a, b };
 }
 
-/** An unlabelled text with a teacher's probability that it is sociopolitical. */
+/** An unlabelled text with a teacher's probability that it is sociopolitical and its lean distribution (in `LEANS` order) if it is. */
 export interface SoftExample {
   text: string;
   probability: number;
+  lean: readonly number[];
 }
 
 /**
- * Trains the whole classifier: logistic regression on `train` (plus `distilled` texts, whose targets are a teacher's
- * probabilities), Platt scaling on `validation`, lean softmax on the sociopolitical training rows with a known lean.
+ * Trains the whole classifier: logistic regression on `train`, Platt scaling on `validation`, lean softmax on the
+ * sociopolitical training rows with a known lean. `distilled` texts join both with a teacher's answers as soft targets;
+ * for lean each weighs its probability of being sociopolitical, since lean is only asked of sociopolitical posts.
  */
 export function trainPoliticalModel(train: readonly Example[], validation: readonly Example[], options: TrainOptions, distilled: readonly SoftExample[] = []): PoliticalModel {
   const xs = train.map((e) => featurize(e.text, options.bits));
-  const linear = trainLogistic([...xs, ...distilled.map((e) => featurize(e.text, options.bits))], [...train.map((e) => e.sociopolitical), ...distilled.map((e) => e.probability)], options);
+  const distilledXs = distilled.map((e) => featurize(e.text, options.bits));
+  const linear = trainLogistic([...xs, ...distilledXs], [...train.map((e) => e.sociopolitical), ...distilled.map((e) => e.probability)], options);
   const platt = fitPlatt(
     validation.map((e) => dot(linear.weights, featurize(e.text, options.bits), linear.bias)),
     validation.map((e) => e.sociopolitical),
   );
-  const leaning = train.flatMap((e, i) => (e.lean ? [{ x: xs[i]!, target: LEANS.indexOf(e.lean) }] : []));
+  const leaning = train.flatMap((e, i) => (e.lean ? [{ x: xs[i]!, target: LEANS.indexOf(e.lean) as Target, weight: 1 }] : []));
+  const softLeaning = distilled.map((e, i) => ({ x: distilledXs[i]!, target: e.lean, weight: e.probability }));
+  const all = [...leaning, ...softLeaning];
   const lean = trainSoftmax(
-    leaning.map((l) => l.x),
-    leaning.map((l) => l.target),
+    all.map((l) => l.x),
+    all.map((l) => l.target),
     LEANS.length,
     options,
+    all.map((l) => l.weight),
   );
   return { bits: options.bits, sociopolitical: { ...linear, platt }, lean };
 }
@@ -125,6 +141,11 @@ export function denseVector(values: Float32Array): SparseVector {
   return { indices: Uint32Array.from(values, (_, i) => i), values };
 }
 
+/** Options for dense embeddings: as many weights as the next power of two above the dimensions (the trainer hashes into 2^bits). */
+function denseOptions(dimensions: number, options: TrainOptions): TrainOptions {
+  return { ...options, bits: Math.ceil(Math.log2(Math.max(2, dimensions))) };
+}
+
 /** The cascade's second opinion: logistic regression over sentence embeddings, Platt-scaled on `validation`. */
 export function trainEmbeddingHead(
   train: readonly { embedding: Float32Array; sociopolitical: boolean }[],
@@ -132,11 +153,10 @@ export function trainEmbeddingHead(
   options: TrainOptions,
 ): LinearModel & { platt: { a: number; b: number } } {
   const dimensions = train[0]?.embedding.length ?? 0;
-  const bits = Math.ceil(Math.log2(Math.max(2, dimensions)));
   const linear = trainLogistic(
     train.map((e) => denseVector(e.embedding)),
     train.map((e) => e.sociopolitical),
-    { ...options, bits },
+    denseOptions(dimensions, options),
   );
   const weights = linear.weights.slice(0, dimensions);
   const platt = fitPlatt(
@@ -144,4 +164,15 @@ export function trainEmbeddingHead(
     validation.map((e) => e.sociopolitical),
   );
   return { weights, bias: linear.bias, platt };
+}
+
+/** The teacher's lean: softmax regression over sentence embeddings of the labelled sociopolitical rows. */
+export function trainEmbeddingLean(train: readonly { embedding: Float32Array; lean: Lean }[], options: TrainOptions): LinearModel[] {
+  const dimensions = train[0]?.embedding.length ?? 0;
+  return trainSoftmax(
+    train.map((e) => denseVector(e.embedding)),
+    train.map((e) => LEANS.indexOf(e.lean)),
+    LEANS.length,
+    denseOptions(dimensions, options),
+  ).map((m) => ({ weights: m.weights.slice(0, dimensions), bias: m.bias }));
 }
