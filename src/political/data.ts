@@ -108,23 +108,24 @@ function readTweetevalTexts(dataDir: string): string[] {
  * teacher rows, without any text that (near-)duplicates a teacher row, so no held-out post leaks in.
  */
 export function readUnlabelledPool(dataDir: string, teacher: readonly Example[]): string[] {
-  const seen = new Set(teacher.map((e) => normaliseText(e.text)));
-  return [...readCrowdflower(dataDir).map((r) => r.text), ...readTweetevalTexts(dataDir)].filter((text) => {
+  const isFirst = firstSighting(new Set(teacher.map((e) => normaliseText(e.text))));
+  return [...readCrowdflower(dataDir).map((r) => r.text), ...readTweetevalTexts(dataDir)].filter((text) => normaliseText(text) !== '' && isFirst(text));
+}
+
+/** A test that passes a text only the first time its near-duplicate key (`normaliseText`) is seen, counting `seen` as seen. */
+function firstSighting(seen: Set<string>): (text: string) => boolean {
+  return (text) => {
     const key = normaliseText(text);
-    if (!key || seen.has(key)) return false;
+    if (seen.has(key)) return false;
     seen.add(key);
     return true;
-  });
+  };
 }
 
 /** Drops later rows whose normalised text was already seen (exact and near duplicates). */
 export function dedupe(examples: readonly Example[], seen = new Set<string>()): Example[] {
-  return examples.filter((e) => {
-    const key = normaliseText(e.text);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const isFirst = firstSighting(seen);
+  return examples.filter((e) => isFirst(e.text));
 }
 
 export interface Split {

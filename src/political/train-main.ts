@@ -14,7 +14,20 @@ import { binaryMetrics, multiclassMetrics, reliabilityBins } from './metrics.ts'
 import { openUniversalSentenceEncoder } from '../models/embedders/universal-sentence-encoder.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../models/embedders/embedder.ts';
 import { featurize } from './features.ts';
-import { classify, dot, embeddingProbability, encodeModel, leanDistribution, LEANS, ngramProbability, softmax, wantsEmbedding, type EmbeddingHead, type PoliticalModel } from './model.ts';
+import {
+  classify,
+  dot,
+  embeddingProbability,
+  encodeModel,
+  leanDistribution,
+  LEANS,
+  ngramProbability,
+  softmax,
+  wantsEmbedding,
+  type EmbeddingHead,
+  type PoliticalModel,
+  type PoliticalScores,
+} from './model.ts';
 import { DEFAULT_TRAIN_OPTIONS, denseVector, trainEmbeddingHead, trainEmbeddingLean, trainPoliticalModel, type TrainOptions } from './train.ts';
 
 const dataDir = fileURLToPath(new URL('../../../shared/data/political/', import.meta.url));
@@ -32,12 +45,15 @@ const BANDS = [
 /** Sentence embeddings of every teacher and pool text (filled below, before anything needs them). */
 const embeddings = new Map<string, Float32Array>();
 
+/** The lean with the highest score, as an index into `LEANS`. */
+const predictedLean = (scores: PoliticalScores) => LEANS.map((l) => scores[l]).reduce((best, v, k, all) => (v > all[best]! ? k : best), 0);
+
 function evaluate(model: PoliticalModel, examples: readonly Example[]) {
   const scores = examples.map((e) => classify(model, e.text, embeddings.get(e.text)));
   const labels = examples.map((e) => e.sociopolitical);
   const probabilities = scores.map((s) => s.sociopolitical);
   const leaning = examples.flatMap((e, i) => (e.lean ? [{ truth: LEANS.indexOf(e.lean), s: scores[i]! }] : []));
-  const predicted = leaning.map(({ s }) => LEANS.map((l) => s[l]).reduce((best, v, k, all) => (v > all[best]! ? k : best), 0));
+  const predicted = leaning.map(({ s }) => predictedLean(s));
   return {
     sociopolitical: binaryMetrics(probabilities, labels),
     lean: {
@@ -116,7 +132,8 @@ function distil(train: readonly Example[], validation: readonly Example[], optio
     const x = featurize(text, options.bits);
     const embedding = embeddings.get(text)!;
     const ngramLean = leanDistribution(ngram, x);
-    const embeddingLean = softmax(leanHead.map((m) => dot(m.weights, denseVector(embedding), m.bias)));
+    const dense = denseVector(embedding);
+    const embeddingLean = softmax(leanHead.map((m) => dot(m.weights, dense, m.bias)));
     return {
       text,
       probability: (ngramProbability(ngram, x) + embeddingProbability(head, embedding)) / 2,
@@ -152,7 +169,6 @@ function crossValidate() {
   const counts = { all: 0, bluesky: 0, other: 0 };
   const leanTruth: number[] = [];
   const leanPredicted = { ngram: [] as number[], student: [] as number[] };
-  const argmax = (values: number[]) => values.reduce((best, v, k) => (v > values[best]! ? k : best), 0);
   const fold = (e: Example) => foldOf(e.group, CROSS_VALIDATION.seed, CROSS_VALIDATION.folds);
   for (let k = 0; k < CROSS_VALIDATION.folds; k++) {
     const next = (k + 1) % CROSS_VALIDATION.folds;
@@ -165,16 +181,17 @@ function crossValidate() {
     const cascade: PoliticalModel = { ...fit.student, embedding: { ...fit.head, band: chosen.band } };
     for (const e of test) {
       const embedding = embeddings.get(e.text)!;
+      const scores = { ngram: classify(fit.ngram, e.text), student: classify(fit.student, e.text) };
       const p = {
-        ngram: classify(fit.ngram, e.text).sociopolitical,
+        ngram: scores.ngram.sociopolitical,
         sentenceEmbedding: embeddingProbability(fit.head, embedding),
-        student: classify(fit.student, e.text).sociopolitical,
+        student: scores.student.sociopolitical,
         cascade: classify(cascade, e.text, embedding).sociopolitical,
       };
       if (e.lean) {
         leanTruth.push(LEANS.indexOf(e.lean));
-        leanPredicted.ngram.push(argmax(leanDistribution(fit.ngram, featurize(e.text, options.bits))));
-        leanPredicted.student.push(argmax(leanDistribution(fit.student, featurize(e.text, options.bits))));
+        leanPredicted.ngram.push(predictedLean(scores.ngram));
+        leanPredicted.student.push(predictedLean(scores.student));
       }
       const group = e.source === 'bsky_feed' || e.source === 'jetstream' ? 'bluesky' : 'other';
       for (const part of ['all', group] as const) {
