@@ -17,10 +17,10 @@ export class RequestLimiter {
 
   run<T>(task: () => Promise<T>): Promise<T> {
     return this.limit(async () => {
-      const now = Date.now();
-      const start = Math.max(now, this.nextStart);
-      this.nextStart = start + this.intervalMs;
-      if (start > now) await sleep(start - now);
+      // The slot is claimed when the task really starts, not when it was scheduled: a timer that fires late
+      // (a busy event loop) or early (millisecond rounding) must not let the next start come too soon.
+      for (let now = Date.now(); now < this.nextStart; now = Date.now()) await sleep(this.nextStart - now);
+      this.nextStart = Date.now() + this.intervalMs;
       return task();
     });
   }
