@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { SECRET_KEYS } from './config.ts';
 
 export type { Logger };
 
@@ -9,7 +10,7 @@ export function createLogger(level: string, options: { pretty?: boolean; destina
     level,
     name: 'skysift',
     // A second line of defence: secrets must never reach a log even if a caller logs a whole object.
-    redact: { paths: ['*.password', '*.signingKey', '*.appPassword', '*.apiKey', '*.LABELER_SIGNING_KEY', '*.LABELER_APP_PASSWORD', '*.LLM_API_KEY'], censor: '[redacted]' },
+    redact: { paths: ['*.password', '*.signingKey', '*.appPassword', '*.apiKey', ...[...SECRET_KEYS].map((key) => `*.${key}`)], censor: '[redacted]' },
   };
   if (options.destination) return pino(base, options.destination);
   if (pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });

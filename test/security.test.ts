@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { loadConfig, SECRET_KEYS } from '../src/config.ts';
 import { resolveIdentity } from '../src/label/identity.ts';
 import { Labeler } from '../src/label/index.ts';
+import { createLogger } from '../src/log.ts';
 import { BODY_LIMIT_BYTES, WEBSOCKET_MAX_PAYLOAD_BYTES } from '../src/label/route-guards.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { spawnCli } from './support/cli.ts';
@@ -102,6 +103,15 @@ describe('labeler HTTP surface: who may emit, and how big a request may be', () 
 });
 
 describe('secrets never reach the logs', () => {
+  it('the logger itself redacts every secret setting, even in a config logged without redactConfig', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { destination: { write: (line: string) => void lines.push(line) } });
+    const secrets = Object.fromEntries([...SECRET_KEYS].map((key) => [key, `sentinel-${key.toLowerCase()}-41c2`]));
+    logger.info({ config: secrets }, 'starting');
+    assert.equal(lines.length, 1);
+    for (const [key, value] of Object.entries(secrets)) assert.ok(!lines[0]!.includes(value), `${key} appeared in the log line`);
+  });
+
   it('runs the service at trace level with every secret set and finds none of them in its output', async () => {
     const server = await JetstreamReplayServer.start([sharedData('jetstream/expected_v1.jsonl')]);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-secrets-'));
