@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
@@ -108,6 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 export function redactConfig(config: Config): Record<string, unknown> {
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, SECRET_KEYS.has(key) && value !== undefined ? '[redacted]' : value]));
+}
+
+/** A secret setting: the variable itself, else the trimmed content of the file its `_FILE` twin names. */
+export function readSecret(config: Config, name: 'LABELER_SIGNING_KEY' | 'LABELER_PASSWORD' | 'LLM_API_KEY'): string | undefined {
+  const file = config[`${name}_FILE`];
+  return config[name] || (file ? fs.readFileSync(file, 'utf8').trim() : undefined);
 }
 
 export function databasePath(config: Pick<Config, 'DATA_DIR'>): string {

@@ -1,19 +1,12 @@
-import fs from 'node:fs';
 import { AtpAgent } from '@atproto/api';
-import type { Config } from '../config.ts';
-
-function readPassword(config: Config): string | undefined {
-  if (config.LABELER_PASSWORD) return config.LABELER_PASSWORD;
-  if (config.LABELER_PASSWORD_FILE) return fs.readFileSync(config.LABELER_PASSWORD_FILE, 'utf8').trim();
-  return undefined;
-}
+import { readSecret, type Config } from '../config.ts';
 
 /**
  * Logs in to the labeler account on its PDS. When LABELER_DID is set, the account must be that DID:
  * declaring or setting up another account would publish a labeler whose labels nobody signs.
  */
 export async function loginLabeler(config: Config): Promise<{ agent: AtpAgent; did: string }> {
-  const password = readPassword(config);
+  const password = readSecret(config, 'LABELER_PASSWORD');
   if (!config.LABELER_HANDLE || !password) throw new Error('set LABELER_HANDLE and LABELER_PASSWORD (or LABELER_PASSWORD_FILE) to log in to the labeler account');
   const agent = new AtpAgent({ service: config.LABELER_PDS_URL });
   await agent.login({ identifier: config.LABELER_HANDLE, password }).catch((error: Error) => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Secp256k1Keypair } from '@atproto/crypto';
-import type { Config } from '../config.ts';
+import { readSecret, type Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 
 /** Who signs the labels: the DID labels carry as `src`, and the secp256k1 private key (hex). */
@@ -13,18 +13,12 @@ export interface LabelerIdentity {
 
 const LOCAL_KEY_FILE = 'labeler-signing-key.hex';
 
-function readKey(config: Config): string | undefined {
-  if (config.LABELER_SIGNING_KEY) return config.LABELER_SIGNING_KEY.trim();
-  if (config.LABELER_SIGNING_KEY_FILE) return fs.readFileSync(config.LABELER_SIGNING_KEY_FILE, 'utf8').trim();
-  return undefined;
-}
-
 /**
  * Production: `LABELER_DID` with `LABELER_SIGNING_KEY` (or `_FILE`). With neither, local mode: a key
  * made once under DATA_DIR, and labels signed as its did:key. Half a production identity is an error.
  */
 export async function resolveIdentity(config: Config, logger: Logger): Promise<LabelerIdentity> {
-  const key = readKey(config);
+  const key = readSecret(config, 'LABELER_SIGNING_KEY')?.trim();
   if (config.LABELER_DID && key) {
     await Secp256k1Keypair.import(key).catch(() => {
       throw new Error('LABELER_SIGNING_KEY is not a secp256k1 private key in hex');

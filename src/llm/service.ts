@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readSecret } from '../config.ts';
 import type { ServiceContext, ServicePart } from '../services/index.ts';
 import { openDatabase } from '../store/database.ts';
 import { LLM_SERVICE, LlmClassifier } from './classifier.ts';
@@ -11,7 +11,7 @@ import { LLM_SERVICE, LlmClassifier } from './classifier.ts';
 export function openLlm({ config, db, logger }: ServiceContext): ServicePart {
   if (!config.LLM_BASE_URL) return {};
   if (!config.LLM_MODEL) throw new Error('LLM_BASE_URL is set but LLM_MODEL is not: name the model to ask');
-  const apiKey = config.LLM_API_KEY ?? (config.LLM_API_KEY_FILE ? fs.readFileSync(config.LLM_API_KEY_FILE, 'utf8').trim() : undefined);
+  const apiKey = readSecret(config, 'LLM_API_KEY');
   const cacheDb = db ?? openDatabase(':memory:').db;
   const classifier = new LlmClassifier({
     baseUrl: config.LLM_BASE_URL,
