@@ -1,15 +1,14 @@
 import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
+import { LEANS } from '../political/model.ts';
 
 /** Bumped whenever the prompt or the answer schema changes, so that cached answers of an older prompt are not reused. */
 export const PROMPT_VERSION = 'sociopolitical-v1';
 
-export const IDEOLOGIES = ['left', 'right', 'moderate', 'unclear'] as const;
-
-/** The research pipeline's two answers for one post. */
+/** The research pipeline's two answers for one post: the question the local `political` classifier answers too. */
 export const ClassificationSchema = z.object({
   is_sociopolitical: z.boolean(),
-  political_ideology: z.enum(IDEOLOGIES),
+  political_ideology: z.enum(LEANS),
 });
 export type Classification = z.infer<typeof ClassificationSchema>;
 

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { LLM_PROVIDER, LLM_SERVICE, LlmClassifier, textHash, type LlmFeature } from '../llm/classifier.ts';
 import type { Classification } from '../llm/prompt.ts';
+import { CATEGORIES, type Category } from '../political/model.ts';
 import { compileComparison, ComparatorSchema, type Comparator } from './compare.ts';
 import type { OperatorDefinition } from './operator.ts';
-
-const CATEGORIES = ['sociopolitical', 'left', 'right', 'moderate', 'unclear'] as const;
-type Category = (typeof CATEGORIES)[number];
 
 /** 1 when the LLM put the post in the category, else 0: `sociopolitical` reads is_sociopolitical, the others political_ideology. */
 export function categoryScore(answer: Classification, category: Category): number {

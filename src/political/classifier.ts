@@ -1,6 +1,6 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../models/embedders/embedder.ts';
-import { EMBEDDING_PROVIDER, embeddingKey, embeddingRequest } from '../models/embedding-provider.ts';
+import { embeddingRequest } from '../models/embedding-provider.ts';
 import type { EvaluationContext, FeatureRequest } from '../operators/operator.ts';
 import type { ServiceContext, ServicePart } from '../services/index.ts';
 import { featurize, type SparseVector } from './features.ts';
@@ -36,9 +36,9 @@ export function createPoliticalClassifier(model: PoliticalModel, { cascade }: { 
       }
       if (entry.scores) return entry.scores;
       if (!cascade || !wantsEmbedding(model, entry.ngram)) return (entry.scores = scoreVector(model, entry.x));
-      const text = post.record.text;
-      const embedding = context.feature(EMBEDDING_PROVIDER, embeddingKey(UNIVERSAL_SENTENCE_ENCODER, text)) as Float32Array | undefined;
-      if (!embedding) return embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, text);
+      const request = embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, post.record.text);
+      const embedding = context.feature(request.provider, request.key) as Float32Array | undefined;
+      if (!embedding) return request;
       return (entry.scores = scoreVector(model, entry.x, embedding));
     },
   };

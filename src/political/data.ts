@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseCsv } from '../models/train/dataset.ts';
+import { fnv1a } from './features.ts';
 import { LEANS, type Lean } from './model.ts';
 
 /** One teaching example: text, whether it is sociopolitical, its lean (null when unknown), and the group it must stay with across splits. */
@@ -60,27 +62,6 @@ export function readMetSynthetic(dataDir: string): Example[] {
   }));
 }
 
-/** RFC 4180 records (quoted fields may hold commas, quotes and newlines). */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') (record.push(field), (field = ''));
-    else if (c === '\n') (record.push(field.replace(/\r$/, '')), records.push(record), (record = []), (field = ''));
-    else field += c;
-  }
-  if (field || record.length) records.push([...record, field]);
-  return records;
-}
-
 function readCrowdflower(dataDir: string): { bias: string; text: string }[] {
   const [, ...rows] = parseCsv(fs.readFileSync(path.join(dataDir, 'crowdflower_political_social_media.csv'), 'utf8').replace(/^\uFEFF/, ''));
   return rows.filter((r) => r[1]).map((r) => ({ bias: r[0]!, text: r[1]! }));
@@ -134,11 +115,8 @@ export interface Split {
   test: Example[];
 }
 
-function unitHash(text: string, seed: number): number {
-  let hash = 0x811c9dc5 ^ seed;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) / 4294967296;
-}
+/** A group's stable place in [0, 1): splits and folds follow it, so a group never straddles two parts. */
+const unitHash = (text: string, seed: number): number => fnv1a(text, seed) / 4294967296;
 
 /** The cross-validation fold of a group (0 … folds − 1): a group never spans two folds. */
 export function foldOf(group: string, seed: number, folds: number): number {

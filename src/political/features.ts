@@ -11,7 +11,8 @@ export interface SparseVector {
 const URL_PATTERN = /https?:\/\/(?:www\.)?([^/\s]+)\S*/gu;
 const TOKEN_PATTERN = /[\p{L}\p{N}#@'_]+/gu;
 
-function fnv1a(text: string, seed: number): number {
+/** FNV-1a of the UTF-16 code units, from a seeded offset basis (one seed per feature family). */
+export function fnv1a(text: string, seed: number): number {
   let hash = 0x811c9dc5 ^ seed;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

@@ -102,7 +102,7 @@ const results = variants.map((variant) => {
 /** Chosen on validation accuracy (ties: the first, i.e. the simpler variant); the test split only reports. */
 const chosenNgram = results.reduce((best, r) => (r.validation.sociopolitical.accuracy > best.validation.sociopolitical.accuracy ? r : best));
 
-const pool = readUnlabelledPool(dataDir, readLlmLabelled(dataDir));
+const pool = readUnlabelledPool(dataDir, llm);
 console.log(`\nembedding ${llm.length} teacher texts and ${pool.length} unlabelled texts with the Universal Sentence Encoder…`);
 const started = Date.now();
 const embedder = await openUniversalSentenceEncoder();

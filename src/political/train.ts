@@ -24,11 +24,11 @@ function distribution(target: Target, classes: number): readonly number[] {
 }
 
 /**
- * Softmax regression (K=1 means binary logistic) by AdaGrad SGD with L2, shuffled each epoch, towards each example's
- * target distribution, scaled by its weight (default 1). Class weights balance the classes by their target mass,
- * so a soft target counts as its fractions of each class.
+ * Softmax regression (2 classes: one binary logistic output) by AdaGrad SGD with L2, shuffled each epoch, towards each
+ * example's target distribution, scaled by its weight (default 1). Class weights balance the classes by their target
+ * mass, so a soft target counts as its fractions of each class.
  */
-function trainLinear(xs: readonly SparseVector[], targets: readonly Target[], classes: number, options: TrainOptions, exampleWeights?: readonly number[]): LinearModel[] {
+export function trainSoftmax(xs: readonly SparseVector[], targets: readonly Target[], classes: number, options: TrainOptions, exampleWeights?: readonly number[]): LinearModel[] {
   const size = 1 << options.bits;
   const outputs = classes === 2 ? 1 : classes;
   const weights = Array.from({ length: outputs }, () => new Float64Array(size));
@@ -69,16 +69,12 @@ function trainLinear(xs: readonly SparseVector[], targets: readonly Target[], cl
 
 /** Binary logistic regression; a label is a boolean, or a probability where a teacher's soft answer stands in for one. */
 export function trainLogistic(xs: readonly SparseVector[], labels: readonly (boolean | number)[], options: TrainOptions): LinearModel {
-  return trainLinear(
+  return trainSoftmax(
     xs,
     labels.map((l) => Number(l)),
     2,
     options,
   )[0]!;
-}
-
-export function trainSoftmax(xs: readonly SparseVector[], targets: readonly Target[], classes: number, options: TrainOptions, exampleWeights?: readonly number[]): LinearModel[] {
-  return trainLinear(xs, targets, classes, options, exampleWeights);
 }
 
 /** Platt scaling: fits p = sigmoid(a·z + b) to held-out margins by Newton-free gradient descent on log loss (Platt's smoothed targets). */
