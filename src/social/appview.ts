@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppBskyGraphDefs, AtpAgent, XRPCError } from '@atproto/api';
 import { createLimit } from '../concurrency.ts';
 import { recordUri, type SetSpec } from './sets.ts';
@@ -24,8 +25,6 @@ export type AppViewOptions = ({ service: string } | { agent: AtpAgent }) & {
 const PAGE = 100;
 /** getRelationships takes at most 30 `others` per call. */
 const RELATIONSHIP_BATCH = 30;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The public AppView (or any `app.bsky` service) through `@atproto/api`: paginated fully, concurrency-limited, backing off on 429. */
 export class AppView {

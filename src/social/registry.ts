@@ -3,7 +3,7 @@ import { parseGraphEvent, type GraphEvent } from '../consolidate/graph.ts';
 import type { Memberships } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import type { Credentials } from '../manifests/secret.ts';
-import type { AppView, FetchedSet } from './appview.ts';
+import type { AppView } from './appview.ts';
 import { applyChange, fetchedSet, liveSet, type LiveSet, type RecordChange } from './live-set.ts';
 import { setKey, type SetSpec } from './sets.ts';
 import type { SocialSetStore } from './store.ts';
@@ -133,7 +133,7 @@ export class MembershipRegistry implements MembershipWatcher {
   /** Starts from the SQLite copy when there is one (refreshing at once if it is stale), else fetches. */
   private load(key: string): void {
     const cached = this.options.store?.get(key);
-    if (cached) this.install(key, cached, cached.expiresAt);
+    if (cached) this.install(key, cached.set, cached.expiresAt);
     if (!cached || cached.expiresAt <= this.now()) void this.refresh(key);
   }
 
@@ -150,7 +150,7 @@ export class MembershipRegistry implements MembershipWatcher {
         if (this.specs.get(key) !== watched) return; // unwatched while it was being fetched
         const fetchedAt = this.now();
         const expiresAt = fetchedAt + this.options.ttlMs;
-        const set = this.install(key, fetched, expiresAt);
+        const set = this.install(key, liveSet(fetched), expiresAt);
         for (const event of seen) this.applyTo(key, set, event);
         this.options.store?.put(key, fetchedSet(set), fetchedAt, expiresAt);
         this.options.logger.info({ set: key, members: fetched.members.length }, 'membership set loaded');
@@ -174,8 +174,8 @@ export class MembershipRegistry implements MembershipWatcher {
     return this.options.sessions.appview(author);
   }
 
-  private install(key: string, fetched: FetchedSet, expiresAt: number): CurrentSet {
-    const set = { ...liveSet(fetched), expiresAt };
+  private install(key: string, live: LiveSet, expiresAt: number): CurrentSet {
+    const set = { ...live, expiresAt };
     this.sets.set(key, set);
     this.snapshotView.set(key, set.members);
     return set;

@@ -12,7 +12,7 @@ export function setKey(spec: SetSpec): string {
       return `${spec.type}:${spec.actor}`;
     case 'list':
     case 'starterpack':
-      return `${spec.type}:at://${spec.repo}/${COLLECTIONS[spec.type]}/${spec.rkey}`;
+      return `${spec.type}:${recordUri(spec.repo, spec.type, spec.rkey)}`;
     case 'accounts':
       return `accounts:${[...new Set(spec.actors)].sort().join(',')}`;
   }

@@ -1,14 +1,16 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import type { FetchedSet } from './appview.ts';
-import { applyChange, fetchedSet, liveSet, type RecordChange } from './live-set.ts';
+import { applyChange, liveSet, type LiveSet, type RecordChange } from './live-set.ts';
 
 const RowSchema = z.object({ members: z.string(), records: z.string(), source: z.string().nullable(), expires_at: z.string() });
 const MembersSchema = z.array(z.string());
 const RecordsSchema = z.array(z.tuple([z.string(), z.string()]));
 const ChangeSchema = z.object({ record: z.string(), member: z.string().nullable() });
 
-export interface CachedSet extends FetchedSet {
+/** A set in the shape live events update, and when its fetched copy goes stale. */
+export interface CachedSet {
+  set: LiveSet;
   expiresAt: number;
 }
 
@@ -53,7 +55,7 @@ export class SocialSetStore {
       const { record, member } = ChangeSchema.parse(change);
       applyChange(set, [record, member]);
     }
-    return { ...fetchedSet(set), expiresAt: Date.parse(expires_at) };
+    return { set, expiresAt: Date.parse(expires_at) };
   }
 
   /** A freshly fetched set; the changes recorded for the previous copy are dropped with it. */
