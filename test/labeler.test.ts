@@ -135,7 +135,7 @@ describe('labeler: verdicts to signed labels', () => {
     assert.deepEqual(deleted.negated.map((r) => r.uri), other.filter((v) => v.uri === other[0]!.uri).map((v) => v.uri));
     const negations = (await queryAllLabels(service)).filter((l) => l.neg);
     assert.equal(negations.length, 1 + deleted.negated.length);
-    assert.equal(labeler.state.get(matched.uri, matched.label)?.active, false);
+    assert.equal(labeler.state.forSubject(matched.uri).find((row) => row.val === matched.label)?.active, false);
   });
 });
 

@@ -31,7 +31,7 @@ describe('relabel: labels of removed manifests', () => {
   const stateOf = (uri: string, val: string) => {
     const { db } = openDatabase(path.join(dataDir, 'skysift.sqlite'));
     try {
-      return new LabelState(db).get(uri, val);
+      return new LabelState(db).forSubject(uri).find((row) => row.val === val);
     } finally {
       db.close();
     }

@@ -3,7 +3,7 @@ import type { ConsolidatedPost } from './post.ts';
 
 /**
  * What consolidating one input gives: a post, a post deletion, something valid that is not a post
- * (a like), an author's identity or account change,, or malformed input with a reason. Never a throw, so a consumer can
+ * (a like), an author's identity or account change, or malformed input with a reason. Never a throw, so a consumer can
  * count each case and keep going.
  */
 export type Consolidated =

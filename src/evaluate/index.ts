@@ -66,9 +66,8 @@ export async function evaluateBatch(
         next.push(item);
       } else {
         const { post, manifest } = item;
-        verdicts[item.slot] = isUndecidedValue(value)
-          ? { uri: post.uri, cid: post.cid, label: manifest.label.value, manifestVersion: manifest.version, matched: null, explanation: trace, undecided: value.undecided }
-          : { uri: post.uri, cid: post.cid, label: manifest.label.value, manifestVersion: manifest.version, matched: value, explanation: trace };
+        const about = { uri: post.uri, cid: post.cid, label: manifest.label.value, manifestVersion: manifest.version, explanation: trace };
+        verdicts[item.slot] = isUndecidedValue(value) ? { ...about, matched: null, undecided: value.undecided } : { ...about, matched: value };
       }
     }
     await computeFeatures([...requests.values()], providers, features);

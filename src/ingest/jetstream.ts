@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Jetstream } from '@skyware/jetstream';
 import WebSocket from 'ws';
 import type { Logger } from '../log.ts';
@@ -168,7 +169,7 @@ export class JetstreamSource {
         this.options.logger.error({ err: error }, 'batch failed; retrying');
         this.options.metrics.batchFailures.inc();
         this.queue.unshift(...batch);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
         continue;
       }
       const last = batch[batch.length - 1] as { time_us?: unknown };

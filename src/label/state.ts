@@ -35,7 +35,6 @@ export const activeKey = (uri: string, val: string) => `${uri}\u0000${val}`;
 
 /** The `label_state` table: what is labelled, so that decisions are idempotent and explainable. */
 export class LabelState {
-  private readonly getStmt;
   private readonly subjectStmt;
   private readonly unemittedStmt;
   private readonly activeOutsideStmt;
@@ -44,7 +43,6 @@ export class LabelState {
   private readonly activeStmt;
 
   constructor(private readonly db: Database) {
-    this.getStmt = db.prepare('SELECT * FROM label_state WHERE uri = ? AND val = ?');
     this.subjectStmt = db.prepare('SELECT * FROM label_state WHERE uri = ? ORDER BY val');
     this.unemittedStmt = db.prepare('SELECT * FROM label_state WHERE emitted = 0');
     this.activeOutsideStmt = db.prepare('SELECT * FROM label_state WHERE active = 1 AND val NOT IN (SELECT value FROM json_each(?)) ORDER BY val, uri');
@@ -59,11 +57,6 @@ export class LabelState {
   /** The active labels of these subjects, as `activeKey`s: one query for a whole batch. */
   active(uris: readonly string[]): Set<string> {
     return new Set((this.activeStmt.all(JSON.stringify(uris)) as { uri: string; val: string }[]).map((r) => activeKey(r.uri, r.val)));
-  }
-
-  get(uri: string, val: string): LabelStateRow | undefined {
-    const raw = this.getStmt.get(uri, val) as RawRow | undefined;
-    return raw && fromRaw(raw);
   }
 
   forSubject(uri: string): LabelStateRow[] {

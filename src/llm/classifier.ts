@@ -65,8 +65,9 @@ export class LlmClassifier {
   async classify(texts: readonly string[]): Promise<LlmFeature[]> {
     const answers = new Map<string, LlmFeature>();
     const missing = new Map<string, Pending>();
-    for (const text of texts) {
-      const hash = textHash(text);
+    const hashes = texts.map(textHash);
+    for (const [i, text] of texts.entries()) {
+      const hash = hashes[i]!;
       if (answers.has(hash) || missing.has(hash)) continue;
       const cached = this.cache.get(hash);
       if (cached) {
@@ -81,7 +82,7 @@ export class LlmClassifier {
     for (const result of await Promise.all(batches.map((batch) => this.classifyBatch(batch)))) {
       for (const [hash, feature] of result) answers.set(hash, feature);
     }
-    return texts.map((text) => answers.get(textHash(text))!);
+    return hashes.map((hash) => answers.get(hash)!);
   }
 
   private async classifyBatch(batch: readonly Pending[]): Promise<Map<string, LlmFeature>> {

@@ -1,10 +1,8 @@
-import pino from 'pino';
 import { databasePath, loadConfig } from '../../config.ts';
 import { resolveIdentity } from '../../label/identity.ts';
 import { Labeler } from '../../label/index.ts';
-import type { LabelStateRow } from '../../label/state.ts';
-import { LabelState } from '../../label/state.ts';
-import { createLogger } from '../../log.ts';
+import { LabelState, type LabelStateRow } from '../../label/state.ts';
+import { stderrLogger } from '../../log.ts';
 import { openDatabase } from '../../store/database.ts';
 import type { Command } from '../command.ts';
 import { reportingFailures } from '../failure.ts';
@@ -32,7 +30,7 @@ export const relabel: Command = {
         console.log(rows.length ? `would negate ${rows.length} label(s) of removed manifests:\n${countByValue(rows)}` : 'no labels of removed manifests');
         return 0;
       }
-      const logger = createLogger(config.LOG_LEVEL, { destination: pino.destination(2) });
+      const logger = stderrLogger(config.LOG_LEVEL);
       const labeler = new Labeler({ identity: await resolveIdentity(config, logger), db, dataDir: config.DATA_DIR, logger });
       try {
         await labeler.resume();

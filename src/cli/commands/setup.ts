@@ -1,10 +1,9 @@
 import { Secp256k1Keypair } from '@atproto/crypto';
-import pino from 'pino';
 import { loadConfig } from '../../config.ts';
 import { loginLabeler } from '../../label/account.ts';
 import { fetchPlcData, labelerDidPlan, type LabelerDidChange } from '../../label/did-document.ts';
 import { resolveIdentity } from '../../label/identity.ts';
-import { createLogger } from '../../log.ts';
+import { stderrLogger } from '../../log.ts';
 import type { Command } from '../command.ts';
 import { reportingFailures } from '../failure.ts';
 
@@ -26,7 +25,7 @@ export const setup: Command = {
     const config = loadConfig();
     if (!config.LABELER_DID) throw new Error('setup publishes the production identity: set LABELER_DID and LABELER_SIGNING_KEY (or LABELER_SIGNING_KEY_FILE)');
     if (!config.LABELER_PUBLIC_URL) throw new Error('set LABELER_PUBLIC_URL to the public https URL of this labeler');
-    const identity = await resolveIdentity(config, createLogger(config.LOG_LEVEL, { destination: pino.destination(2) }));
+    const identity = await resolveIdentity(config, stderrLogger(config.LOG_LEVEL));
     const signingDidKey = (await Secp256k1Keypair.import(identity.signingKey)).did();
     const { changes, next } = labelerDidPlan(await fetchPlcData(config.LABELER_PLC_URL, identity.did), signingDidKey, config.LABELER_PUBLIC_URL);
     if (!changes.length) {
