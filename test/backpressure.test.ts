@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { amplifiedCapture } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
-import { sourceOnTempDatabase, until } from './support/jetstream-source.ts';
+import { sourceOnTempDatabase } from './support/jetstream-source.ts';
+import { until } from './support/until.ts';
 
 describe('backpressure', () => {
   it('a slow handler pauses reading: the queue stays bounded and every event is processed once, in order', async () => {
@@ -24,7 +25,7 @@ describe('backpressure', () => {
     const sampler = setInterval(() => (maxQueued = Math.max(maxQueued, source.queued)), 1);
     try {
       source.start();
-      await until(() => seen.length >= events.length, 50_000);
+      await until(() => seen.length >= events.length, { ms: 50_000 });
       // A paused socket still delivers the frames of the chunk already read (one 64 KiB read at most).
       const smallest = Math.min(...events.map((e) => Buffer.byteLength(JSON.stringify(e))));
       const bound = queueMax + Math.ceil(65_536 / smallest);

@@ -18,14 +18,7 @@ import { spawnCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { queryAllLabels } from './support/label-verifier.ts';
 import { shippedManifests } from './support/shipped-manifests.ts';
-
-async function until(what: string, condition: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './support/until.ts';
 
 /** One sample of a counter or gauge from the service's /metrics, summed over its label sets. */
 async function metric(base: string, name: string): Promise<number> {
@@ -59,19 +52,19 @@ describe('faults while labelling a live stream', () => {
     child.stderr!.on('data', (d) => (logs += d));
     const labelCount = async () => (await queryAllLabels(base).catch(() => [])).length;
     try {
-      await until('the first labels', async () => (await labelCount()) >= 10);
+      await until(async () => (await labelCount()) >= 10, { what: 'the first labels' });
 
       // The disk fills up: writes fail, the service stays up and says so, and catches up once space is back.
       const failuresBefore = await metric(base, 'skysift_batch_failures_total');
       limitFileSize(child.pid!, 0);
-      await until('a failed batch while the disk is full', async () => (await metric(base, 'skysift_batch_failures_total')) > failuresBefore);
+      await until(async () => (await metric(base, 'skysift_batch_failures_total')) > failuresBefore, { what: 'a failed batch while the disk is full' });
       const health = await fetch(`${base}/health`).then((r) => r.json());
       assert.equal(health.database, 'ok', 'reads still work on a full disk');
       limitFileSize(child.pid!, 'unlimited');
 
       // An edit that breaks a manifest: reported, and its last good version keeps labelling.
       fs.writeFileSync(path.join(manifestsDir, 'news-link.json'), '{ "label": { "value": "news-link" }, "filter": ');
-      await until('the manifest problem in metrics', async () => (await metric(base, 'skysift_manifest_errors_total')) >= 1);
+      await until(async () => (await metric(base, 'skysift_manifest_errors_total')) >= 1, { what: 'the manifest problem in metrics' });
       assert.match(logs, /news-link\.json/);
 
       // Another writer holds the database past the busy timeout: the write that meets it (a batch or the
@@ -83,14 +76,14 @@ describe('faults while labelling a live stream', () => {
       await new Promise((r) => setTimeout(r, 7000));
       locker.exec('ROLLBACK');
       locker.close();
-      await until('a failed write counted', async () => (await writeFailures()) > before);
+      await until(async () => (await writeFailures()) > before, { what: 'a failed write counted' });
       assert.match(logs, /database is locked/);
 
       // Jetstream drops every socket: the service reconnects from its cursor.
       server.dropAll();
-      await until('a reconnect counted', async () => (await metric(base, 'skysift_jetstream_reconnects_total')) >= 1);
+      await until(async () => (await metric(base, 'skysift_jetstream_reconnects_total')) >= 1, { what: 'a reconnect counted' });
 
-      await until('every expected label', async () => activeKeys(await queryAllLabels(base)).length >= expected.length, 60_000);
+      await until(async () => activeKeys(await queryAllLabels(base)).length >= expected.length, { ms: 60_000, what: 'every expected label' });
       await new Promise((r) => setTimeout(r, 500));
       const labels = await queryAllLabels(base);
       const seen = labels.map((l) => `${l.uri} ${l.val} ${Boolean(l.neg)}`);

@@ -11,7 +11,7 @@ import { PostStore } from '../src/store/posts.ts';
 import { recordedEvents } from './support/capture.ts';
 import { feedPost } from './support/feed-posts.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
-import { until } from './support/jetstream-source.ts';
+import { until } from './support/until.ts';
 
 const POST = 'app.bsky.feed.post';
 const uriOf = (e: { did: string; commit?: { rkey: string } }) => `at://${e.did}/${POST}/${e.commit!.rkey}`;

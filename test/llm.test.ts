@@ -22,8 +22,8 @@ import { openServices } from '../src/services/index.ts';
 import { PostStore } from '../src/store/posts.ts';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../src/store/database.ts';
+import { recordedEvents } from './support/capture.ts';
 import { ChatCompletionsServer, ruleAnswer } from './support/chat-completions-server.ts';
-import { sharedData } from './support/shared.ts';
 
 const API_KEY = 'sk-test-9f3a61c0d4e2b7';
 const silent = pino({ level: 'silent' });
@@ -31,14 +31,6 @@ const EXAMPLE = 'manifests/examples/political-llm.json';
 
 const texts = (n: number, prefix = 'post') => Array.from({ length: n }, (_, i) => (i % 2 ? `${prefix} ${i}: vote in the election` : `${prefix} ${i}: my cat sleeps`));
 const expectedAnswer = (text: string) => ruleAnswer(text) as { is_sociopolitical: boolean; political_ideology: string };
-
-function recordedEvents(): unknown[] {
-  return fs
-    .readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-}
 
 function capturedLogger() {
   const lines: string[] = [];

@@ -9,7 +9,7 @@ import { startService } from '../src/service.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { recordedEvents } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
-import { until } from './support/jetstream-source.ts';
+import { until } from './support/until.ts';
 import { malformedFrames } from './support/malformed.ts';
 
 describe('malformed events', () => {
@@ -29,7 +29,7 @@ describe('malformed events', () => {
     const service = await startService(config, pino({ level: 'silent' }));
     const lastTime = events[events.length - 1]!.time_us;
     try {
-      await until(() => service.source.cursor >= lastTime, 40_000);
+      await until(() => service.source.cursor >= lastTime, { ms: 40_000 });
       const counted = Object.fromEntries((await service.metrics.malformed.get()).values.map((v) => [v.labels.reason, v.value]));
       assert.deepEqual(counted, Object.fromEntries(Object.entries(expected).filter(([, n]) => n > 0)));
       assert.equal(

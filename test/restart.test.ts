@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { amplifiedCapture } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
-import { sourceOnTempDatabase, until } from './support/jetstream-source.ts';
+import { sourceOnTempDatabase } from './support/jetstream-source.ts';
+import { until } from './support/until.ts';
 
 describe('restart', () => {
   it('a dropped socket reconnects after a backoff; a fresh consumer on the same database processes every event at least once; the stored cursor never passes an unprocessed event', async () => {
@@ -44,7 +45,7 @@ describe('restart', () => {
       const second = harness.open();
       second.start();
       try {
-        await until(() => processed.size === events.length, 30_000);
+        await until(() => processed.size === events.length);
       } finally {
         await second.stop();
       }

@@ -14,18 +14,11 @@ import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel } from './support/label-verifier.ts';
 import { sharedData } from './support/shared.ts';
 import { shippedManifests } from './support/shipped-manifests.ts';
+import { until } from './support/until.ts';
 
 const capture = sharedData('jetstream/expected_v1.jsonl');
 const events = fs.readFileSync(capture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const lastPostTime = Math.max(...events.filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post').map((e) => e.time_us));
-
-async function until(condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('service end to end: loopback Jetstream → consolidate → evaluate → signed labels', () => {
   let server: JetstreamReplayServer;

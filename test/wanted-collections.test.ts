@@ -6,7 +6,8 @@ import { compileManifest } from '../src/manifests/load.ts';
 import type { OperatorDefinition } from '../src/operators/operator.ts';
 import { amplifiedCapture } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
-import { sourceOnTempDatabase, until } from './support/jetstream-source.ts';
+import { sourceOnTempDatabase } from './support/jetstream-source.ts';
+import { until } from './support/until.ts';
 import { testRegistry } from './support/test-operators.ts';
 
 const FOLLOW = 'app.bsky.graph.follow';
@@ -46,7 +47,7 @@ describe('wanted collections from manifests', () => {
       source.setWantedCollections(wantedCollections([await compiled({ and: [{ contains: ['a'] }, { follows_anyone: [] }] })]));
       await until(() => server.connections[0]!.wantedCollections.includes(FOLLOW));
       const before = received.length;
-      await until(() => received.some((e, i) => i >= before && e.commit?.collection === FOLLOW), 20_000);
+      await until(() => received.some((e, i) => i >= before && e.commit?.collection === FOLLOW), { ms: 20_000 });
       const collections = new Set(received.flatMap((e) => (e.commit ? [e.commit.collection] : [])));
       assert.deepEqual([...collections].sort(), [FOLLOW, 'app.bsky.feed.post'].sort(), 'no likes, reposts or blocks');
       assert.equal(server.connections.length, 1, 'updated on the open connection');

@@ -25,11 +25,3 @@ export function sourceOnTempDatabase(base: Partial<JetstreamSourceOptions> & Pic
     },
   };
 }
-
-export async function until(condition: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
