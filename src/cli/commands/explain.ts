@@ -1,6 +1,6 @@
 import { databasePath, loadConfig } from '../../config.ts';
 import type { TraceEntry } from '../../evaluate/compile.ts';
-import { LabelState } from '../../label/state.ts';
+import { SqliteLabelStore } from '../../label/sqlite-store.ts';
 import { openDatabase } from '../../store/database.ts';
 import type { Command } from '../command.ts';
 
@@ -19,7 +19,7 @@ export const explain: Command = {
     const uri = positionals[0]!;
     const { db } = openDatabase(databasePath(loadConfig()));
     try {
-      const rows = new LabelState(db).forSubject(uri);
+      const rows = await new SqliteLabelStore(db).forSubject(uri);
       if (values.json) {
         console.log(JSON.stringify(rows.map((r) => ({ ...r, explanation: JSON.parse(r.explanation) }))));
         return rows.length ? 0 : 1;
@@ -30,7 +30,7 @@ export const explain: Command = {
       }
       for (const row of rows) {
         console.log(
-          `${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion}${row.emitted ? '' : ', not yet emitted'})`,
+          `${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion})`,
         );
         for (const entry of JSON.parse(row.explanation) as TraceEntry[]) console.log(describeLeaf(entry));
       }

@@ -15,7 +15,6 @@ export const replay: Command = {
     const config = loadConfig();
     const logger = stderrLogger(config.LOG_LEVEL);
     const stages = await openStages(config, logger);
-    await stages.labeler.resume();
     const totals = { events: 0, malformedLines: 0, labelled: 0, negated: 0 };
     try {
       for await (const lines of jsonlBatches(positionals[0]!, BATCH)) {
