@@ -61,6 +61,8 @@ export class LabelSubscriber {
   readonly arrivals: number[] = [];
   /** The close code, once closed. */
   closeCode: number | undefined;
+  /** Called with each `#labels` event as it arrives. */
+  onEvent?: (seq: number, labels: WireLabel[]) => void;
   readonly socket: WebSocket;
   private waiters: (() => void)[] = [];
 
@@ -76,6 +78,7 @@ export class LabelSubscriber {
       else if (header.t === '#labels') {
         const { seq, labels } = body as { seq: number; labels: WireLabel[] };
         this.events.push(seq);
+        this.onEvent?.(seq, labels);
         for (const label of labels) {
           this.labels.push(label);
           this.seqs.push(seq);
