@@ -1,10 +1,10 @@
 import { encode } from '@atcute/cbor';
 import { wireLabel, type StoredLabel } from './label.ts';
 
-/** One `#labels` message of subscribeLabels: its seq, its labels, and the frame as sent (encoded once for every subscriber). */
+/** One `#labels` message of subscribeLabels: its seq, the id of its first label, and the frame as sent. */
 export interface LabelEvent {
   seq: number;
-  labels: StoredLabel[];
+  firstId: number;
   frame: Uint8Array;
 }
 
@@ -19,17 +19,13 @@ export const errorFrame = (error: string, message: string): Uint8Array => frame(
 /** Labels in log order → one event per seq. */
 export function toEvents(labels: readonly StoredLabel[]): LabelEvent[] {
   const events: LabelEvent[] = [];
-  let group: StoredLabel[] = [];
-  const flush = () => {
-    if (!group.length) return;
+  for (let start = 0; start < labels.length; ) {
+    let end = start + 1;
+    while (end < labels.length && labels[end]!.seq === labels[start]!.seq) end++;
+    const group = labels.slice(start, end);
     const seq = group[0]!.seq;
-    events.push({ seq, labels: group, frame: messageFrame('#labels', { seq, labels: group.map(wireLabel) }) });
-    group = [];
-  };
-  for (const label of labels) {
-    if (group.length && group[0]!.seq !== label.seq) flush();
-    group.push(label);
+    events.push({ seq, firstId: group[0]!.id, frame: messageFrame('#labels', { seq, labels: group.map(wireLabel) }) });
+    start = end;
   }
-  flush();
   return events;
 }

@@ -111,7 +111,8 @@ export class Outbox {
     }
   }
 
+  /** The next page after `seq`: from the sequencer's recent events when it has them, else from the store. */
   private async readAfter(seq: number): Promise<LabelEvent[]> {
-    return toEvents(await this.store.range(seq, this.pageSize));
+    return this.sequencer.recentAfter(seq, this.pageSize) ?? toEvents(await this.store.range(seq, this.pageSize));
   }
 }
