@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from './support/cli.ts';
-import { sharedData } from './support/shared.ts';
+import { fixture } from './support/fixtures.ts';
 
 describe('skysift replay', () => {
   it('labels a recorded capture as the dry run says, and a second replay emits nothing new', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-replay-'));
-    const capture = sharedData('jetstream/expected_v1.jsonl');
+    const capture = fixture('jetstream/expected_v1.jsonl');
     try {
       const dry = await runCli(['evaluate', 'manifests', capture]);
       const matched = dry.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((v) => v.matched).length;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { consolidateJetstreamEvent } from '../../src/consolidate/index.ts';
 import { evaluateBatch } from '../../src/evaluate/index.ts';
-import { sharedData } from './shared.ts';
+import { fixture } from './fixtures.ts';
 import { shippedManifests } from './shipped-manifests.ts';
 
 export interface RecordedEvent {
@@ -16,7 +16,7 @@ export interface RecordedEvent {
 /** The recorded Jetstream capture `expected_v1.jsonl`, one object per event. */
 export function recordedEvents(): RecordedEvent[] {
   return fs
-    .readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8')
+    .readFileSync(fixture('jetstream/expected_v1.jsonl'), 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
