@@ -16,6 +16,7 @@ describe('skysift replay', () => {
       const first = await runCli(['replay', capture], { DATA_DIR: dataDir });
       assert.equal(first.code, 0, first.stderr);
       assert.deepEqual(JSON.parse(first.stdout), { events: 152, malformedLines: 0, labelled: matched, negated: 0 });
+      assert.doesNotMatch(first.stderr, /replay: \d/, 'no progress line when stderr is not a terminal');
       const second = await runCli(['replay', capture], { DATA_DIR: dataDir });
       assert.deepEqual(JSON.parse(second.stdout), { events: 152, malformedLines: 0, labelled: 0, negated: 0 });
     } finally {

@@ -43,7 +43,7 @@ function optionHelp(name: string, option: CommandOption): [string, string] {
   return [flag, `${option.description} ${fallback}`];
 }
 
-function commandHelp(command: Command): string {
+export function commandHelp(command: Command): string {
   const rows = [...Object.entries(command.options ?? {}).map(([name, option]) => optionHelp(name, option)), ['--help, -h', 'Show this help'] as [string, string]];
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return [`Usage: skysift ${command.usage}`, '', command.summary, '', 'Options:', ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`)].join('\n');

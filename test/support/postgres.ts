@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.ts';
 
 /** A PostgreSQL server for tests that need one (`@atproto/dev-env`'s AppView). */
 export interface TestPostgres {
@@ -55,14 +56,6 @@ function reachableBinaries(binaries: Binaries, user: { uid?: number; gid?: numbe
     }
   }
   return { initdb: path.join(shared, 'bin', 'initdb'), postgres: path.join(shared, 'bin', 'postgres') };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
