@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import { consolidateJetstreamEvent } from '../../src/consolidate/index.ts';
 import { evaluateBatch } from '../../src/evaluate/index.ts';
 import { fixture } from './fixtures.ts';
@@ -56,10 +54,4 @@ export function activeKeys(labels: readonly Record<string, unknown>[]): string[]
     .sort();
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  return port;
-}
+export { freePort } from './ports.ts';
