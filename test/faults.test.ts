@@ -40,7 +40,8 @@ describe('faults while labelling a live stream', () => {
     const events = amplifiedCapture(60);
     const expected = await expectedActiveLabels(events);
     const server = await JetstreamReplayServer.serveEvents(events);
-    server.pace = { every: 10, ms: 25 };
+    // About 50 posts/s (likes, reposts and the like are not subscribed to): the stream outlasts the faults.
+    server.pace = { every: 1, ms: 20 };
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-faults-'));
     const manifestsDir = path.join(dataDir, 'manifests');
     fs.cpSync('manifests', manifestsDir, { recursive: true, filter: (src) => !src.includes('examples') });
