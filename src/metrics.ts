@@ -41,7 +41,11 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly feedPostsSynced = new Counter({ name: 'skysift_feed_posts_synced_total', help: 'Posts taken from feeds, by feed.', labelNames: ['feed'], registers: [this.registry] });
-  readonly reconnects = new Counter({ name: 'skysift_jetstream_reconnects_total', help: 'Jetstream reconnection attempts (after a dropped connection or a failed attempt).', registers: [this.registry] });
+  readonly reconnects = new Counter({
+    name: 'skysift_jetstream_reconnects_total',
+    help: 'Jetstream reconnection attempts (after a dropped connection or a failed attempt).',
+    registers: [this.registry],
+  });
   readonly jetstreamConnectFailures = new Counter({
     name: 'skysift_jetstream_connect_failures_total',
     help: 'Jetstream connection attempts that failed before the connection opened (refused, timed out, rejected).',

@@ -60,8 +60,14 @@ describe('reconnecting to Jetstream', () => {
       [1, 2, 3, 4, 5, 6].map((retry) => backoffDelay(retry, options, () => 0.5)),
       [100, 200, 400, 800, 1000, 1000],
     );
-    assert.equal(backoffDelay(1, options, () => 0), 75);
-    assert.equal(backoffDelay(5, options, () => 0.999999), 1250);
+    assert.equal(
+      backoffDelay(1, options, () => 0),
+      75,
+    );
+    assert.equal(
+      backoffDelay(5, options, () => 0.999999),
+      1250,
+    );
     assert.deepEqual(DEFAULT_BACKOFF, { initialMs: 3000, maxMs: 60_000, factor: 2, jitter: 0.25 });
   });
 
@@ -84,17 +90,15 @@ describe('reconnecting to Jetstream', () => {
       await until(() => server.attempts.length === 4, { what: 'four refused attempts' });
       server.state.refusing = false;
       await until(() => received.length === 3, { what: 'the events of the fifth attempt' });
-      assert.deepEqual(
-        planned('jetstream unreachable; retrying'),
-        [
-          [1, 75],
-          [2, 250],
-          [3, 400],
-          [4, 350],
-        ],
-      );
+      assert.deepEqual(planned('jetstream unreachable; retrying'), [
+        [1, 75],
+        [2, 250],
+        [3, 400],
+        [4, 350],
+      ]);
       const gaps = server.attempts.slice(1).map((t, i) => t - server.attempts[i]!);
-      for (const [i, [, delay]] of planned('jetstream unreachable; retrying').entries()) assert.ok(gaps[i]! >= delay! - 2, `attempt ${i + 2} came ${gaps[i]} ms after the one before, planned ${delay}`);
+      for (const [i, [, delay]] of planned('jetstream unreachable; retrying').entries())
+        assert.ok(gaps[i]! >= delay! - 2, `attempt ${i + 2} came ${gaps[i]} ms after the one before, planned ${delay}`);
       assert.equal((await harness.metrics.jetstreamConnectFailures.get()).values[0]!.value, 4);
       assert.equal(source.status().failedAttempts, 0, 'a connection that delivers events ends the run of failures');
       assert.match(source.status().lastError!.message, /503/);
@@ -118,7 +122,12 @@ describe('reconnecting to Jetstream', () => {
     try {
       for (const source of sources) source.start();
       await until(() => clients.every((c) => c.planned('jetstream unreachable; retrying').length >= 4), { what: 'four retries each' });
-      const delays = clients.map((c) => c.planned('jetstream unreachable; retrying').slice(0, 4).map(([, delay]) => delay!));
+      const delays = clients.map((c) =>
+        c
+          .planned('jetstream unreachable; retrying')
+          .slice(0, 4)
+          .map(([, delay]) => delay!),
+      );
       for (const plan of delays) {
         plan.forEach((delay, i) => {
           const base = Math.min(160, 40 * 2 ** i);

@@ -43,7 +43,10 @@ describe('restart', () => {
       assert.ok(gap >= 2000, `reconnected after ${gap} ms: a backoff, not a busy loop`);
       const resumedAt = server.connections[1]!.cursor!;
       assert.ok(times.includes(resumedAt), 'resumes from an event received');
-      assert.ok(resumedAt >= storedAtDrop && resumedAt <= server.connections[0]!.lastSent!, `resumes from the last event received (${resumedAt}; processed ${storedAtDrop}, sent ${server.connections[0]!.lastSent})`);
+      assert.ok(
+        resumedAt >= storedAtDrop && resumedAt <= server.connections[0]!.lastSent!,
+        `resumes from the last event received (${resumedAt}; processed ${storedAtDrop}, sent ${server.connections[0]!.lastSent})`,
+      );
       await until(() => processed.size > events.length / 2);
       await first.stop();
       const stored = Number(harness.kv.get('jetstream.cursor'));

@@ -48,7 +48,11 @@ function jsonProblem(text: string): Problem {
 }
 
 /** Validates and compiles one manifest's text; every problem is reported, with its JSON path. */
-export async function compileManifest(file: string, text: string, { services = new CompileServices(), registry = operators }: CompileOptions = {}): Promise<{ manifest?: CompiledManifest; problems: Problem[] }> {
+export async function compileManifest(
+  file: string,
+  text: string,
+  { services = new CompileServices(), registry = operators }: CompileOptions = {},
+): Promise<{ manifest?: CompiledManifest; problems: Problem[] }> {
   let json: unknown;
   try {
     json = JSON.parse(text);
