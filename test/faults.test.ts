@@ -22,7 +22,8 @@ import { until } from './support/until.ts';
 
 /** One sample of a counter or gauge from the service's /metrics, summed over its label sets. */
 async function metric(base: string, name: string): Promise<number> {
-  const text = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text());
+  // Generous: on a loaded machine a busy service may answer late, which is not the fault under test.
+  const text = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
   return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
