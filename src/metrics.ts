@@ -24,7 +24,7 @@ export class Metrics {
   readonly queueDepth = new Gauge({ name: 'skysift_queue_depth', help: 'Events received and not yet processed.', registers: [this.registry] });
   readonly cursorLagSeconds = new Gauge({
     name: 'skysift_cursor_lag_seconds',
-    help: 'Age of the newest fully processed event (this run or, before its first batch, the stored cursor); NaN while no event was ever processed.',
+    help: 'Age of the newest fully processed event (the stored cursor counts, so a restart without Jetstream shows its true age); NaN while no event was ever processed.',
     registers: [this.registry],
   });
   readonly jetstreamConnected = new Gauge({ name: 'skysift_jetstream_connected', help: '1 while connected to Jetstream.', registers: [this.registry] });

@@ -61,10 +61,6 @@ export class JetstreamConnection {
     this.wanted = options.wantedCollections;
   }
 
-  get connected(): boolean {
-    return this.open;
-  }
-
   status(): ConnectionStatus {
     return {
       connected: this.open,

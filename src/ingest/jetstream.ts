@@ -32,7 +32,7 @@ export interface JetstreamSourceOptions {
 export interface SourceStatus extends ConnectionStatus {
   /** `time_us` of the newest event processed in this run (0: none yet). */
   cursor: number;
-  /** Age of the newest processed event (of this run, else the stored cursor); null when none was ever processed. */
+  /** Age of the newest event ever fully processed (the stored cursor counts); null when there is none. */
   lagSeconds: number | null;
   queued: number;
   paused: boolean;
@@ -53,7 +53,7 @@ export class JetstreamSource {
   private wanted: readonly string[];
   private received = 0;
   private processed = 0;
-  private lastWritten = 0;
+  private lastWritten: number;
   private running = true;
   private paused = false;
   private wake?: () => void;
@@ -85,20 +85,8 @@ export class JetstreamSource {
     return this.queue.length;
   }
 
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
-  get connected(): boolean {
-    return this.connection.connected;
-  }
-
-  get wantedCollections(): readonly string[] {
-    return this.wanted;
-  }
-
   status(): SourceStatus {
-    const newest = this.processed || this.stored;
+    const newest = Math.max(this.processed, this.stored);
     return {
       ...this.connection.status(),
       cursor: this.processed,
