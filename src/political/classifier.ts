@@ -53,7 +53,7 @@ export function openPolitical(context: ServiceContext): ServicePart {
   if (cascade && model.embedding?.embedder !== UNIVERSAL_SENTENCE_ENCODER) throw new Error('POLITICAL_CASCADE needs a political model with a universal-sentence-encoder head');
   context.logger.debug({ ms: Date.now() - started, cascade }, 'political classifier loaded');
   return {
-    // The cascade's embeddings come from the ML capability's `embedding` provider.
+    // The cascade's embeddings come from the models capability's `embedding` provider.
     compile: [provide(POLITICAL_CLASSIFIER, createPoliticalClassifier(model, { cascade }))],
   };
 }
