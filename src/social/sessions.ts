@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AtpAgent } from '@atproto/api';
-import type { Credentials } from '../manifests/secret.ts';
+import type { Credentials } from '../core/credentials.ts';
 import { describedFetch } from '../network.ts';
 import { AppView } from './appview.ts';
 
