@@ -3,16 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { resolveIdentity } from '../src/label/identity.ts';
 import { Labeler } from '../src/label/index.ts';
 import { openDatabase } from '../src/store/database.ts';
+import { fixture } from './support/fixtures.ts';
 import { LabelSubscriber, roundTripped, verifyLabel, type WireLabel } from './support/label-verifier.ts';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/legacy-data-dir/', import.meta.url));
+const FIXTURE = fixture('legacy-data-dir/');
 const silent = pino({ level: 'silent' });
 
 interface LegacyRow {
