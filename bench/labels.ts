@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config.ts';
 import type { Verdict } from '../src/evaluate/index.ts';
 import { resolveIdentity } from '../src/label/identity.ts';
 import { Labeler } from '../src/label/index.ts';
+import { SqliteLabelStore } from '../src/label/sqlite-store.ts';
 import { openDatabase } from '../src/store/database.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
@@ -61,8 +62,9 @@ export async function run(): Promise<Record<string, number | string>> {
     const applyRate = SIGNED / ((performance.now() - applyStarted) / 1000);
     const signed = await labeler.store.range(0, SIGNED);
     // History for the resuming subscribers to backfill: the signed labels again, as many times as needed.
+    const store = new SqliteLabelStore(db);
     db.transaction(() => {
-      for (let i = SIGNED; i < HISTORY; i += 500) labeler.store.append({ state: [], labels: Array.from({ length: Math.min(500, HISTORY - i) }, (_, j) => signed[(i + j) % SIGNED]!) });
+      for (let i = SIGNED; i < HISTORY; i += 500) store.append({ state: [], labels: Array.from({ length: Math.min(500, HISTORY - i) }, (_, j) => signed[(i + j) % SIGNED]!) });
     })();
     // Written at once, the history fills the WAL; checkpoint it now rather than in the first timed commit.
     db.pragma('wal_checkpoint(TRUNCATE)');

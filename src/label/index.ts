@@ -10,7 +10,7 @@ import { Sequencer } from './sequencer.ts';
 import { createLabelServer } from './server.ts';
 import { LabelSigner } from './signer.ts';
 import { SqliteLabelStore } from './sqlite-store.ts';
-import { activeKey, type LabelStateRow } from './store.ts';
+import { activeKey, type LabelStateRow, type LabelStore } from './store.ts';
 
 export interface LabelerOptions {
   identity: LabelerIdentity;
@@ -38,7 +38,8 @@ function negation(row: LabelStateRow, cts: string, op: 'delete' | 'manifest-remo
  * against the same state.
  */
 export class Labeler {
-  readonly store: SqliteLabelStore;
+  /** The label store; SQLite here, any `LabelStore` to the rest of the stage. */
+  readonly store: LabelStore;
   private readonly sequencer: Sequencer;
   /** The signer, once a data directory from before the label log has been imported. */
   private readonly ready: Promise<LabelSigner>;
@@ -46,10 +47,11 @@ export class Labeler {
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LabelerOptions) {
-    this.store = new SqliteLabelStore(options.db);
-    this.sequencer = new Sequencer(this.store, options.logger);
+    const store = new SqliteLabelStore(options.db);
+    this.store = store;
+    this.sequencer = new Sequencer(store, options.logger);
     this.ready = LabelSigner.open(options.identity).then(async (signer) => {
-      await importLegacyLabels({ db: options.db, store: this.store, dataDir: options.dataDir, signer, logger: options.logger });
+      await importLegacyLabels({ db: options.db, store, dataDir: options.dataDir, signer, logger: options.logger });
       return signer;
     });
     // Awaited by every use; a failure is reported there, not as an unhandled rejection.

@@ -5,8 +5,7 @@ import type { Logger } from '../log.ts';
 import { KeyValueStore } from '../store/kv.ts';
 import type { SignedLabel } from './label.ts';
 import type { LabelSigner } from './signer.ts';
-import type { SqliteLabelStore } from './sqlite-store.ts';
-import type { LabelStateRow } from './store.ts';
+import { fromStateRow, type LabelRow, type SqliteLabelStore, type StateRow } from './sqlite-store.ts';
 
 /** The LabelerServer's store (@skyware/labeler 0.2.0) that data directories kept before the label log. */
 export const LEGACY_LABELS_FILE = 'labels.db';
@@ -21,26 +20,6 @@ export interface LegacyImportOptions {
   logger: Logger;
 }
 
-interface StateRow {
-  uri: string;
-  val: string;
-  cid: string | null;
-  active: number;
-  cts: string;
-  exp: string | null;
-  manifest_version: string;
-  explanation: string;
-}
-
-interface LogRow {
-  id: number;
-  uri: string;
-  cid: string | null;
-  val: string;
-  neg: number;
-  exp: string | null;
-  signed_neg_false: number;
-}
 
 /**
  * Brings a data directory from before the label log into it, once:
@@ -102,16 +81,6 @@ function moveAside(file: string, logger: Logger): void {
   }
 }
 
-const stateOf = (r: StateRow): LabelStateRow => ({
-  uri: r.uri,
-  val: r.val,
-  cid: r.cid,
-  active: r.active === 1,
-  cts: r.cts,
-  exp: r.exp,
-  manifestVersion: r.manifest_version,
-  explanation: r.explanation,
-});
 
 /** The decisions the old hand-over recorded but never confirmed: emitted now unless labels.db already had them. */
 async function finishUnconfirmed(db: Database, store: SqliteLabelStore, signer: LabelSigner, logger: Logger): Promise<void> {
@@ -131,7 +100,7 @@ async function finishUnconfirmed(db: Database, store: SqliteLabelStore, signer: 
     }),
   );
   db.transaction(() => {
-    store.append({ labels, state: pending.map((r, i) => ({ ...stateOf(r), cid: labels[i]!.cid })) });
+    store.append({ labels, state: pending.map((r, i) => ({ ...fromStateRow(r), cid: labels[i]!.cid })) });
     db.exec('DELETE FROM legacy_unconfirmed_labels');
   })();
   logger.info({ emitted: labels.length }, 'finished label decisions a crash had left between the old stores');
@@ -141,7 +110,7 @@ async function repair(db: Database, kv: KeyValueStore, store: SqliteLabelStore, 
   const cts = new Date().toISOString();
   const latest = db
     .prepare('SELECT l.* FROM labels l JOIN (SELECT max(id) AS id FROM labels WHERE src = ? GROUP BY uri, val) m USING (id) ORDER BY l.id')
-    .all(signer.did) as LogRow[];
+    .all(signer.did) as LabelRow[];
   const history = db.prepare('SELECT * FROM labels WHERE uri = ? AND val = ? AND src = ? ORDER BY id');
   const unsigned: Parameters<LabelSigner['sign']>[0][] = [];
   let resigned = 0;
@@ -155,7 +124,7 @@ async function repair(db: Database, kv: KeyValueStore, store: SqliteLabelStore, 
     }
     // Which cids does the subject still carry a positive label for, after every negation of that cid?
     const standing = new Map<string | null, boolean>();
-    for (const row of history.all(last.uri, last.val, signer.did) as LogRow[]) standing.set(row.cid, !row.neg);
+    for (const row of history.all(last.uri, last.val, signer.did) as LabelRow[]) standing.set(row.cid, !row.neg);
     for (const [cid, positive] of standing) if (positive) unsigned.push({ uri: last.uri, cid, val: last.val, neg: true, cts, exp: null });
   }
   const labels: SignedLabel[] = await Promise.all(unsigned.map((label) => signer.sign(label)));

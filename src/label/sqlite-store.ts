@@ -3,7 +3,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { StoredLabel } from './label.ts';
 import { activeKey, MAX_LABELS_PER_EVENT, type LabelCommit, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
 
-interface LabelRow {
+/** A `labels` row as SQLite returns it. */
+export interface LabelRow {
   id: number;
   seq: number;
   src: string;
@@ -17,7 +18,8 @@ interface LabelRow {
   signed_neg_false: number;
 }
 
-interface StateRow extends Omit<LabelStateRow, 'active' | 'manifestVersion'> {
+/** A `label_state` row as SQLite returns it. */
+export interface StateRow extends Omit<LabelStateRow, 'active' | 'manifestVersion'> {
   active: number;
   manifest_version: string;
 }
@@ -36,7 +38,7 @@ const fromLabelRow = (r: LabelRow): StoredLabel => ({
   signedNegFalse: r.signed_neg_false === 1,
 });
 
-const fromStateRow = (r: StateRow): LabelStateRow => ({
+export const fromStateRow = (r: StateRow): LabelStateRow => ({
   uri: r.uri,
   val: r.val,
   cid: r.cid,
