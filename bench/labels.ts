@@ -94,6 +94,7 @@ export async function run(): Promise<Record<string, number | string>> {
       peakHeap = Math.max(peakHeap, m.heapUsed);
     }, 250);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     let emitted = 0;
     for (let tick = 0; performance.now() - started < SECONDS * 1000; tick++) {
       const due = started + (tick * PER_COMMIT * 1000) / RATE;
@@ -104,6 +105,8 @@ export async function run(): Promise<Record<string, number | string>> {
     }
     step('emitted');
     const emitSeconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const finalHead = await labeler.store.head();
     // Let every subscriber reach the end (the resuming ones may still be catching up).
     const caughtUp = performance.now();
@@ -148,6 +151,8 @@ export async function run(): Promise<Record<string, number | string>> {
       if (client.cursor === null) client.seqs.forEach((seq, i) => committedAt.has(seq) && latencies.push(client.arrivals[i]! - committedAt.get(seq)!));
     }
     const sorted = Float64Array.from(latencies).sort();
+    // Events sent while emitting (to live subscribers; the resuming ones also get history then).
+    const delivered = report.reduce((n, client) => n + client.arrivals.filter((at) => at - performance.timeOrigin <= started + emitSeconds * 1000).length, 0);
     const errors = report.flatMap((r) => r.errors);
     return {
       subscribers: report.length,
@@ -164,6 +169,8 @@ export async function run(): Promise<Record<string, number | string>> {
       'events repeated': repeated,
       'full decoders with a wrong label count': miscounted,
       'stream errors': errors.length ? [...new Set(errors)].join(', ') : 0,
+      'server CPU s per s while emitting': round(cpuMs / 1000 / emitSeconds, 2),
+      'server CPU µs per event sent': round((cpuMs * 1000) / delivered, 1),
       'server peak RSS MB': Math.round(peakRss / 2 ** 20),
       'server peak heap MB': Math.round(peakHeap / 2 ** 20),
       'server event-loop p99 ms': round(loop.percentile(99) / 1e6),
