@@ -3,7 +3,7 @@ import { and, EACH, logicOperators, or, type LogicOperator, type NodeValue } fro
 import { isPending, isUndecided, type CompileEnvironment, type EvaluationContext, type Leaf, type OperatorDefinition } from '../operators/operator.ts';
 import { grazeOnly, grazeOnlyMessage } from '../operators/graze-only.ts';
 import { operators } from '../operators/index.ts';
-import { didYouMean } from '../suggest.ts';
+import { didYouMean, issueMessage } from '../messages.ts';
 import { substitute, type Params } from './params.ts';
 
 /**
@@ -205,7 +205,7 @@ export async function compileFilter(node: unknown, path: string, context: Compil
     for (const issue of parsed.error.issues) {
       const arity = issue.path.length === 0 && (issue.code === 'too_small' || issue.code === 'too_big');
       const notAList = issue.path.length === 0 && issue.code === 'invalid_type';
-      const message = arity ? `wrong number of arguments for ${op}: ${issue.message}` : notAList ? `${op} takes a list of arguments, e.g. {"${op}": [...]}` : issue.message;
+      const message = arity ? `wrong number of arguments for ${op}: ${issue.message}` : notAList ? `${op} takes a list of arguments, e.g. {"${op}": [...]}` : issueMessage(issue);
       problems.push({ path: zodPath(opPath, issue.path), message });
     }
     return undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { didYouMean } from '../suggest.ts';
+import { didYouMean } from '../messages.ts';
 
 /**
  * Parameters, as in Graze's custom nodes: a manifest declares `"params": {"NAME": value}` and its

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { compileFilter, type CompiledNode, type OperatorRegistry, type Problem } from '../evaluate/compile.ts';
 import { ParamsSchema } from '../evaluate/params.ts';
+import { issueMessage } from '../messages.ts';
 import { operators } from '../operators/index.ts';
 import type { Label } from './label.ts';
 import { ManifestSchema } from './schema.ts';
@@ -58,7 +59,7 @@ export async function compileManifest(file: string, text: string, { services = n
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push({ path: issue.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${String(k)}` : String(k)), '') || '(manifest)', message: issue.message });
+      problems.push({ path: issue.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${String(k)}` : String(k)), '') || '(manifest)', message: issueMessage(issue) });
     }
   }
   const models = new Map(parsed.success ? parsed.data.models.map((m) => [m.model_name, m]) : []);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { didYouMean } from '../suggest.ts';
+import { didYouMean } from '../messages.ts';
 
 /**
  * An object schema that rejects unknown keys, naming each with the known key it probably meant (or a

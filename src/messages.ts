@@ -1,3 +1,5 @@
+/** Messages for manifest authors: "did you mean" suggestions and readable zod issues. */
+
 /** The candidate closest to `name` by edit distance, if it is close enough to be a likely typo. */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
@@ -23,4 +25,11 @@ function editDistance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length]!;
+}
+
+/** A zod issue's message as a manifest author reads it: zod's "Invalid input: " prefix dropped, a missing key said so. */
+export function issueMessage(issue: { code: string; message: string; path: PropertyKey[] }): string {
+  const missing = /^Invalid input: expected (.+), received undefined$/.exec(issue.message);
+  if (missing) return `missing ${typeof issue.path.at(-1) === 'string' ? `"${String(issue.path.at(-1))}" ` : 'value '}(expected ${missing[1]})`;
+  return issue.message.replace(/^Invalid input: /, '');
 }
