@@ -36,7 +36,7 @@ export const ManifestSchema = strictObject(
   {
     $schema: z.string().optional().meta({ description: "The manifest JSON Schema, for editors (e.g. \"../docs/manifest.schema.json\"); ignored by skysift." }),
     label: LabelSchema,
-    filter: z.unknown(),
+    filter: z.unknown().meta({ description: 'When the label applies: one condition, usually an "and" or "or" of several (see Logic and Operators).' }),
     models: z.array(ModelEntrySchema).default([]).meta({ description: 'Tree models used by model_probability, with the features they read.' }),
     author: AuthorSchema.optional().meta({ description: 'The account whose view of the network social sets are read with.' }),
     params: ParamsSchema.default({}),

@@ -11,7 +11,7 @@ export const TermsArgsSchema = z.tuple([
     .min(1)
     .meta({ title: 'terms', description: 'Words, phrases or domains (or regexes with asRegex). Word-like terms match whole words only; terms with a "." or starting with "http" are domains.' }),
   CaseInsensitiveSchema,
-  z.boolean().default(false).meta({ title: 'asRegex', description: 'Read the terms as RE2 regexes instead of literal text (default false); the word boundaries still apply.' }),
+  z.boolean().default(false).meta({ title: 'asRegex', description: 'Read the terms as RE2 regexes instead of literal text; the word boundaries still apply.' }),
 ]);
 type TermsArgs = z.infer<typeof TermsArgsSchema>;
 

@@ -3,7 +3,7 @@ import type { OperatorDefinition } from './operator.ts';
 import { compilePath, PathSchema, shown } from './path.ts';
 import { compileRegex, firstMatch } from './regex.ts';
 
-export const CaseInsensitiveSchema = z.boolean().default(true).meta({ title: 'caseInsensitive', description: 'Ignore case (default true).' });
+export const CaseInsensitiveSchema = z.boolean().default(true).meta({ title: 'caseInsensitive', description: 'Ignore case.' });
 
 export const RegexArgsSchema = z
   .tuple([
