@@ -1,6 +1,7 @@
 import type { ServiceContext, ServicePart } from '../services/index.ts';
 import { AppView } from './appview.ts';
 import { MembershipRegistry } from './registry.ts';
+import { SOCIAL_SERVICE } from './sets.ts';
 import { AuthorSessions } from './sessions.ts';
 import { SocialSetStore } from './store.ts';
 
@@ -19,7 +20,7 @@ export function openSocial({ config, logger, db }: ServiceContext): ServicePart 
   });
   if (db) registry.start();
   return {
-    compile: { social: registry },
+    compile: { [SOCIAL_SERVICE]: registry },
     memberships: () => registry.snapshots(),
     observe: (events) => registry.observe(events),
     retain: (manifests) => registry.retain(manifests),

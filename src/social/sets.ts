@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The name operators look the membership service up by at compile time. */
+export const SOCIAL_SERVICE = 'social';
+
 /** A membership set a manifest refers to; the key names it in snapshots, the cache and logs. */
 export type SetSpec = { type: 'follows' | 'followers'; actor: string } | { type: 'list' | 'starterpack'; repo: string; rkey: string } | { type: 'accounts'; actors: string[] };
 
@@ -16,6 +19,11 @@ export function setKey(spec: SetSpec): string {
     case 'accounts':
       return `accounts:${[...new Set(spec.actors)].sort().join(',')}`;
   }
+}
+
+/** The members of a set the manifest itself spells out (a list of DIDs), which need no network; else undefined. */
+export function knownMembers(spec: SetSpec): string[] | undefined {
+  return spec.type === 'accounts' && spec.actors.every((actor) => actor.startsWith('did:')) ? [...new Set(spec.actors)] : undefined;
 }
 
 export function recordUri(repo: string, type: 'list' | 'starterpack', rkey: string): string {
