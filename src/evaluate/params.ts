@@ -15,7 +15,7 @@ export const ParamsSchema = z
   .meta({
     title: 'params',
     description:
-      'Values for $NAME in the filter (Graze\'s custom-node parameters): "$NAME" alone becomes the value (a string, number, boolean or list), inside a longer string its text; `each` runs a condition once per element of a list parameter; `param_compare` tests a parameter (e.g. a toggle).',
+      'Values for $NAME in the filter (Graze\'s custom-node parameters): "$NAME" alone becomes the value (a string, number, boolean or list), inside a longer string its text; `each` runs a condition once per element of a list parameter; `param_compare` tests a parameter (e.g. a toggle). A string that is exactly "$NAME" in capitals must name a declared parameter.',
   });
 export type Params = ReadonlyMap<string, unknown>;
 

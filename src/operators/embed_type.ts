@@ -23,7 +23,7 @@ function links(post: ConsolidatedPost): unknown[] {
 }
 
 /** GIFs from Bluesky's GIF picker are Tenor links: `https://media.tenor.com/…`. */
-const isGif = (post: ConsolidatedPost) => links(post).some((uri) => host(uri) === 'media.tenor.com');
+const isGif = (post: ConsolidatedPost) => links(post).some((uri) => typeof uri === 'string' && /tenor\.com/i.test(uri) && host(uri) === 'media.tenor.com');
 
 /**
  * The kinds of embed a post has, as Graze's embed_type decides each one (app/algos/operators/attribute.py):

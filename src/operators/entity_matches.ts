@@ -14,7 +14,7 @@ export const EntityArgsSchema = z.tuple([
     .meta({
       title: 'values',
       description:
-        'The entities to look for, case-insensitive. Hashtags with or without "#"; domains with or without scheme, "www." and trailing "/"; mentions as DIDs, handles, or bsky.app list or starter-pack URLs (their members).',
+        'The entities to look for, case-insensitive. Hashtags with or without "#"; domains with or without scheme, "www." and trailing "/"; mentions as DIDs, handles, or bsky.app list or starter-pack URLs (their members, loaded like the social operators\' sets; until a set has loaded, a post mentioning no listed DID is undecided).',
     }),
   z.boolean().optional().meta({ title: 'insensitive', description: "Graze's optional flag, accepted for ported manifests; matching is always case-insensitive." }),
 ]);

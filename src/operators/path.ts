@@ -59,16 +59,28 @@ function step(value: unknown, segment: Segment): unknown[] {
  * each element for `[*]`/`*` or a list-valued end (so `langs` yields the languages, as `langs[*]` does),
  * none when nothing is there. Comparisons read "none" as one missing value (null).
  */
-export function compilePath(spec: PathSpec): (post: ConsolidatedPost) => unknown[] {
+export function compilePath(spec: PathSpec): (post: ConsolidatedPost) => readonly unknown[] {
   const segments = parsePath(pathText(spec));
   const first = segments[0];
   const fromEnvelope = typeof first === 'string' && ENVELOPE.has(first);
+  if (segments.includes('*'))
+    return (post) => {
+      let current: unknown[] = [fromEnvelope ? post : post.record];
+      for (const segment of segments) current = current.flatMap((v) => step(v, segment));
+      return current.flatMap((v) => (Array.isArray(v) ? v : [v]));
+    };
+  // Most paths have no wildcard: walked without building a list per step (this runs for every post and manifest).
   return (post) => {
-    let current: unknown[] = [fromEnvelope ? post : post.record];
-    for (const segment of segments) current = current.flatMap((v) => step(v, segment));
-    return current.flatMap((v) => (Array.isArray(v) ? v : [v]));
+    let value: unknown = fromEnvelope ? post : post.record;
+    for (const segment of segments) {
+      if (value === null || typeof value !== 'object') return NOTHING;
+      value = typeof segment === 'number' && Array.isArray(value) ? value[segment] : (value as Record<string, unknown>)[segment];
+    }
+    return value === undefined ? NOTHING : Array.isArray(value) ? value : [value];
   };
 }
+
+const NOTHING: readonly unknown[] = Object.freeze([]);
 
 /** How an explanation shows what a path yielded: the value itself when there is one, else the list. */
 export function shown(values: readonly unknown[]): unknown {

@@ -34,13 +34,16 @@ export interface RegexMatch {
 /** Named groups around the terms of a terms pattern, so the reported span leaves out the boundary characters. */
 const TERM_GROUPS = ['skysift_word', 'skysift_domain'];
 
-/** The first match in the strings (and numbers) among `values`, or undefined. */
+/**
+ * The first match in the strings (and numbers) among `values`, or undefined. Most texts do not match:
+ * they are only tested, which RE2 does without tracking groups; the span is found for a match alone.
+ */
 export function firstMatch(regex: RE2JS, values: readonly unknown[]): RegexMatch | undefined {
   for (let index = 0; index < values.length; index++) {
     const value = values[index];
-    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    if ((typeof value !== 'string' && typeof value !== 'number') || !regex.test(String(value))) continue;
     const matcher = regex.matcher(String(value));
-    if (!matcher.find()) continue;
+    matcher.find();
     const group = TERM_GROUPS.find((name) => name in regex.namedGroups() && matcher.start(name) >= 0) ?? 0;
     return { index, text: matcher.group(group) ?? '', start: matcher.start(group), end: matcher.end(group) };
   }
