@@ -59,7 +59,10 @@ describe('skysift evaluate: readable dry runs', () => {
     assert.equal(all.code, 0, all.stderr);
     const verdicts = lines(all.stdout);
     const only = await runCli(['evaluate', dir, capture, '--matches-only']);
-    assert.deepEqual(lines(only.stdout), verdicts.filter((v) => v.matched === true));
+    assert.deepEqual(
+      lines(only.stdout),
+      verdicts.filter((v) => v.matched === true),
+    );
     const posts = verdicts.length / 3;
     const count = (label: string) => verdicts.filter((v) => v.label === label && v.matched).length;
     assert.equal(count('everything'), posts);
@@ -99,6 +102,26 @@ describe('skysift evaluate: readable dry runs', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--format is json or human, not "xml"/);
   });
+  it('skips records without text or createdAt, saying so per line, and evaluates an empty text', async () => {
+    const event = (rkey: string, record: object) => ({
+      did: 'did:plc:x',
+      time_us: 1,
+      kind: 'commit',
+      commit: { rev: 'r', operation: 'create', collection: 'app.bsky.feed.post', rkey, cid: 'bafy', record: { $type: 'app.bsky.feed.post', ...record } },
+    });
+    const input = write(
+      'incomplete.jsonl',
+      [event('a', { createdAt: '2026-07-04T00:00:00Z' }), event('b', { text: 'no date' }), event('c', { text: '', createdAt: '2026-07-04T00:00:00Z' })].map((e) => JSON.stringify(e)).join('\n'),
+    );
+    const result = await runCli(['evaluate', path.join(dir, 'everything.json'), input]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /incomplete\.jsonl:1: skipped: invalid post record: record\.text: /);
+    assert.match(result.stderr, /incomplete\.jsonl:2: skipped: invalid post record: record\.createdAt: /);
+    assert.deepEqual(
+      lines(result.stdout).map((v) => v.uri),
+      ['at://did:plc:x/app.bsky.feed.post/c'],
+    );
+  });
 });
 
 describe('skysift evaluate: membership sets in a dry run', () => {
@@ -107,18 +130,21 @@ describe('skysift evaluate: membership sets in a dry run', () => {
   let server: http.Server;
   let appview: string;
   const requests: string[] = [];
-  const input = () =>
-    write(
-      'social.jsonl',
-      [post(1, 'did:plc:member1', 'listed'), post(2, 'did:plc:carol', 'named'), post(3, 'did:plc:stranger', 'nobody')].map((p) => JSON.stringify(p)).join('\n'),
-    );
+  const input = () => write('social.jsonl', [post(1, 'did:plc:member1', 'listed'), post(2, 'did:plc:carol', 'named'), post(3, 'did:plc:stranger', 'nobody')].map((p) => JSON.stringify(p)).join('\n'));
   before(async () => {
     server = http.createServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
       requests.push(url.pathname);
       res.setHeader('content-type', 'application/json');
       if (url.pathname === '/xrpc/app.bsky.graph.getList') {
-        const list = { uri: LIST_URI, cid: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm', name: 'friends', purpose: 'app.bsky.graph.defs#curatelist', indexedAt: new Date().toISOString(), creator: { did: ALICE, handle: 'alice.test' } };
+        const list = {
+          uri: LIST_URI,
+          cid: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm',
+          name: 'friends',
+          purpose: 'app.bsky.graph.defs#curatelist',
+          indexedAt: new Date().toISOString(),
+          creator: { did: ALICE, handle: 'alice.test' },
+        };
         return res.end(JSON.stringify({ list, items: [{ uri: `at://${ALICE}/app.bsky.graph.listitem/i1`, subject: { did: 'did:plc:member1', handle: 'member1.test' } }] }));
       }
       if (url.pathname === '/xrpc/com.atproto.identity.resolveHandle') {
@@ -144,7 +170,10 @@ describe('skysift evaluate: membership sets in a dry run', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(requests, [], 'no request with --offline');
     assert.match(result.stderr, /^membership set accounts:did:plc:carol,did:plc:dave: 2 member\(s\), the DIDs written in the manifest$/m);
-    assert.match(result.stderr, new RegExp(`^membership set list:${LIST_URI}: NOT LOADED \\(not in the cache, and --offline forbids fetching it\\): conditions on this set are undecided in this run$`, 'm'));
+    assert.match(
+      result.stderr,
+      new RegExp(`^membership set list:${LIST_URI}: NOT LOADED \\(not in the cache, and --offline forbids fetching it\\): conditions on this set are undecided in this run$`, 'm'),
+    );
     const v = verdicts(result.stdout);
     assert.deepEqual([v['named:did:plc:carol'], v['named:did:plc:stranger'], v['listed:did:plc:member1']], [true, false, null]);
     assert.match(result.stderr, /^ {2}listed +0 +0\.0% +3$/m, 'the summary counts the undecided verdicts');

@@ -106,7 +106,12 @@ cases('resolve_path_batch (tests/app/algos/operators/test_attribute.py, app/algo
   ['embed.images[*].alt yields every alt', { attribute_compare: ['embed.images[*].alt', '==', 'desc2'] }, { embed: { images: [{ alt: 'desc1' }, { alt: 'desc2' }] } }, true],
   ['nested.key', { attribute_compare: ['nested.key', '==', 'value'] }, { nested: { key: 'value' } }, true],
   ['nonexistent.key is None', { attribute_compare: ['nonexistent.key', '==', null] }, { missing: '' }, true],
-  ['"*" on an object yields its values', { attribute_compare: ['embed.*.uri', '==', 'https://example.com'] }, { embed: { $type: 'app.bsky.embed.external', external: { uri: 'https://example.com' } } }, true],
+  [
+    '"*" on an object yields its values',
+    { attribute_compare: ['embed.*.uri', '==', 'https://example.com'] },
+    { embed: { $type: 'app.bsky.embed.external', external: { uri: 'https://example.com' } } },
+    true,
+  ],
   ['"embed.*" compares each value of the embed', { attribute_compare: ['embed.*', '==', 'app.bsky.embed.images'] }, { embed: { $type: 'app.bsky.embed.images', images: [] } }, true],
   ['[*] with no element is None', { attribute_compare: ['facets[*].features[*].uri', '==', null] }, {}, true],
   ['the text-only idiom ["embed", "==", null]', { attribute_compare: ['embed', '==', null] }, { text: 'just words' }, true],
@@ -119,7 +124,13 @@ cases('resolve_path_batch (tests/app/algos/operators/test_attribute.py, app/algo
   ['["langs", "==", "fr"] (check_empty_string: some element)', { attribute_compare: ['langs', '==', 'fr'] }, { langs: ['en', 'fr'] }, true],
 ]);
 
-const images = { $type: 'app.bsky.embed.images', images: [{ alt: '', image: {} }, { alt: '', image: {} }] };
+const images = {
+  $type: 'app.bsky.embed.images',
+  images: [
+    { alt: '', image: {} },
+    { alt: '', image: {} },
+  ],
+};
 const quote = { $type: 'app.bsky.embed.record', record: { uri: 'at://did:plc:x/app.bsky.feed.post/1', cid: 'c' } };
 const quoteWith = (media: object) => ({ $type: 'app.bsky.embed.recordWithMedia', record: { $type: 'app.bsky.embed.record', record: quote.record }, media });
 const card = (uri: string) => ({ $type: 'app.bsky.embed.external', external: { uri, title: '', description: '' } });
@@ -220,10 +231,7 @@ describe('mentions resolve handles, lists and starter packs (app/algos/operators
 describe('param_compare and $PARAM (app/algos/operators/logic.py; Graze custom-node parameters)', () => {
   // The toggle example of Graze's Custom Node API docs: Animals on → dogs and cats, off → humans.
   const filter = {
-    or: [
-      { and: [{ param_compare: ['$ANIMALS', '==', true] }, { regex_any: ['text', ['dog', 'cat']] }] },
-      { and: [{ param_compare: ['$ANIMALS', '==', false] }, { regex_any: ['text', ['human']] }] },
-    ],
+    or: [{ and: [{ param_compare: ['$ANIMALS', '==', true] }, { regex_any: ['text', ['dog', 'cat']] }] }, { and: [{ param_compare: ['$ANIMALS', '==', false] }, { regex_any: ['text', ['human']] }] }],
   };
   it('switches branches on a toggle parameter', async () => {
     assert.equal(await verdict(filter, text('a cat'), { params: { ANIMALS: true } }), true);

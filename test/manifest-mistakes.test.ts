@@ -31,7 +31,9 @@ describe('mistakes that must not load silently', () => {
   });
 
   it('a JSONPath-style "$.text"', async () => {
-    assert.deepEqual(await problems({ label, filter: { regex_matches: ['$.text', 'apple'] } }), [['filter.regex_matches[0]', '"$.text" is JSONPath: paths start at the post record without "$.", write "text"']]);
+    assert.deepEqual(await problems({ label, filter: { regex_matches: ['$.text', 'apple'] } }), [
+      ['filter.regex_matches[0]', '"$.text" is JSONPath: paths start at the post record without "$.", write "text"'],
+    ]);
     assert.deepEqual(await problems({ label, filter: { attribute_compare: [{ var: '$.embed.$type' }, '==', 'x'] } }), [
       ['filter.attribute_compare[0]', '"$.embed.$type" is JSONPath: paths start at the post record without "$.", write "embed.$type"'],
     ]);
@@ -50,7 +52,9 @@ describe('mistakes that must not load silently', () => {
   });
 
   it('comparators are listed with their is_in/is_not_in aliases', async () => {
-    assert.deepEqual(await problems({ label, filter: { attribute_compare: ['text', '=~', 'x'] } }), [['filter.attribute_compare[1]', 'unknown comparator "=~": use one of == != > >= < <= in not_in (or is_in, is_not_in)']]);
+    assert.deepEqual(await problems({ label, filter: { attribute_compare: ['text', '=~', 'x'] } }), [
+      ['filter.attribute_compare[1]', 'unknown comparator "=~": use one of == != > >= < <= in not_in (or is_in, is_not_in)'],
+    ]);
   });
 
   it('not given a list', async () => {
@@ -69,7 +73,9 @@ describe('mistakes that must not load silently', () => {
     assert.deepEqual(await problems({ label, filter: { regex_matches: ['text', 'good(?= news)'] } }), [
       ['filter.regex_matches', 'regex "good(?= news)": lookahead ((?= and (?!) is not supported by RE2, the linear-time engine: match the following text instead, or split the condition with and/not'],
     ]);
-    assert.deepEqual(await problems({ label, filter: { regex_matches: ['text', '(good'] } }), [['filter.regex_matches', 'regex "(good" cannot be compiled by the linear-time engine (RE2): missing closing ): `(good`']]);
+    assert.deepEqual(await problems({ label, filter: { regex_matches: ['text', '(good'] } }), [
+      ['filter.regex_matches', 'regex "(good" cannot be compiled by the linear-time engine (RE2): missing closing ): `(good`'],
+    ]);
   });
 
   it('mentions that are neither a DID, a handle nor a list or starter-pack URL', async () => {
@@ -85,7 +91,9 @@ describe('mistakes that must not load silently', () => {
       ['filter.regex_any[1]', 'unknown parameter $WORD: declare it in the manifest\'s "params" (did you mean "WORDS"?)'],
     ]);
     assert.deepEqual(await problems({ label, params: { N: 3 }, filter: { each: { param: 'N', any: ok } } }), [['filter.each.param', 'parameter N must be a non-empty list for each']]);
-    assert.deepEqual(await problems({ label, filter: { each: { param: 'LISTS', every: ok } } }), [['filter.each', 'each takes {"param": "NAME", "any": <condition>} (or "all" instead of "any"); unknown key "every"']]);
+    assert.deepEqual(await problems({ label, filter: { each: { param: 'LISTS', every: ok } } }), [
+      ['filter.each', 'each takes {"param": "NAME", "any": <condition>} (or "all" instead of "any"); unknown key "every"'],
+    ]);
     assert.deepEqual(await problems({ label, params: { WORDS: ['a', 'b'] }, filter: { regex_matches: ['text', 'x$WORDS'] } }), [
       ['filter.regex_matches[1]', 'list parameter $WORDS can only stand alone ("$WORDS"), not inside a string'],
     ]);

@@ -121,7 +121,10 @@ async function compileEach(args: unknown, path: string, context: CompileContext)
   const mode = isObject(args) ? Object.keys(args).find((k) => k === 'any' || k === 'all') : undefined;
   const extra = isObject(args) ? Object.keys(args).filter((k) => k !== 'param' && k !== mode) : [];
   if (!isObject(args) || typeof args.param !== 'string' || !mode || extra.length) {
-    problems.push({ path, message: `each takes {"param": "NAME", "any": <condition>} (or "all" instead of "any")${extra.length ? `; unknown key ${extra.map((k) => JSON.stringify(k)).join(', ')}` : ''}` });
+    problems.push({
+      path,
+      message: `each takes {"param": "NAME", "any": <condition>} (or "all" instead of "any")${extra.length ? `; unknown key ${extra.map((k) => JSON.stringify(k)).join(', ')}` : ''}`,
+    });
     return undefined;
   }
   const name = args.param.replace(/^\$/, '');

@@ -10,13 +10,11 @@ import { didYouMean } from '../messages.ts';
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ParamValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 
-export const ParamsSchema = z
-  .record(z.string().regex(NAME, 'a parameter name is letters, digits and "_", not starting with a digit'), ParamValueSchema)
-  .meta({
-    title: 'params',
-    description:
-      'Values for $NAME in the filter (Graze\'s custom-node parameters): "$NAME" alone becomes the value (a string, number, boolean or list), inside a longer string its text; `each` runs a condition once per element of a list parameter; `param_compare` tests a parameter (e.g. a toggle). A string that is exactly "$NAME" in capitals must name a declared parameter.',
-  });
+export const ParamsSchema = z.record(z.string().regex(NAME, 'a parameter name is letters, digits and "_", not starting with a digit'), ParamValueSchema).meta({
+  title: 'params',
+  description:
+    'Values for $NAME in the filter (Graze\'s custom-node parameters): "$NAME" alone becomes the value (a string, number, boolean or list), inside a longer string its text; `each` runs a condition once per element of a list parameter; `param_compare` tests a parameter (e.g. a toggle). A string that is exactly "$NAME" in capitals must name a declared parameter.',
+});
 export type Params = ReadonlyMap<string, unknown>;
 
 /** `$NAME` in upper case is how Graze writes parameters: one that is not declared is a mistake, not text. */

@@ -42,11 +42,18 @@ export function manifestJsonSchema(): unknown {
     title: 'skysift manifest',
     description: 'One label and the filter that decides which posts get it. Reference: docs/operators.md.',
   });
-  return z.toJSONSchema(manifest, {
+  const schema = z.toJSONSchema(manifest, {
     io: 'input',
     unrepresentable: 'any',
     override: ({ jsonSchema }) => {
       if (jsonSchema.title === 'condition') jsonSchema.minProperties = 1;
+      // Any argument may be a "$NAME" parameter, substituted before the arguments are validated.
+      jsonSchema.prefixItems = jsonSchema.prefixItems?.map((position) => {
+        const { title, description, ...item } = position as z.core.JSONSchema.JSONSchema;
+        return { title, description, anyOf: [item, { $ref: '#/$defs/parameter' }] };
+      });
     },
   });
+  schema.$defs = { ...schema.$defs, parameter: { type: 'string', pattern: '^\\$[A-Za-z_][A-Za-z0-9_]*$', description: 'A parameter declared in "params", replaced by its value before the arguments are checked.' } };
+  return schema;
 }

@@ -43,7 +43,9 @@ function argumentsTable(definition: OperatorDefinition<unknown>): string[] {
     '',
     '| # | argument | type | meaning |',
     '| --- | --- | --- | --- |',
-    ...items.map((item, i) => `| ${i} | \`${item.title}\` | ${typeName(item)} | ${cell(item.description ?? '')}${item.default !== undefined ? ` Default: \`${JSON.stringify(item.default)}\`.` : ''} |`),
+    ...items.map(
+      (item, i) => `| ${i} | \`${item.title}\` | ${typeName(item)} | ${cell(item.description ?? '')}${item.default !== undefined ? ` Default: \`${JSON.stringify(item.default)}\`.` : ''} |`,
+    ),
   ];
 }
 
@@ -103,7 +105,7 @@ const PROSE = {
     '',
     '**Comparisons** (`attribute_compare`, `param_compare`, and the thresholds of the scoring operators) take `==`, `!=`, `>`, `>=`, `<`, `<=`, `in`, `not_in` (and `is_in`, `is_not_in`). As in Graze, a missing value, `null` and `""` are alike ("empty"), and against a number an empty value counts as 0. Over several values the comparison means "any value"; `!=` and `not_in` mean "no value". Numbers and numeric-looking strings compare numerically, other strings as text. An ordering comparator with a list, or `in` without one, is rejected at load.',
     '',
-    '**Regexes** run on RE2 (linear time, `re2js`): lookaround and backreferences are rejected at load with a message saying so. Case-insensitive unless the operator\'s flag says otherwise.',
+    "**Regexes** run on RE2 (linear time, `re2js`): lookaround and backreferences are rejected at load with a message saying so. Case-insensitive unless the operator's flag says otherwise.",
     '',
     '**Explanations** (`skysift evaluate`, `skysift explain`) list every condition that ran, `and`/`or`/`not` included, with its result, the value it looked at and, for regexes, the matched span (character offsets).',
   ],

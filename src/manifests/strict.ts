@@ -8,7 +8,6 @@ import { didYouMean } from '../messages.ts';
 export function strictObject<Shape extends z.ZodRawShape>(shape: Shape, hints: Record<string, string> = {}) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => `unknown key "${key}"${hints[key] ? `: ${hints[key]}` : didYouMean(key, known)}`).join('; ') : undefined,
+    error: (issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => `unknown key "${key}"${hints[key] ? `: ${hints[key]}` : didYouMean(key, known)}`).join('; ') : undefined),
   });
 }

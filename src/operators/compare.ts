@@ -14,7 +14,9 @@ const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 /** A comparison threshold as written in a manifest: a scalar, null, or a list of them for in/not_in. */
 export const ThresholdSchema = z.union([Scalar, z.array(Scalar)], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? `expected a string, number, boolean, null or a list of them, got ${Array.isArray(issue.input) ? 'a list holding an object or a list' : typeof issue.input === 'object' ? 'an object' : JSON.stringify(issue.input)}` : undefined,
+    issue.code === 'invalid_union'
+      ? `expected a string, number, boolean, null or a list of them, got ${Array.isArray(issue.input) ? 'a list holding an object or a list' : typeof issue.input === 'object' ? 'an object' : JSON.stringify(issue.input)}`
+      : undefined,
 });
 
 /** Python's float() accepts these (as Graze's is_numeric_like does), so they compare as numbers. */

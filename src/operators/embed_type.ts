@@ -47,7 +47,9 @@ function embedKinds(post: ConsolidatedPost): EmbedKind[] {
 }
 
 const Args = z.tuple([
-  z.enum(['==', '!='], { error: (issue) => `unknown comparator ${JSON.stringify(issue.input)}: embed_type takes == or !=` }).meta({ title: 'comparator', description: '== (the post has this kind of embed) or != (it has not).' }),
+  z
+    .enum(['==', '!='], { error: (issue) => `unknown comparator ${JSON.stringify(issue.input)}: embed_type takes == or !=` })
+    .meta({ title: 'comparator', description: '== (the post has this kind of embed) or != (it has not).' }),
   z
     .enum(EMBED_KINDS, { error: (issue) => `unknown embed kind ${JSON.stringify(issue.input)}: use one of ${EMBED_KINDS.join(', ')}` })
     .meta({ title: 'kind', description: 'image, image_group (a quote with images), video, link, post (a quote) or gif (a Tenor link).' }),
@@ -57,12 +59,12 @@ const Args = z.tuple([
 export const embed_type: OperatorDefinition<z.infer<typeof Args>> = {
   name: 'embed_type',
   description:
-    'The kind of embed, with Graze\'s meanings: `image` is an images embed with one image or more; `image_group` is a quote post with images attached; `video` is a video, or a quote with a video; `post` is a quote with nothing attached; `link` is a link card that is not a GIF; `gif` is a post linking to media.tenor.com (what Bluesky\'s GIF picker posts), in its link card or in a link in the text. Other `.gif` URLs are links. A quote with a link card is none of these kinds, as in Graze.',
+    "The kind of embed, with Graze's meanings: `image` is an images embed with one image or more; `image_group` is a quote post with images attached; `video` is a video, or a quote with a video; `post` is a quote with nothing attached; `link` is a link card that is not a GIF; `gif` is a post linking to media.tenor.com (what Bluesky's GIF picker posts), in its link card or in a link in the text. Other `.gif` URLs are links. A quote with a link card is none of these kinds, as in Graze.",
   examples: [
     { args: ['==', 'image'], means: 'the post has one or more images' },
     { args: ['!=', 'gif'], means: 'the post links to no Tenor GIF' },
   ],
-  graze: "Same meanings. Graze's `!= link` means \"neither a link nor a GIF\"; skysift's `!=` is always the opposite of `==`.",
+  graze: 'Same meanings. Graze\'s `!= link` means "neither a link nor a GIF"; skysift\'s `!=` is always the opposite of `==`.',
   args: Args,
   cost: 1,
   compile([comparator, kind]) {

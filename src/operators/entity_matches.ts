@@ -7,15 +7,12 @@ import type { CompileEnvironment, Leaf, OperatorDefinition } from './operator.ts
 export const EntityArgsSchema = z.tuple([
   z
     .enum(ENTITY_KINDS, { error: (issue) => `unknown entity kind ${JSON.stringify(issue.input)}: use one of ${ENTITY_KINDS.join(', ')}` })
-    .meta({ title: 'kind', description: 'hashtags (facet tags and the record\'s tags), langs, urls, domains, mentions or labels (the post\'s self-labels).' }),
-  z
-    .array(z.string().min(1))
-    .min(1)
-    .meta({
-      title: 'values',
-      description:
-        'The entities to look for, case-insensitive. Hashtags with or without "#"; domains with or without scheme, "www." and trailing "/"; mentions as DIDs, handles, or bsky.app list or starter-pack URLs (their members, loaded like the social operators\' sets; until a set has loaded, a post mentioning no listed DID is undecided).',
-    }),
+    .meta({ title: 'kind', description: "hashtags (facet tags and the record's tags), langs, urls, domains, mentions or labels (the post's self-labels)." }),
+  z.array(z.string().min(1)).min(1).meta({
+    title: 'values',
+    description:
+      'The entities to look for, case-insensitive. Hashtags with or without "#"; domains with or without scheme, "www." and trailing "/"; mentions as DIDs, handles, or bsky.app list or starter-pack URLs (their members, loaded like the social operators\' sets; until a set has loaded, a post mentioning no listed DID is undecided).',
+  }),
   z.boolean().optional().meta({ title: 'insensitive', description: "Graze's optional flag, accepted for ported manifests; matching is always case-insensitive." }),
 ]);
 type EntityArgs = z.infer<typeof EntityArgsSchema>;
@@ -83,5 +80,8 @@ export function entityOperator(name: string, negate: boolean, description: strin
 export const entity_matches = entityOperator('entity_matches', false, 'The post has any of the values among its entities of `kind`.', [
   { args: ['hashtags', ['art', '#fanart']], means: 'tagged #art or #fanart' },
   { args: ['domains', ['nytimes.com', 'https://www.bbc.co.uk/']], means: 'links to nytimes.com or bbc.co.uk' },
-  { args: ['mentions', ['did:plc:z72i7hdynmk6r22z27h6tvur', 'bsky.app', 'https://bsky.app/profile/alice.bsky.social/lists/3kabc']], means: 'mentions that DID, the bsky.app account, or a member of the list' },
+  {
+    args: ['mentions', ['did:plc:z72i7hdynmk6r22z27h6tvur', 'bsky.app', 'https://bsky.app/profile/alice.bsky.social/lists/3kabc']],
+    means: 'mentions that DID, the bsky.app account, or a member of the list',
+  },
 ]);

@@ -19,7 +19,7 @@ export function categoryScore(answer: Classification, category: Category): numbe
 export const llm_classification: OperatorDefinition<[Category, Comparator, number | string]> = {
   name: 'llm_classification',
   description:
-    'Asks an OpenAI-compatible chat model (LLM_BASE_URL, LLM_MODEL) the research pipeline\'s two questions about the post: is it sociopolitical, and its US political lean. The category scores 1 or 0. Posts go out in batches and answers are cached; a call that keeps failing leaves the manifest undecided on the post (no label change). Without LLM_BASE_URL a manifest using it is rejected at load.',
+    "Asks an OpenAI-compatible chat model (LLM_BASE_URL, LLM_MODEL) the research pipeline's two questions about the post: is it sociopolitical, and its US political lean. The category scores 1 or 0. Posts go out in batches and answers are cached; a call that keeps failing leaves the manifest undecided on the post (no label change). Without LLM_BASE_URL a manifest using it is rejected at load.",
   examples: [{ args: ['sociopolitical', '==', 1], means: 'the LLM judges the post political or about a social issue' }],
   graze: 'Not a Graze operator.',
   args: z.tuple([

@@ -9,7 +9,9 @@ import type { FeatureRequest, OperatorDefinition } from './operator.ts';
 import { embeddersOf } from './text_similarity.ts';
 
 const ModelProbabilityArgs = z.tuple([
-  z.strictObject({ model_name: z.string().min(1).meta({ title: 'model_name', description: "The model's directory under MODELS_DIR and its models[] entry." }) }).meta({ title: 'model', description: 'Which tree model scores the post: {"model_name": name}.' }),
+  z
+    .strictObject({ model_name: z.string().min(1).meta({ title: 'model_name', description: "The model's directory under MODELS_DIR and its models[] entry." }) })
+    .meta({ title: 'model', description: 'Which tree model scores the post: {"model_name": name}.' }),
   ComparatorSchema,
   z.number().meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
 ]);

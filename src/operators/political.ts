@@ -15,7 +15,7 @@ const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political
 export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.infer<typeof ComparatorSchema>, number]> = {
   name: 'political',
   description:
-    'The calibrated probability, from the local classifier in models/political, that the post is sociopolitical (about politics: government, elections, politicians, activism; or a social issue affecting many people), or for left/right/moderate/unclear P(lean | sociopolitical) × P(sociopolitical). Runs on every post at firehose speed; the probability is the leaf\'s score. See models/political/MODEL_CARD.md.',
+    "The calibrated probability, from the local classifier in models/political, that the post is sociopolitical (about politics: government, elections, politicians, activism; or a social issue affecting many people), or for left/right/moderate/unclear P(lean | sociopolitical) × P(sociopolitical). Runs on every post at firehose speed; the probability is the leaf's score. See models/political/MODEL_CARD.md.",
   examples: [
     { args: ['sociopolitical', '>=', 0.5], means: 'more likely political than not' },
     { args: ['left', '>=', 0.4], means: 'political and left-leaning with probability at least 0.4' },

@@ -5,7 +5,10 @@ const Args = z.tuple([
   z
     .enum(['in', 'not_in', 'is_in', 'is_not_in', '==', '!='], { error: (issue) => `unknown comparator ${JSON.stringify(issue.input)}: post_type takes in or not_in (or is_in, is_not_in, ==, !=)` })
     .meta({ title: 'comparator', description: 'in (the post is one of these types) or not_in (it is none of them); is_in, is_not_in, == and != are accepted as in Graze.' }),
-  z.array(z.enum(['reply', 'quote'])).min(1).meta({ title: 'types', description: 'reply and/or quote.' }),
+  z
+    .array(z.enum(['reply', 'quote']))
+    .min(1)
+    .meta({ title: 'types', description: 'reply and/or quote.' }),
 ]);
 
 /** `post_type [in|not_in, [reply|quote]]`. */

@@ -2,7 +2,10 @@ import { RE2JS } from 're2js';
 
 /** Constructs RE2 cannot run, found before compiling so the message can say what to do instead. */
 const UNSUPPORTED: [RegExp, string][] = [
-  [/(^|[^\\])(\\\\)*\(\?<[=!]/, 'lookbehind ((?<= and (?<!) is not supported by RE2, the linear-time engine: match the preceding text instead, or use regex_any, which keeps terms off word, "/" and "." boundaries'],
+  [
+    /(^|[^\\])(\\\\)*\(\?<[=!]/,
+    'lookbehind ((?<= and (?<!) is not supported by RE2, the linear-time engine: match the preceding text instead, or use regex_any, which keeps terms off word, "/" and "." boundaries',
+  ],
   [/(^|[^\\])(\\\\)*\(\?[=!]/, 'lookahead ((?= and (?!) is not supported by RE2, the linear-time engine: match the following text instead, or split the condition with and/not'],
   [/(^|[^\\])(\\\\)*\\[1-9]/, 'backreferences (\\1, \\2, …) are not supported by RE2, the linear-time engine'],
 ];

@@ -16,7 +16,7 @@ export const TermsArgsSchema = z.tuple([
 type TermsArgs = z.infer<typeof TermsArgsSchema>;
 
 const GRAZE =
-  "Graze's boundaries, with Python's Unicode word characters (letters and digits of any script). Differences: each regex term is grouped, so an alternation inside one term keeps its boundaries (Graze splices terms in bare); a missing value is searched as nothing, not as the text \"None\".";
+  'Graze\'s boundaries, with Python\'s Unicode word characters (letters and digits of any script). Differences: each regex term is grouped, so an alternation inside one term keeps its boundaries (Graze splices terms in bare); a missing value is searched as nothing, not as the text "None".';
 
 /** Builds `regex_any` and its negation `regex_none` from one definition. */
 export function termsOperator(name: string, negate: boolean, description: string, examples: OperatorDefinition['examples']): OperatorDefinition<TermsArgs> {

@@ -14,7 +14,8 @@ const Args = z.tuple([
 export const social_graph: OperatorDefinition<z.infer<typeof Args>> = {
   name: 'social_graph',
   aliases: ['user_network'],
-  description: 'The post\'s author is (not) among the accounts `actor` follows, or among its followers. The set is fetched from APPVIEW_URL and cached in SQLite (see the README); until it has loaded, the manifest is undecided on posts that reach this condition.',
+  description:
+    "The post's author is (not) among the accounts `actor` follows, or among its followers. The set is fetched from APPVIEW_URL and cached in SQLite (see the README); until it has loaded, the manifest is undecided on posts that reach this condition.",
   examples: [{ args: ['alice.bsky.social', 'in', 'follows'], means: 'posts by accounts alice.bsky.social follows' }],
   args: Args,
   cost: MEMBERSHIP_COST,

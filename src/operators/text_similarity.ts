@@ -36,7 +36,8 @@ export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityAr
   description:
     'The cosine similarity between the sentence embeddings (mean-pooled, normalised) of the text at `path` and of the anchor text, compared with `threshold`. The anchor is embedded once when the manifest loads; post texts in batches, each once per model. An empty text has no score (it does not match).',
   examples: [{ args: ['text', { anchor_text: 'breaking news headlines', model_name: 'universal-sentence-encoder' }, '>=', 0.4], means: 'the text reads like a news headline' }],
-  graze: 'Graze reads `path` as a top-level key only and scores an empty text; skysift resolves any path and gives an empty text no score. `model_name` must name an embedding model skysift has (no silent fallback to another).',
+  graze:
+    'Graze reads `path` as a top-level key only and scores an empty text; skysift resolves any path and gives an empty text no score. `model_name` must name an embedding model skysift has (no silent fallback to another).',
   args: TextSimilarityArgs,
   cost: 1000,
   async compile([path, { anchor_text, model_name }, comparator, threshold], env) {
