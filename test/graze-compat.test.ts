@@ -221,10 +221,11 @@ describe('mentions resolve handles, lists and starter packs (app/algos/operators
     assert.equal(await verdict(filter, mention('did:plc:other'), { memberships }), false);
   });
 
-  it('is undecided while a set is not loaded, unless a DID already matched', async () => {
+  it('is undecided while a set is not loaded, unless a DID already matched or the post mentions nobody', async () => {
     const filter = { entity_matches: ['mentions', ['did:plc:direct', 'user1.test']] };
     assert.equal(await verdict(filter, mention('did:plc:direct')), true);
     assert.equal(await verdict(filter, mention('did:plc:other')), null);
+    assert.equal(await verdict(filter, { text: 'mentions nobody' }), false);
   });
 });
 

@@ -47,10 +47,11 @@ function mentionsLeaf(values: readonly string[], negate: boolean, env: CompileEn
   return (post, context) => {
     const found = entitiesOf(post, 'mentions');
     const inputs = { found };
-    if (found.some((did) => dids.has(did))) return { matched: !negate, inputs };
-    const missing = sets.filter((key) => !context.membership(key));
-    if (sets.some((key) => found.some((did) => context.membership(key)?.has(did)))) return { matched: !negate, inputs };
-    if (missing.length) return { undecided: `membership set ${missing[0]} is not loaded` };
+    const member = (did: string) => dids.has(did) || sets.some((key) => context.membership(key)?.has(did));
+    if (found.some(member)) return { matched: !negate, inputs };
+    // A set that has not loaded might hold a mentioned account (a post mentioning nobody is decided anyway).
+    const missing = found.length ? sets.find((key) => !context.membership(key)) : undefined;
+    if (missing) return { undecided: `membership set ${missing} is not loaded` };
     return { matched: negate, inputs };
   };
 }
