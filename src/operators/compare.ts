@@ -24,7 +24,7 @@ const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 const asNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : typeof v === 'boolean' ? Number(v) : undefined);
 
 /** Graze treats a missing value, null and "" alike. */
-export const isEmpty = (v: unknown): boolean => v === null || v === undefined || v === '';
+const isEmpty = (v: unknown): boolean => v === null || v === undefined || v === '';
 
 type Test = (value: unknown) => boolean;
 
@@ -66,20 +66,19 @@ export function compileComparison(comparator: Comparator, threshold: unknown): (
   if (list && !Array.isArray(threshold)) throw new Error(`${comparator} needs a list of values, e.g. ["a", "b"]; to compare with one value use ${op === 'in' ? '==' : '!='}`);
   if (!list && Array.isArray(threshold)) throw new Error(`${comparator} compares with one value, not a list: for "any of these" use in (or not_in for "none of these")`);
   if (threshold !== null && typeof threshold === 'object' && !Array.isArray(threshold)) throw new Error(`${comparator} compares with a string, number, boolean or null, not an object`);
-  const positive: Record<string, () => Test> = {
+  const negated = op === '!=' ? '==' : op === 'not_in' ? 'in' : undefined;
+  const tests: Record<string, () => Test> = {
     '==': () => equalTo(threshold, true),
-    '!=': () => equalTo(threshold, true),
     '>': () => ordered(threshold, (a, b) => a > b),
     '>=': () => ordered(threshold, (a, b) => a >= b),
     '<': () => ordered(threshold, (a, b) => a < b),
     '<=': () => ordered(threshold, (a, b) => a <= b),
     in: () => {
-      const tests = (threshold as unknown[]).map((e) => equalTo(e, false));
-      return (v) => tests.some((t) => t(v));
+      const entries = (threshold as unknown[]).map((e) => equalTo(e, false));
+      return (v) => entries.some((t) => t(v));
     },
-    not_in: () => positive.in!(),
   };
-  const test = positive[op]!();
+  const test = tests[negated ?? op]!();
   const any = (values: readonly unknown[]) => (values.length ? values.some(test) : test(null));
-  return op === '!=' || op === 'not_in' ? (values) => !any(values) : any;
+  return negated ? (values) => !any(values) : any;
 }

@@ -60,7 +60,7 @@ export function firstMatch(regex: RE2JS, values: readonly unknown[]): RegexMatch
 const WORD = '\\p{L}\\p{N}_';
 
 /** Graze's test for terms that are domains or URLs (helpers.is_likely_domain_or_url). */
-export const isDomainLike = (term: string) => term.includes('.') || term.startsWith('http');
+const isDomainLike = (term: string) => term.includes('.') || term.startsWith('http');
 
 /**
  * The pattern of `regex_any`/`regex_none` terms, as Graze builds it (app/algos/operators/regex.py):

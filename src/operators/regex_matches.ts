@@ -5,13 +5,11 @@ import { compileRegex, firstMatch } from './regex.ts';
 
 export const CaseInsensitiveSchema = z.boolean().default(true).meta({ title: 'caseInsensitive', description: 'Ignore case.' });
 
-export const RegexArgsSchema = z
-  .tuple([
-    PathSchema.meta({ title: 'path', description: 'The text to search, usually "text"; over a list every element is searched.' }),
-    z.string().meta({ title: 'pattern', description: 'A regular expression in RE2 syntax (no lookaround, no backreferences); it matches anywhere unless anchored.' }),
-    CaseInsensitiveSchema,
-  ])
-  .meta({ title: 'regex arguments' });
+export const RegexArgsSchema = z.tuple([
+  PathSchema.meta({ title: 'path', description: 'The text to search, usually "text"; over a list every element is searched.' }),
+  z.string().meta({ title: 'pattern', description: 'A regular expression in RE2 syntax (no lookaround, no backreferences); it matches anywhere unless anchored.' }),
+  CaseInsensitiveSchema,
+]);
 type RegexArgs = z.infer<typeof RegexArgsSchema>;
 
 /** Builds `regex_matches` and its negation from one definition. */
