@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConsolidatedPost } from '../src/consolidate/post.ts';
-import { evaluateBatch, type Memberships } from '../src/evaluate/index.ts';
+import { CompileServices, provide, type Memberships } from '../src/core/services.ts';
+import { evaluateBatch } from '../src/evaluate/index.ts';
 import { compileManifest } from '../src/manifests/load.ts';
-import type { MembershipWatcher } from '../src/social/registry.ts';
+import { MEMBERSHIP_WATCHER, type MembershipWatcher } from '../src/social/registry.ts';
 import { setKey } from '../src/social/sets.ts';
 
 /**
@@ -30,7 +31,7 @@ const watcher: MembershipWatcher = { watch: (spec) => setKey(spec) };
 
 async function verdict(filter: unknown, record: Record<string, unknown>, options: { params?: object; memberships?: Memberships } = {}) {
   const manifest = { label: { value: 'compat' }, filter, ...(options.params && { params: options.params }) };
-  const { manifest: compiled, problems } = await compileManifest('compat.json', JSON.stringify(manifest), { services: new Map([['social', watcher]]) });
+  const { manifest: compiled, problems } = await compileManifest('compat.json', JSON.stringify(manifest), { services: new CompileServices([provide(MEMBERSHIP_WATCHER, watcher)]) });
   assert.deepEqual(problems, [], JSON.stringify(filter));
   const [result] = await evaluateBatch([graze(record)], [compiled!], new Map(), options.memberships ?? new Map());
   return result!.matched;

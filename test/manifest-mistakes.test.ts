@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CompileServices, provide } from '../src/core/services.ts';
 import { compileManifest } from '../src/manifests/load.ts';
+import { MEMBERSHIP_WATCHER } from '../src/social/registry.ts';
 
 /**
  * Easy mistakes a new user made that used to load without a word: each is now rejected, at its JSON
@@ -79,7 +81,7 @@ describe('mistakes that must not load silently', () => {
   });
 
   it('mentions that are neither a DID, a handle nor a list or starter-pack URL', async () => {
-    const result = await compileManifest('m.json', JSON.stringify({ label, filter: { entity_matches: ['mentions', ['not a handle!']] } }), { services: new Map([['social', { watch: () => 'k' }]]) });
+    const result = await compileManifest('m.json', JSON.stringify({ label, filter: { entity_matches: ['mentions', ['not a handle!']] } }), { services: new CompileServices([provide(MEMBERSHIP_WATCHER, { watch: () => 'k' })]) });
     assert.deepEqual(
       result.problems.map((p) => [p.path, p.message]),
       [['filter.entity_matches', 'mention "not a handle!" is not a DID, a handle, nor a bsky.app list or starter-pack URL']],

@@ -8,10 +8,11 @@ import { evaluateBatch } from '../src/evaluate/index.ts';
 import { createLogger } from '../src/log.ts';
 import { loadManifestFiles } from '../src/manifests/load.ts';
 import { operators } from '../src/operators/index.ts';
-import { isPending } from '../src/operators/operator.ts';
-import { EMBEDDING_PROVIDER, embeddingRequest } from '../src/models/embedding-provider.ts';
+import { isPending } from '../src/core/operator.ts';
+import { CompileServices, provide } from '../src/core/services.ts';
+import { EMBEDDING, embeddingRequest } from '../src/models/embedding-provider.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../src/models/embedders/embedder.ts';
-import { createPoliticalClassifier, POLITICAL_SERVICE } from '../src/political/classifier.ts';
+import { createPoliticalClassifier, POLITICAL_CLASSIFIER } from '../src/political/classifier.ts';
 import { dedupe, foldOf, normaliseText, readLlmLabelled, readUnlabelledPool, splitByGroup } from '../src/political/data.ts';
 import { loadPoliticalModel, POLITICAL_MODEL_FILE, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
 import { classify, LEANS, wantsEmbedding } from '../src/political/model.ts';
@@ -160,7 +161,7 @@ describe('political operator and manifests', () => {
   it('with POLITICAL_CASCADE, unsure posts wait for their sentence embedding and get the mean of both models', async () => {
     const services = await openServices({ config: loadConfig({ POLITICAL_CASCADE: 'true' }), logger: createLogger('silent') });
     const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: services.compile });
-    const provider = services.providers.get(EMBEDDING_PROVIDER)!;
+    const provider = services.providers.get(EMBEDDING.name)!;
     const verdicts = await evaluateBatch(capture, manifests, services.providers);
     const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
     const unsure = capture.filter((p) => wantsEmbedding(model, classify(model, p.record.text).sociopolitical));
@@ -182,11 +183,11 @@ describe('political operator and manifests', () => {
     const post = capture[0]!;
     const noContext = { feature: () => undefined, membership: () => undefined };
     const classifier = createPoliticalClassifier(loadPoliticalModel(SHIPPED_MODELS_DIR), { cascade: false });
-    const env = { models: new Map(), services: new Map([[POLITICAL_SERVICE, classifier]]), manifestFile: 'test.json' };
+    const env = { models: new Map(), services: new CompileServices([provide(POLITICAL_CLASSIFIER, classifier)]), manifestFile: 'test.json' };
     const above = (await definition.compile(definition.args.parse(['sociopolitical', '>=', 0]), env))(post, noContext);
     const below = (await definition.compile(definition.args.parse(['sociopolitical', '<', 0]), env))(post, noContext);
     assert.ok(!isPending(above) && !isPending(below) && 'matched' in above && 'matched' in below);
-    await assert.rejects(async () => definition.compile(definition.args.parse(['sociopolitical', '>=', 0.5]), { ...env, services: new Map() }), /political classifier service/);
+    await assert.rejects(async () => definition.compile(definition.args.parse(['sociopolitical', '>=', 0.5]), { ...env, services: new CompileServices() }), /political classifier service/);
     assert.equal(above.matched, true);
     assert.equal(below.matched, false);
   });

@@ -1,9 +1,8 @@
 import { databasePath, type Config } from '../config.ts';
-import type { MembershipRegistry, SetLoad } from '../social/registry.ts';
-import { SOCIAL_SERVICE } from '../social/sets.ts';
+import type { Services } from '../core/services.ts';
+import { MEMBERSHIP_REGISTRY, type SetLoad } from '../social/registry.ts';
 import { SocialSetStore } from '../social/store.ts';
 import { openExistingDatabaseReadOnly } from '../store/database.ts';
-import type { Services } from '../services/index.ts';
 
 function describe(load: SetLoad, config: Config): string {
   switch (load.from) {
@@ -23,7 +22,7 @@ function describe(load: SetLoad, config: Config): string {
  * (DIDs), the service's SQLite cache (read-only), or the AppView unless `offline`. Returns one line per set.
  */
 export async function loadMembershipSets(services: Services, config: Config, offline: boolean): Promise<string[]> {
-  const registry = services.compile.get(SOCIAL_SERVICE) as MembershipRegistry | undefined;
+  const registry = services.compile.get(MEMBERSHIP_REGISTRY);
   if (!registry?.watched().length) return [];
   const db = openExistingDatabaseReadOnly(databasePath(config));
   try {

@@ -1,9 +1,9 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
-import { and, EACH, logicOperators, or, type LogicOperator, type NodeValue } from '../operators/logic.ts';
-import { isPending, isUndecided, type CompileEnvironment, type EvaluationContext, type Leaf, type OperatorDefinition } from '../operators/operator.ts';
+import { isPending, isUndecided, type CompileEnvironment, type EvaluationContext, type Leaf, type OperatorDefinition } from '../core/operator.ts';
+import { didYouMean, issueMessage } from '../messages.ts';
 import { grazeOnly, grazeOnlyMessage } from '../operators/graze-only.ts';
 import { operators } from '../operators/index.ts';
-import { didYouMean, issueMessage } from '../messages.ts';
+import { and, EACH, logicOperators, or, type LogicOperator, type NodeValue } from '../operators/logic.ts';
 import { substitute, type Params } from './params.ts';
 
 /**

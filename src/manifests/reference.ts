@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { grazeOnly } from '../operators/graze-only.ts';
 import { EACH, logicOperators } from '../operators/logic.ts';
 import { operators } from '../operators/index.ts';
-import type { OperatorDefinition } from '../operators/operator.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { LabelSchema } from './label.ts';
 import { ManifestSchema } from './schema.ts';
 

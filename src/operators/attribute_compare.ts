@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compileComparison, ComparatorSchema, ThresholdSchema } from './compare.ts';
-import type { OperatorDefinition } from './operator.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { compilePath, PathSchema, shown } from './path.ts';
 
 const Args = z.tuple([

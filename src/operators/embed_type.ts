@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConsolidatedPost } from '../consolidate/post.ts';
-import type { OperatorDefinition } from './operator.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 
 const EMBED_KINDS = ['image', 'image_group', 'video', 'link', 'post', 'gif'] as const;
 type EmbedKind = (typeof EMBED_KINDS)[number];

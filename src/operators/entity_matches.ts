@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import type { CompileEnvironment, Leaf, OperatorDefinition } from '../core/operator.ts';
 import { ActorSchema, recordRefSchema, type SetSpec } from '../social/sets.ts';
 import { ENTITY_KINDS, entitiesOf, normalizeEntity, type EntityKind } from './entities.ts';
 import { watchSet } from './membership.ts';
-import type { CompileEnvironment, Leaf, OperatorDefinition } from './operator.ts';
 
 export const EntityArgsSchema = z.tuple([
   z

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { MembershipWatcher } from '../social/registry.ts';
-import { SOCIAL_SERVICE, type SetSpec } from '../social/sets.ts';
+import type { CompileEnvironment, Leaf } from '../core/operator.ts';
+import { MEMBERSHIP_WATCHER } from '../social/registry.ts';
+import type { SetSpec } from '../social/sets.ts';
 import { ComparatorSchema } from './compare.ts';
-import type { CompileEnvironment, Leaf } from './operator.ts';
 
 /** The membership subset of the comparators (with the same `is_in`/`is_not_in` aliases). */
 export const MembershipComparatorSchema = ComparatorSchema.extract(['in', 'not_in', 'is_in', 'is_not_in'], {
@@ -15,8 +15,7 @@ export const MEMBERSHIP_COST = 1;
 
 /** Registers a set with the membership service at compile time; evaluation reads its snapshot by the key returned. */
 export function watchSet(env: CompileEnvironment, spec: SetSpec): string {
-  const watcher = env.services.get(SOCIAL_SERVICE) as MembershipWatcher | undefined;
-  if (!watcher) throw new Error('social operators need the membership service, which is not running');
+  const watcher = env.services.require(MEMBERSHIP_WATCHER, 'social operators need the membership service, which is not running');
   return watcher.watch(spec, { manifest: { file: env.manifestFile, version: env.manifestVersion ?? '' }, ...(env.author && { author: env.author }) });
 }
 

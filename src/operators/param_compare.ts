@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compileComparison, ComparatorSchema, ThresholdSchema } from './compare.ts';
-import type { OperatorDefinition } from './operator.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 
 const Args = z.tuple([
   ThresholdSchema.meta({ title: 'parameter', description: 'The value compared, normally "$NAME" (a parameter from the manifest\'s "params").' }),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { POLITICAL_SERVICE, type PoliticalClassifier } from '../political/classifier.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
+import { POLITICAL_CLASSIFIER } from '../political/classifier.ts';
 import { CATEGORIES } from '../political/model.ts';
 import { compileComparison, ComparatorSchema } from './compare.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` });
 
@@ -28,12 +28,11 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
   ]),
   cost: 20,
   compile([category, comparator, threshold], env) {
-    const classifier = env.services.get(POLITICAL_SERVICE) as PoliticalClassifier | undefined;
-    if (!classifier) throw new Error('political needs the political classifier service (models/political), which is not running');
+    const classifier = env.services.require(POLITICAL_CLASSIFIER, 'political needs the political classifier service (models/political), which is not running');
     const compare = compileComparison(comparator, threshold);
     return (post, context) => {
       const scores = classifier.scores(post, context);
-      if ('provider' in scores) return { pending: [scores] };
+      if ('kind' in scores) return { pending: [scores] };
       const score = scores[category];
       return { matched: compare([score]), score, inputs: { category, ...scores } };
     };

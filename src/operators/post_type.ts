@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OperatorDefinition } from './operator.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 
 const Args = z.tuple([
   z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OperatorDefinition } from './operator.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { compilePath, PathSchema, shown } from './path.ts';
 import { compileRegex, firstMatch } from './regex.ts';
 

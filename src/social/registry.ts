@@ -1,8 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { parseGraphEvent, type GraphEvent } from '../consolidate/graph.ts';
-import type { Memberships } from '../evaluate/index.ts';
+import type { Credentials } from '../core/credentials.ts';
+import { serviceKey, type ManifestRef, type Memberships } from '../core/services.ts';
 import type { Logger } from '../log.ts';
-import type { Credentials } from '../manifests/secret.ts';
 import type { AppView } from './appview.ts';
 import { applyChange, fetchedSet, liveSet, type LiveSet, type RecordChange } from './live-set.ts';
 import { knownMembers, setKey, type SetSpec } from './sets.ts';
@@ -10,12 +10,6 @@ import type { SocialSetStore } from './store.ts';
 
 /** Where a one-shot command's set came from: the manifest (DIDs), the SQLite cache (perhaps stale), the AppView, or nowhere (why). */
 export type SetLoad = { key: string; members: number } & ({ from: 'manifest' | 'appview' } | { from: 'cache'; stale: boolean } | { from: 'none'; reason: string });
-
-/** A compiled manifest, as its file and content version. */
-export interface ManifestRef {
-  file: string;
-  version: string;
-}
 
 /** Who uses a set: the manifest compilation that referred to it, and the author it is read as (if any). */
 export interface WatchOptions {
@@ -27,6 +21,12 @@ export interface WatchOptions {
 export interface MembershipWatcher {
   watch(spec: SetSpec, options: WatchOptions): string;
 }
+
+/** The compile-time service the social operators look up. */
+export const MEMBERSHIP_WATCHER = serviceKey<MembershipWatcher>('social');
+
+/** The registry itself, for commands that load the sets once (a dry run) rather than follow them. */
+export const MEMBERSHIP_REGISTRY = serviceKey<MembershipRegistry>('social-registry');
 
 interface Watched {
   spec: SetSpec;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AtpAgent } from '@atproto/api';
-import type { Credentials } from '../manifests/secret.ts';
+import type { Credentials } from '../core/credentials.ts';
 import { AppView } from './appview.ts';
 
 /** A failed login is not tried again for this long: PDSes limit logins per account (bsky.social: 30 per 5 minutes, 300 a day). */

@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-/** The name operators look the membership service up by at compile time. */
-export const SOCIAL_SERVICE = 'social';
-
 /** A membership set a manifest refers to; the key names it in snapshots, the cache and logs. */
 export type SetSpec = { type: 'follows' | 'followers'; actor: string } | { type: 'list' | 'starterpack'; repo: string; rkey: string } | { type: 'accounts'; actors: string[] };
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FeatureModuleSchema, type FeatureModule } from '../../manifests/schema.ts';
-import type { EmbedderRegistry } from '../embedders/registry.ts';
+import { FeatureModuleSchema, type FeatureModule } from '../../core/model-entry.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../embedders/embedder.ts';
+import type { EmbedderRegistry } from '../embedders/registry.ts';
 import { buildFeatures, featureNames, vectorizerModels } from '../features.ts';
 import { treeModelFile } from '../tree-models.ts';
 import type { Example } from './dataset.ts';
