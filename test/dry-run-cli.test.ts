@@ -11,7 +11,7 @@ import { SocialSetStore } from '../src/social/store.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { PostStore } from '../src/store/posts.ts';
 import { runCli } from './support/cli.ts';
-import { sharedData } from './support/shared.ts';
+import { fixture } from './support/fixtures.ts';
 
 const ALICE = 'did:plc:alice';
 const LIST = { type: 'list', repo: ALICE, rkey: '3kfriends' } as const;
@@ -46,7 +46,7 @@ const lines = (text: string) =>
     .map((l) => JSON.parse(l));
 
 describe('skysift evaluate: readable dry runs', () => {
-  const capture = sharedData('jetstream/expected_v1.jsonl');
+  const capture = fixture('jetstream/expected_v1.jsonl');
   const dir = path.join(tmp, 'manifests');
   before(() => {
     write('manifests/everything.json', { label: { value: 'everything' }, filter: { attribute_compare: ['createdAt', '!=', null] } });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
-import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
 import { createLogger } from '../src/log.ts';
 import { loadManifestFiles } from '../src/manifests/load.ts';
@@ -13,21 +13,24 @@ import { CompileServices, provide } from '../src/core/services.ts';
 import { EMBEDDING, embeddingRequest } from '../src/models/embedding-provider.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../src/models/embedders/embedder.ts';
 import { createPoliticalClassifier, POLITICAL_CLASSIFIER } from '../src/political/classifier.ts';
-import { dedupe, foldOf, normaliseText, readLlmLabelled, readUnlabelledPool, splitByGroup } from '../src/political/data.ts';
+import { foldOf, normaliseText, readMetSynthetic, readUnlabelledPool } from '../src/political/data.ts';
 import { loadPoliticalModel, POLITICAL_MODEL_FILE, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
 import { classify, LEANS, wantsEmbedding } from '../src/political/model.ts';
 import { DEFAULT_TRAIN_OPTIONS, trainLogistic, trainPoliticalModel, trainSoftmax } from '../src/political/train.ts';
 import { featurize } from '../src/political/features.ts';
 import { openServices } from '../src/services/index.ts';
-import { sharedData } from './support/shared.ts';
+import { fixture } from './support/fixtures.ts';
+import { recordedPosts } from './support/recorded-posts.ts';
 
-const teacher = dedupe(readLlmLabelled(sharedData('political/')));
+/** The research repo's 100 synthetic posts (MIT, labelled by that repo): never used to train the shipped model. */
+const labelled = readMetSynthetic(fixture('political/'));
+const capture = recordedPosts();
 const MANIFESTS = ['political.json', 'political-left.json', 'political-right.json'].map((f) => path.join('manifests', f));
 
 describe('political classifier model', () => {
   it('loads offline from models/political, small, and gives the same scores on every load', () => {
     assert.ok(fs.statSync(path.join(SHIPPED_MODELS_DIR, POLITICAL_MODEL_FILE)).size < 20 * 1024 * 1024);
-    const texts = teacher.slice(0, 20).map((e) => e.text);
+    const texts = labelled.slice(0, 20).map((e) => e.text);
     const first = loadPoliticalModel(SHIPPED_MODELS_DIR);
     const second = loadPoliticalModel(SHIPPED_MODELS_DIR);
     assert.deepEqual(
@@ -41,9 +44,9 @@ describe('political classifier model', () => {
     }
   });
 
-  it('ranks held-out political posts above held-out non-political ones (AUC over the test split)', () => {
+  it('ranks political posts above non-political ones it never saw (AUC over the synthetic posts)', () => {
     const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
-    const { test } = splitByGroup(teacher, 2026);
+    const test = labelled;
     const positives = test.filter((e) => e.sociopolitical).map((e) => classify(model, e.text).sociopolitical);
     const negatives = test.filter((e) => !e.sociopolitical).map((e) => classify(model, e.text).sociopolitical);
     const wins = positives.reduce((sum, p) => sum + negatives.reduce((s, n) => s + (p > n ? 1 : p === n ? 0.5 : 0), 0), 0);
@@ -51,52 +54,60 @@ describe('political classifier model', () => {
     assert.ok(auc > 0.9, `AUC ${auc}`);
   });
 
-  it('scores a real post about immigrants and conservatives above a real post about a security paper', () => {
+  it('scores a real post about immigrants and a president above a real post about a TV show', () => {
     const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
-    const political = teacher.find((e) => e.text.startsWith('Mount Rushmore and that disgusting speech'))!;
-    const paper = teacher.find((e) => e.text.startsWith('Very excited to share our paper on private user discovery'))!;
-    assert.ok(classify(model, political.text).sociopolitical > 0.5);
-    assert.ok(classify(model, paper.text).sociopolitical < 0.5);
+    const political = capture.find((p) => p.record.text.startsWith('Mount Rushmore and that disgusting speech'))!;
+    const show = capture.find((p) => p.record.text.startsWith('My show is super boring'))!;
+    assert.ok(classify(model, political.record.text).sociopolitical > 0.5);
+    assert.ok(classify(model, show.record.text).sociopolitical < 0.5);
   });
 
   it('training is reproducible: the same subset and seed give identical weights, another seed does not', () => {
-    const subset = teacher.slice(0, 150);
     const options = { ...DEFAULT_TRAIN_OPTIONS, bits: 12, epochs: 3 };
-    const a = trainPoliticalModel(subset.slice(0, 120), subset.slice(120), options);
-    const b = trainPoliticalModel(subset.slice(0, 120), subset.slice(120), options);
-    const c = trainPoliticalModel(subset.slice(0, 120), subset.slice(120), { ...options, seed: options.seed + 1 });
+    const a = trainPoliticalModel(labelled.slice(0, 80), labelled.slice(80), options);
+    const b = trainPoliticalModel(labelled.slice(0, 80), labelled.slice(80), options);
+    const c = trainPoliticalModel(labelled.slice(0, 80), labelled.slice(80), { ...options, seed: options.seed + 1 });
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.sociopolitical.weights, c.sociopolitical.weights);
   });
 });
 
 describe('political distillation data', () => {
-  it('the unlabelled pool holds thousands of texts and none that (near-)duplicates a teacher row', () => {
-    const pool = readUnlabelledPool(sharedData('political/'), readLlmLabelled(sharedData('political/')));
-    assert.ok(pool.length > 5_000, `pool has ${pool.length} texts`);
-    const teacherKeys = new Set(teacher.map((e) => normaliseText(e.text)));
-    const poolKeys = pool.map(normaliseText);
-    assert.equal(poolKeys.filter((k) => teacherKeys.has(k)).length, 0);
-    assert.equal(new Set(poolKeys).size, pool.length, 'the pool itself is deduplicated');
+  it('the unlabelled pool holds no text that (near-)duplicates a teacher row or another pool text', () => {
+    // The real pool (Crowdflower, TweetEval) may not be redistributed: a data directory of the same layout stands in.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-pool-'));
+    const teacherRow = labelled[0]!.text;
+    fs.writeFileSync(
+      path.join(dataDir, 'crowdflower_political_social_media.csv'),
+      `\uFEFFbias,text\npartisan,"RT ${teacherRow.toUpperCase()} https://t.co/x"\nneutral,Honoring our veterans today.\nneutral,honoring our VETERANS today!!\nneutral,12345\n`,
+    );
+    for (const part of ['train', 'val', 'test']) {
+      fs.mkdirSync(path.join(dataDir, 'tweeteval_stance', 'climate'), { recursive: true });
+      fs.writeFileSync(path.join(dataDir, 'tweeteval_stance', 'climate', `${part}_text.txt`), part === 'train' ? 'We need climate action now #SemST\n\n' : '');
+    }
+    const pool = readUnlabelledPool(dataDir, labelled);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    assert.deepEqual(pool, ['Honoring our veterans today.', 'We need climate action now #SemST']);
+    assert.ok(!pool.map(normaliseText).includes(normaliseText(teacherRow)));
   });
 
   it('distilled texts train towards the teacher probability and lean; hard targets train exactly like labels', () => {
     const options = { ...DEFAULT_TRAIN_OPTIONS, bits: 12, epochs: 5 };
-    const labelled = teacher.slice(0, 100);
-    const xs = labelled.map((e) => featurize(e.text, options.bits));
+    const train = labelled.slice(0, 70);
+    const xs = train.map((e) => featurize(e.text, options.bits));
     assert.deepEqual(
       trainLogistic(
         xs,
-        labelled.map((e) => e.sociopolitical),
+        train.map((e) => e.sociopolitical),
         options,
       ),
       trainLogistic(
         xs,
-        labelled.map((e) => (e.sociopolitical ? 1 : 0)),
+        train.map((e) => (e.sociopolitical ? 1 : 0)),
         options,
       ),
     );
-    const classes = labelled.map((_, i) => i % 4);
+    const classes = train.map((_, i) => i % 4);
     assert.deepEqual(
       trainSoftmax(xs, classes, 4, options),
       trainSoftmax(
@@ -108,7 +119,7 @@ describe('political distillation data', () => {
       ),
     );
     const unseen = 'quorvex blintage';
-    const taught = (probability: number, lean: number[]) => classify(trainPoliticalModel(labelled, teacher.slice(100, 150), options, [{ text: unseen, probability, lean }]), unseen);
+    const taught = (probability: number, lean: number[]) => classify(trainPoliticalModel(train, labelled.slice(70), options, [{ text: unseen, probability, lean }]), unseen);
     assert.ok(taught(0.95, [0.25, 0.25, 0.25, 0.25]).sociopolitical > taught(0.05, [0.25, 0.25, 0.25, 0.25]).sociopolitical);
     const right = taught(0.95, [0, 1, 0, 0]);
     const left = taught(0.95, [1, 0, 0, 0]);
@@ -117,24 +128,18 @@ describe('political distillation data', () => {
 
   it('cross-validation folds keep every group in one fold and use them all', () => {
     const folds = new Map<string, number>();
-    for (const e of teacher) {
-      const fold = foldOf(e.group, 11, 5);
+    const groups = [...labelled.map((e) => e.group), ...capture.map((p) => p.author.did)];
+    for (const group of [...groups, ...groups]) {
+      const fold = foldOf(group, 11, 5);
       assert.ok(fold >= 0 && fold < 5);
-      assert.equal(folds.get(e.group) ?? fold, fold);
-      folds.set(e.group, fold);
+      assert.equal(folds.get(group) ?? fold, fold);
+      folds.set(group, fold);
     }
     assert.equal(new Set(folds.values()).size, 5);
   });
 });
 
 describe('political operator and manifests', () => {
-  const capture = fs
-    .readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => consolidateJetstreamEvent(JSON.parse(l)))
-    .flatMap((r) => (r.kind === 'post' ? [r.post] : []));
-
   it('the three manifests validate and evaluate over recorded posts with the score in the explanation', async () => {
     const services = await openServices({ config: loadConfig({}), logger: createLogger('silent') });
     const { manifests, problems } = await loadManifestFiles(MANIFESTS, { services: services.compile });

@@ -1,14 +1,15 @@
-import fs from 'node:fs';
 import { loadConfig } from '../../config.ts';
 import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/index.ts';
 import { evaluateBatch, type Verdict } from '../../evaluate/index.ts';
 import { stderrLogger } from '../../log.ts';
 import type { Services } from '../../core/services.ts';
-import { formatProblems, loadManifestFiles, manifestFiles, type CompiledManifest } from '../../manifests/load.ts';
+import { formatProblems, loadManifestFiles, type CompiledManifest } from '../../manifests/load.ts';
 import { openServices } from '../../services/index.ts';
 import { UsageError, type Command } from '../command.ts';
 import { explanationLines, postExcerpt } from '../explanation.ts';
+import { inputFile } from '../inputs.ts';
 import { jsonlBatches } from '../jsonl.ts';
+import { manifestTargets } from '../loaded-manifests.ts';
 import { loadMembershipSets } from '../membership-sets.ts';
 
 const BATCH = 256;
@@ -81,14 +82,18 @@ export const evaluate: Command = {
   name: 'evaluate',
   summary: 'Dry-run manifests over Jetstream events or consolidated posts (JSONL): a verdict per post and manifest with its explanation, then a summary per manifest.',
   usage: 'evaluate <manifest.json | dir> <input.jsonl> [--matches-only] [--format json|human] [--offline]',
-  options: { 'matches-only': { type: 'boolean' }, format: { type: 'string' }, offline: { type: 'boolean' } },
+  options: {
+    'matches-only': { type: 'boolean', description: 'Print only the verdicts that matched.' },
+    format: { type: 'string', value: '<json|human>', description: 'One JSON verdict per line, or a readable tree per post.', default: 'human on a terminal, json otherwise' },
+    offline: { type: 'boolean', description: 'Never ask the AppView for membership sets: use plain DIDs and the cache in DATA_DIR only.' },
+  },
   positionals: { min: 2, max: 2 },
   async run({ positionals, values }) {
     const [target, input] = positionals as [string, string];
     const format = (values.format as string | undefined) ?? (process.stdout.isTTY ? 'human' : 'json');
     if (format !== 'json' && format !== 'human') throw new UsageError(`--format is json or human, not ${JSON.stringify(format)}`);
-    for (const file of [target, input]) if (!fs.existsSync(file)) throw new UsageError(`${file} does not exist`);
-    const files = fs.statSync(target).isDirectory() ? manifestFiles(target) : [target];
+    const files = manifestTargets(target);
+    inputFile(input, 'a JSON-lines file of Jetstream events or consolidated posts');
     const config = loadConfig();
     const services = await openServices({ config, logger: stderrLogger(config.LOG_LEVEL) });
     try {

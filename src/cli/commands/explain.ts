@@ -33,9 +33,9 @@ export const explain: Command = {
   name: 'explain',
   summary: 'Why a post is (or is not) labelled: its text, each label applied or negated with the manifest version and the conditions that decided it.',
   usage: 'explain <at-uri | https://bsky.app/profile/…/post/…> [--json]',
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean', description: 'Print {uri, status, text, labels} as one JSON object.' } },
   positionals: { min: 1, max: 1 },
-  run: reportingFailures('explain', async ({ positionals, values }) => {
+  run: reportingFailures(async ({ positionals, values }) => {
     const config = loadConfig();
     const { db } = openDatabase(databasePath(config));
     try {
