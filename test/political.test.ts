@@ -149,7 +149,7 @@ describe('political operator and manifests', () => {
     assert.equal(verdicts.length, capture.length * 3);
     const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
     for (const verdict of verdicts) {
-      const [entry] = verdict.explanation;
+      const entry = verdict.explanation.find((e) => e.op === 'political');
       const post = capture.find((p) => p.uri === verdict.uri)!;
       const category = verdict.label === 'political' ? 'sociopolitical' : verdict.label === 'political-left' ? 'left' : 'right';
       assert.equal(entry?.score, classify(model, post.record.text)[category]);
@@ -176,7 +176,8 @@ describe('political operator and manifests', () => {
       const index = unsure.findIndex((p) => p.uri === verdict.uri);
       const text = capture.find((p) => p.uri === verdict.uri)!.record.text;
       const expected = index < 0 ? classify(model, text).sociopolitical : classify(model, text, embeddings[index]).sociopolitical;
-      assert.ok(Math.abs(verdict.explanation[0]!.score! - expected) < 1e-6, `${verdict.uri}: ${verdict.explanation[0]!.score} vs ${expected}`);
+      const score = verdict.explanation.find((e) => e.op === 'political')!.score!;
+      assert.ok(Math.abs(score - expected) < 1e-6, `${verdict.uri}: ${score} vs ${expected}`);
     }
     await services.close();
   });
