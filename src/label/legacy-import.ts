@@ -62,7 +62,7 @@ function copyLegacyLog(db: Database, kv: KeyValueStore, file: string, logger: Lo
       const result = { file, labels: copied, unsigned, lastSeq: db.prepare('SELECT max(id) FROM labels').pluck().get() ?? 0, at: new Date().toISOString() };
       kv.set(IMPORTED, JSON.stringify(result));
       return result;
-    })();
+    }).immediate();
     logger.info(summary, 'imported the labels of labels.db into the label log, each with its seq');
     if (summary.unsigned) logger.warn({ unsigned: summary.unsigned }, 'labels.db held labels without a signature; they were not imported');
   } finally {
@@ -102,7 +102,7 @@ async function finishUnconfirmed(db: Database, store: SqliteLabelStore, signer: 
   db.transaction(() => {
     store.append({ labels, state: pending.map((r, i) => ({ ...fromStateRow(r), cid: labels[i]!.cid })) });
     db.exec('DELETE FROM legacy_unconfirmed_labels');
-  })();
+  }).immediate();
   logger.info({ emitted: labels.length }, 'finished label decisions a crash had left between the old stores');
 }
 
@@ -133,7 +133,7 @@ async function repair(db: Database, kv: KeyValueStore, store: SqliteLabelStore, 
     store.append({ labels, state: [] });
     for (const label of labels) if (!label.neg) touchState.run(cts, label.uri, label.val);
     kv.set(REPAIRED, JSON.stringify({ resigned, negationsReissued: labels.length - resigned, at: cts }));
-  })();
+  }).immediate();
   logger.info(
     { resigned, negationsReissued: labels.length - resigned },
     'reissued active labels that were signed with "neg": false (new cts), and negations that named another cid than the label they negate',

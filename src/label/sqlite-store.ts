@@ -90,7 +90,8 @@ export class SqliteLabelStore implements LabelStore {
   }
 
   async commit(batch: LabelCommit): Promise<StoredLabel[]> {
-    const stored = this.db.transaction(() => this.append(batch))();
+    // IMMEDIATE: the write lock before the next id is read, so another writer on the file waits, never collides.
+    const stored = this.db.transaction(() => this.append(batch)).immediate();
     if (stored.length) for (const listener of this.listeners) listener();
     return stored;
   }
