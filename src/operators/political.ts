@@ -9,8 +9,8 @@ const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political
 /**
  * `political [category, comparator, threshold]`: the calibrated probability that the post is
  * sociopolitical, or P(lean | sociopolitical) × P(sociopolitical) for left/right/moderate/unclear,
- * from the `political-classifier` service (MODELS_DIR; with POLITICAL_CASCADE unsure posts also consult
- * sentence embeddings). The probability is the leaf's score.
+ * from the `political-classifier` service (MODELS_DIR; POLITICAL_MODE chooses the fast default or the quality mode,
+ * and a reply or quote is read with the post it answers when the store has it). The probability is the leaf's score.
  */
 export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.infer<typeof ComparatorSchema>, number]> = {
   name: 'political',
@@ -22,7 +22,7 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
     const compare = compileComparison(comparator, threshold);
     return (post, context) => {
       const scores = classifier.scores(post, context);
-      if ('provider' in scores) return { pending: [scores] };
+      if (Array.isArray(scores)) return { pending: scores };
       const score = scores[category];
       return { matched: compare({ many: false, value: score }), score, inputs: { category, ...scores } };
     };

@@ -1,45 +1,63 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
-import { UNIVERSAL_SENTENCE_ENCODER } from '../models/embedders/embedder.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
 import type { EvaluationContext, FeatureRequest } from '../operators/operator.ts';
 import type { ServiceContext, ServicePart } from '../services/index.ts';
-import { featurize, type SparseVector } from './features.ts';
+import { PostStore } from '../store/posts.ts';
+import { ANSWERED_POST_PROVIDER, answeredPostProvider, answeredPostRequest } from './context-provider.ts';
+import { answeredUri, ownText } from './context.ts';
 import { loadPoliticalModel } from './load.ts';
-import { ngramProbability, scoreVector, wantsEmbedding, type PoliticalModel, type PoliticalScores } from './model.ts';
+import { classify, embeddersOf, type Mode, type ModeInput, type PoliticalModel, type PoliticalScores, wantsQuality } from './model.ts';
 
 export const POLITICAL_SERVICE = 'political-classifier';
 
-/** The compile-time service the `political` operator looks up: final scores, or the embedding the cascade still needs. */
+/** The compile-time service the `political` operator looks up: final scores, or the features still needed. */
 export interface PoliticalClassifier {
-  scores(post: ConsolidatedPost, context: EvaluationContext): PoliticalScores | FeatureRequest;
+  readonly mode: Mode;
+  scores(post: ConsolidatedPost, context: EvaluationContext): PoliticalScores | FeatureRequest[];
 }
 
-interface Memo {
-  x: SparseVector;
-  ngram: number;
-  scores?: PoliticalScores;
+export interface ClassifierOptions {
+  mode: Mode;
+  /** Whether the answered post's text can be looked up (the service's post store); without it, replies are read alone. */
+  lookUpContext: boolean;
 }
 
 /**
- * The n-gram model is well under a millisecond, so it runs inline; the memo lets every manifest's leaves share one
- * inference per post. With `cascade`, posts the n-gram model is unsure about wait for their sentence embedding
- * (the shared, batched and cached `embedding` provider) and get the mean of both models.
+ * Scores a post in the chosen mode. Default: the fast model over the post's own text (with its link card and alt
+ * text) and, for a reply or quote, the text of the post it answers when the post store has it (a local lookup through
+ * the `answered-post` provider, never the network). Quality: posts the default model is unsure about also wait for
+ * their sentence embedding (the shared, batched, cached `embedding` provider). A per-post memo lets every manifest's
+ * leaves share one inference.
  */
-export function createPoliticalClassifier(model: PoliticalModel, { cascade }: { cascade: boolean }): PoliticalClassifier {
-  const memo = new WeakMap<ConsolidatedPost, Memo>();
+export function createPoliticalClassifier(model: PoliticalModel, { mode, lookUpContext }: ClassifierOptions): PoliticalClassifier {
+  const quality = mode === 'quality' ? model.quality : undefined;
+  if (mode === 'quality' && !quality) throw new Error('POLITICAL_MODE=quality needs a political model with a quality mode');
+  const wantsContext = [model.default, ...(quality ? [quality] : [])].some((m) => m.features.some((b) => b.kind === 'context-ngrams'));
+  const memo = new WeakMap<ConsolidatedPost, PoliticalScores>();
   return {
+    mode,
     scores(post, context) {
-      let entry = memo.get(post);
-      if (!entry) {
-        const x = featurize(post.record.text, model.bits);
-        memo.set(post, (entry = { x, ngram: ngramProbability(model, x) }));
+      const known = memo.get(post);
+      if (known) return known;
+      const input: ModeInput = { text: ownText(post.record) };
+      const uri = wantsContext && lookUpContext ? answeredUri(post.record) : undefined;
+      if (uri) {
+        const answered = context.feature(ANSWERED_POST_PROVIDER, uri) as string | null | undefined;
+        if (answered === undefined) return [answeredPostRequest(uri)];
+        if (answered) input.context = answered;
       }
-      if (entry.scores) return entry.scores;
-      if (!cascade || !wantsEmbedding(model, entry.ngram)) return (entry.scores = scoreVector(model, entry.x));
-      const request = embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, post.record.text);
-      const embedding = context.feature(request.provider, request.key) as Float32Array | undefined;
-      if (!embedding) return request;
-      return (entry.scores = scoreVector(model, entry.x, embedding));
+      const fast = classify(model.default, input);
+      if (!quality || !wantsQuality(quality, fast.sociopolitical)) {
+        memo.set(post, fast);
+        return fast;
+      }
+      const requests = embeddersOf(quality.features).map((embedder) => embeddingRequest(embedder, input.text));
+      const embeddings = requests.map((r) => context.feature(r.provider, r.key) as Float32Array | undefined);
+      const missing = requests.filter((_, i) => !embeddings[i]);
+      if (missing.length) return missing;
+      const scores = classify(quality, { ...input, embeddings: new Map(embeddersOf(quality.features).map((name, i) => [name, embeddings[i]!])) });
+      memo.set(post, scores);
+      return scores;
     },
   };
 }
@@ -47,11 +65,13 @@ export function createPoliticalClassifier(model: PoliticalModel, { cascade }: { 
 export function politicalServicePart(context: ServiceContext): ServicePart {
   const started = Date.now();
   const model = loadPoliticalModel(context.config.MODELS_DIR);
-  const cascade = context.config.POLITICAL_CASCADE;
-  if (cascade && model.embedding?.embedder !== UNIVERSAL_SENTENCE_ENCODER) throw new Error('POLITICAL_CASCADE needs a political model with a universal-sentence-encoder head');
-  context.logger.debug({ ms: Date.now() - started, cascade }, 'political classifier loaded');
+  const mode = context.config.POLITICAL_MODE;
+  const lookUpContext = context.db !== undefined;
+  const classifier = createPoliticalClassifier(model, { mode, lookUpContext });
+  context.logger.debug({ ms: Date.now() - started, mode, lookUpContext }, 'political classifier loaded');
   return {
-    // The cascade's embeddings come from the ML capability's `embedding` provider.
-    compile: { [POLITICAL_SERVICE]: createPoliticalClassifier(model, { cascade }) },
+    // Quality mode's embeddings come from the ML capability's `embedding` provider.
+    compile: { [POLITICAL_SERVICE]: classifier },
+    providers: context.db ? [answeredPostProvider(new PostStore(context.db))] : [],
   };
 }

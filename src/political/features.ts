@@ -27,18 +27,60 @@ export function tokenize(text: string): string[] {
   return withDomains.match(TOKEN_PATTERN) ?? [];
 }
 
-export function featurize(text: string, bits: number): SparseVector {
-  const mask = (1 << bits) - 1;
-  const buckets = new Set<number>();
+/** Feature families are told apart by their hash seed: the post's own words, and the words of what it answers. */
+const POST_SEEDS = [1, 2, 3] as const;
+const CONTEXT_SEEDS = [11, 12, 13] as const;
+
+function addNgrams(buckets: Set<number>, text: string, mask: number, [word, bigram, char]: readonly [number, number, number]) {
   const words = tokenize(text);
   for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    buckets.add(fnv1a(word, 1) & mask);
-    if (i > 0) buckets.add(fnv1a(`${words[i - 1]} ${word}`, 2) & mask);
-    const padded = `<${word}>`;
-    for (let n = 3; n <= 5; n++) for (let start = 0; start + n <= padded.length; start++) buckets.add(fnv1a(padded.slice(start, start + n), 3) & mask);
+    const current = words[i]!;
+    buckets.add(fnv1a(current, word) & mask);
+    if (i > 0) buckets.add(fnv1a(`${words[i - 1]} ${current}`, bigram) & mask);
+    const padded = `<${current}>`;
+    for (let n = 3; n <= 5; n++) for (let start = 0; start + n <= padded.length; start++) buckets.add(fnv1a(padded.slice(start, start + n), char) & mask);
   }
+}
+
+/** Binary, L2-normalised over the given buckets, sorted by index. */
+function normalisedVector(buckets: Set<number>, scale = 1): SparseVector {
   const indices = Uint32Array.from(buckets).sort();
-  const values = new Float32Array(indices.length).fill(indices.length ? 1 / Math.sqrt(indices.length) : 0);
+  const values = new Float32Array(indices.length).fill(indices.length ? scale / Math.sqrt(indices.length) : 0);
   return { indices, values };
+}
+
+/** The post's own hashed n-grams, a vector of length `scale`. */
+export function featurize(text: string, bits: number, scale = 1): SparseVector {
+  const buckets = new Set<number>();
+  addNgrams(buckets, text, (1 << bits) - 1, POST_SEEDS);
+  return normalisedVector(buckets, scale);
+}
+
+/** The n-grams of the text a post answers (parent or quoted post), in their own hash family so they get their own weights. */
+export function featurizeContext(context: string, bits: number, scale = 1): SparseVector {
+  const buckets = new Set<number>();
+  addNgrams(buckets, context, (1 << bits) - 1, CONTEXT_SEEDS);
+  return normalisedVector(buckets, scale);
+}
+
+/** Concatenates vectors laid end to end: each part's indices are shifted by the sizes of the parts before it. */
+export function concatenate(parts: readonly { x: SparseVector; size: number }[]): SparseVector {
+  const length = parts.reduce((n, p) => n + p.x.indices.length, 0);
+  const indices = new Uint32Array(length);
+  const values = new Float32Array(length);
+  let at = 0;
+  let offset = 0;
+  for (const { x, size } of parts) {
+    for (let i = 0; i < x.indices.length; i++, at++) {
+      indices[at] = x.indices[i]! + offset;
+      values[at] = x.values[i]!;
+    }
+    offset += size;
+  }
+  return { indices, values };
+}
+
+/** A dense embedding as a sparse vector with every dimension present. */
+export function denseVector(values: Float32Array): SparseVector {
+  return { indices: Uint32Array.from(values, (_, i) => i), values };
 }
