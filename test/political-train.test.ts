@@ -7,7 +7,7 @@ import { openUniversalSentenceEncoder } from '../src/models/embedders/universal-
 import type { Embedder } from '../src/models/embedders/embedder.ts';
 import { featurize } from '../src/political/features.ts';
 import { classify, decodeModel, encodeModel, LEANS, PoliticalModelFileSchema } from '../src/political/model.ts';
-import { groupPosts, normaliseText, readLabelled, readPool, splitBluesky } from '../src/political/train/data.ts';
+import { groupPosts, normaliseText, readLabelled, readPlainPosts, readPool, splitBluesky } from '../src/political/train/data.ts';
 import { EmbeddingCache } from '../src/political/train/embedding-cache.ts';
 import { binaryMetrics, chooseThreshold, leanMetrics, reliabilityBins, rocAuc, sliceTable } from '../src/political/train/evaluate.ts';
 import { DEFAULT_FIT_OPTIONS, fitLogistic, fitPlatt, fitSoftmax } from '../src/political/train/fit.ts';
@@ -39,6 +39,13 @@ describe('political training data', () => {
     assert.equal(labelled.length, 52);
     assert.ok(labelled.every((p) => (p.sociopolitical ? p.lean !== null : p.lean === null)));
     assert.equal(labelled.filter((p) => p.lean === 'right').length, 2);
+  });
+
+  it('reads more unlabelled posts from a plain file, one per line, dropping posts under five words', () => {
+    const more = readPlainPosts(path.join(FIXTURE, 'more_posts.txt'));
+    assert.equal(more.length, 5);
+    assert.ok(more.every((p) => p.author === null && p.source === 'file:more_posts.txt' && p.id.startsWith('file:more_posts.txt:')));
+    assert.throws(() => readPlainPosts(path.join(FIXTURE, 'nothing.txt')), /nothing\.txt is missing/);
   });
 
   it('a bad row names the file and line', () => {
@@ -133,9 +140,20 @@ describe('political learners and metrics', () => {
     assert.equal(binaryMetrics(probabilities, truth, 0.5).recall, 2 / 3);
     assert.equal(binaryMetrics(probabilities, truth, chooseThreshold(probabilities, truth, 1)).recall, 1);
     const bins = reliabilityBins(probabilities, truth);
-    assert.equal(bins.reduce((n, b) => n + b.count, 0), 6);
+    assert.equal(
+      bins.reduce((n, b) => n + b.count, 0),
+      6,
+    );
     assert.equal(bins[9]!.observed, 1);
-    const posts = ['one two', 'one two three four five six', 'x', 'y z', 'a b c d e f g', 'q'].map((text, i) => ({ id: `${i}`, text, author: null, source: i < 3 ? 'a' : 'b', sociopolitical: truth[i]!, lean: null, ...(i === 0 && { context: 'p' }) }));
+    const posts = ['one two', 'one two three four five six', 'x', 'y z', 'a b c d e f g', 'q'].map((text, i) => ({
+      id: `${i}`,
+      text,
+      author: null,
+      source: i < 3 ? 'a' : 'b',
+      sociopolitical: truth[i]!,
+      lean: null,
+      ...(i === 0 && { context: 'p' }),
+    }));
     const table = sliceTable(posts, probabilities, 0.5, (p) => p.source);
     const row = (name: string) => table.find((s) => s.slice === name)!;
     assert.equal(row('all').n, 6);
@@ -178,7 +196,17 @@ describe('political embedding cache', () => {
 describe('political training run on the fixture', () => {
   it('trains both modes, reports every held-out table, and writes the same model twice', async () => {
     const cacheDir = tmp();
-    const run = () => trainPolitical({ dataDir: FIXTURE, threadsDir: THREADS, cacheDir, openEmbedder: useEncoder, bits: 12, fit: { ...DEFAULT_FIT_OPTIONS, epochs: 5 }, log: () => {} });
+    const run = () =>
+      trainPolitical({
+        dataDir: FIXTURE,
+        threadsDir: THREADS,
+        morePosts: [path.join(FIXTURE, 'more_posts.txt')],
+        cacheDir,
+        openEmbedder: useEncoder,
+        bits: 12,
+        fit: { ...DEFAULT_FIT_OPTIONS, epochs: 5 },
+        log: () => {},
+      });
     const first = await run();
     const file = encodeModel(first.model, { fixture: true });
     assert.ok(PoliticalModelFileSchema.safeParse(JSON.parse(JSON.stringify(file))).success);
@@ -188,6 +216,7 @@ describe('political training run on the fixture', () => {
     const text = 'The senate vote on the housing bill is tomorrow';
     assert.deepEqual(classify(decoded.default, { text }), classify(first.model.default, { text }));
     const { metrics } = first;
+    assert.equal(metrics.sizes.morePosts, 4, "the extra file's post that repeats a pool post is left out");
     assert.equal(metrics.sizes.test, first.metrics.test.default.slices.find((s) => s.slice === 'all')!.n);
     assert.equal(metrics.candidates.default.length, 3);
     assert.equal(metrics.candidates.bands.length, 4);

@@ -15,8 +15,10 @@ import { createPoliticalClassifier, POLITICAL_SERVICE } from '../src/political/c
 import { ANSWERED_POST_PROVIDER, answeredPostProvider } from '../src/political/context-provider.ts';
 import { answeredUri, attachmentText, ownText } from '../src/political/context.ts';
 import { loadPoliticalModel, POLITICAL_MODEL_FILE, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
-import { classify, LEANS, wantsQuality, type PoliticalScores } from '../src/political/model.ts';
-import { readLabelled } from '../src/political/train/data.ts';
+import { classify, LEANS, wantsQuality, type FeatureBlock, type PoliticalModel, type PoliticalScores } from '../src/political/model.ts';
+import { readLabelled, type Post } from '../src/political/train/data.ts';
+import { DEFAULT_FIT_OPTIONS } from '../src/political/train/fit.ts';
+import { fitMode } from '../src/political/train/recipe.ts';
 import { rocAuc } from '../src/political/train/evaluate.ts';
 import { openServices } from '../src/services/index.ts';
 import { openDatabase } from '../src/store/database.ts';
@@ -74,14 +76,36 @@ describe('shipped political model', () => {
     await services.close();
   });
 
-  it('knows the vocabulary of 2020s politics that the first model missed', () => {
-    for (const text of ['Gaza ceasefire now', 'Student loans are crushing my generation', 'Biden and the election results', 'Trans rights are human rights'])
-      assert.ok(classify(model.default, { text }).sociopolitical > model.default.threshold, text);
-    for (const text of ['my cat sat on my keyboard again', 'Trying a new pasta recipe tonight']) assert.ok(classify(model.default, { text }).sociopolitical < model.default.threshold, text);
+  it('scores the 2020s political words that the first model missed above its everyday words', () => {
+    // The words the issue listed with the first model's scores (Obamacare 1.00 … student loans 0.05, Palestine 0.04).
+    const political = ['Obamacare', 'Trump', 'election', 'trans', 'covid', 'Gaza', 'Biden', 'student loans', 'Palestine'];
+    const everyday = ['my cat sat on my keyboard again', 'Trying a new pasta recipe tonight', 'Rainy Sunday, pancakes and a long walk'];
+    const score = (text: string) => classify(model.default, { text }).sociopolitical;
+    const above = political.filter((text) => score(text) >= model.default.threshold);
+    // The first model put 2 of the 9 at 0.5 or more; the model card lists every score.
+    assert.ok(above.length >= 6, `only ${above.join(', ')} reach the threshold`);
+    assert.ok(everyday.every((text) => score(text) < model.default.threshold));
   });
 });
 
+/**
+ * A small model that reads the answered post, trained on the invented fixture posts, each given another post of the
+ * same label as its parent: so a political parent speaks for a reply. The shipped model has no parent block (see
+ * MODEL_CARD.md); this one tests the plumbing.
+ */
+function contextModel(): PoliticalModel {
+  const posts = readLabelled('test/fixtures/political');
+  const withParents = posts.map((p, i) => ({ ...p, context: posts.find((q, j) => j !== i && q.sociopolitical === p.sociopolitical)!.text }));
+  const features: FeatureBlock[] = [
+    { kind: 'ngrams', bits: 12, scale: 1 },
+    { kind: 'context-ngrams', bits: 12, scale: 1 },
+  ];
+  const settings = { input: (p: Post) => ({ text: p.text, context: p.context }), options: { ...DEFAULT_FIT_OPTIONS, epochs: 10 }, minRecall: 0.85, leanBalance: 0.5 };
+  return { default: fitMode(features, withParents, withParents, settings) };
+}
+
 describe('political context', () => {
+  const reading = contextModel();
   const parentUri = 'at://did:plc:parent/app.bsky.feed.post/3kparent';
   const parent = post(parentUri, { text: 'The Senate just passed the immigration bill that strips asylum protections' });
   const reply = post('at://did:plc:testauthor/app.bsky.feed.post/3kreply', {
@@ -90,11 +114,18 @@ describe('political context', () => {
   });
   const quote = post('at://did:plc:testauthor/app.bsky.feed.post/3kquote', {
     text: 'wow',
-    embed: { $type: 'app.bsky.embed.recordWithMedia', record: { $type: 'app.bsky.embed.record', record: { uri: parentUri, cid: 'bafyparent' } }, media: { $type: 'app.bsky.embed.images', images: [{ alt: 'A protest sign' }] } },
+    embed: {
+      $type: 'app.bsky.embed.recordWithMedia',
+      record: { $type: 'app.bsky.embed.record', record: { uri: parentUri, cid: 'bafyparent' } },
+      media: { $type: 'app.bsky.embed.images', images: [{ alt: 'A protest sign' }] },
+    },
   });
 
   it('reads the link card, alt text, and the answered post of a reply or quote', () => {
-    const link = post('at://x/app.bsky.feed.post/1', { text: 'read this', embed: { $type: 'app.bsky.embed.external', external: { uri: 'https://example.com', title: 'Court strikes down voting law', description: 'The ruling' } } });
+    const link = post('at://x/app.bsky.feed.post/1', {
+      text: 'read this',
+      embed: { $type: 'app.bsky.embed.external', external: { uri: 'https://example.com', title: 'Court strikes down voting law', description: 'The ruling' } },
+    });
     assert.equal(ownText(link.record), 'read this\nCourt strikes down voting law\nThe ruling');
     assert.equal(attachmentText(quote.record), 'A protest sign');
     assert.equal(answeredUri(reply.record), parentUri);
@@ -110,15 +141,22 @@ describe('political context', () => {
     store.upsert([parent]);
     const provider = answeredPostProvider(store);
     assert.deepEqual(await provider.compute([parentUri, 'at://did:plc:none/app.bsky.feed.post/unknown']), [parent.record.text, null]);
-    const classifier = createPoliticalClassifier(model, { mode: 'default', lookUpContext: true });
+    const classifier = createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true });
     assert.deepEqual(classifier.scores(reply, noFeatures), [{ provider: ANSWERED_POST_PROVIDER, key: parentUri, input: parentUri }]);
     const withParent = scoresOf(classifier.scores(reply, withFeatures({ [ANSWERED_POST_PROVIDER]: new Map([[parentUri, parent.record.text]]) })));
-    assert.deepEqual(withParent, classify(model.default, { text: reply.record.text, context: parent.record.text }));
-    const unseen = scoresOf(createPoliticalClassifier(model, { mode: 'default', lookUpContext: true }).scores(reply, withFeatures({ [ANSWERED_POST_PROVIDER]: new Map([[parentUri, null]]) })));
-    assert.deepEqual(unseen, classify(model.default, { text: reply.record.text }));
-    const offline = scoresOf(createPoliticalClassifier(model, { mode: 'default', lookUpContext: false }).scores(reply, noFeatures));
+    assert.deepEqual(withParent, classify(reading.default, { text: reply.record.text, context: parent.record.text }));
+    const unseen = scoresOf(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true }).scores(reply, withFeatures({ [ANSWERED_POST_PROVIDER]: new Map([[parentUri, null]]) })));
+    assert.deepEqual(unseen, classify(reading.default, { text: reply.record.text }));
+    assert.ok(withParent.sociopolitical > unseen.sociopolitical, 'the political parent raises the reply');
+    const offline = scoresOf(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: false }).scores(reply, noFeatures));
     assert.deepEqual(offline, unseen);
     db.close();
+  });
+
+  it('a model without a parent block never asks for the parent', () => {
+    assert.ok(!model.default.features.some((b) => b.kind === 'context-ngrams'));
+    const classifier = createPoliticalClassifier(model, { mode: 'default', lookUpContext: true });
+    assert.deepEqual(scoresOf(classifier.scores(quote, noFeatures)), classify(model.default, { text: ownText(quote.record) }));
   });
 
   it('in the service, evaluation looks the parent up in the store through the answered-post provider', async () => {
@@ -126,9 +164,10 @@ describe('political context', () => {
     new PostStore(db).upsert([parent]);
     const services = await openServices({ config: loadConfig({}), logger: createLogger('silent'), db });
     assert.ok(services.providers.has(ANSWERED_POST_PROVIDER));
-    const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: services.compile });
+    const env = { models: new Map(), services: new Map([[POLITICAL_SERVICE, createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true })]]), manifestFile: 'test.json' };
+    const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: env.services });
     const [verdict] = await evaluateBatch([reply], manifests, services.providers);
-    assert.equal(verdict!.explanation[0]!.score, classify(model.default, { text: reply.record.text, context: parent.record.text }).sociopolitical);
+    assert.equal(verdict!.explanation[0]!.score, classify(reading.default, { text: reply.record.text, context: parent.record.text }).sociopolitical);
     await services.close();
     db.close();
   });

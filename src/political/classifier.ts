@@ -6,7 +6,7 @@ import { PostStore } from '../store/posts.ts';
 import { ANSWERED_POST_PROVIDER, answeredPostProvider, answeredPostRequest } from './context-provider.ts';
 import { answeredUri, ownText } from './context.ts';
 import { loadPoliticalModel } from './load.ts';
-import { classify, embeddersOf, type Mode, type ModeInput, type PoliticalModel, type PoliticalScores, wantsQuality } from './model.ts';
+import { classify, embeddersOf, type FeatureBlock, type Mode, type ModeInput, type PoliticalModel, type PoliticalScores, wantsQuality } from './model.ts';
 
 export const POLITICAL_SERVICE = 'political-classifier';
 
@@ -26,36 +26,46 @@ export interface ClassifierOptions {
  * Scores a post in the chosen mode. Default: the fast model over the post's own text (with its link card and alt
  * text) and, for a reply or quote, the text of the post it answers when the post store has it (a local lookup through
  * the `answered-post` provider, never the network). Quality: posts the default model is unsure about also wait for
- * their sentence embedding (the shared, batched, cached `embedding` provider). A per-post memo lets every manifest's
- * leaves share one inference.
+ * their sentence embedding. Embeddings come from the shared, batched, cached `embedding` provider. A per-post memo
+ * lets every manifest's leaves share one inference.
  */
 export function createPoliticalClassifier(model: PoliticalModel, { mode, lookUpContext }: ClassifierOptions): PoliticalClassifier {
   const quality = mode === 'quality' ? model.quality : undefined;
   if (mode === 'quality' && !quality) throw new Error('POLITICAL_MODE=quality needs a political model with a quality mode');
   const wantsContext = [model.default, ...(quality ? [quality] : [])].some((m) => m.features.some((b) => b.kind === 'context-ngrams'));
   const memo = new WeakMap<ConsolidatedPost, PoliticalScores>();
+  /** The embeddings a mode needs for `text`, or the requests for those not computed yet. */
+  const embeddingsFor = (features: readonly FeatureBlock[], text: string, context: EvaluationContext): Map<string, Float32Array> | FeatureRequest[] => {
+    const requests = embeddersOf(features).map((embedder) => embeddingRequest(embedder, text));
+    const vectors = requests.map((r) => context.feature(r.provider, r.key) as Float32Array | undefined);
+    const missing = requests.filter((_, i) => !vectors[i]);
+    return missing.length ? missing : new Map(embeddersOf(features).map((name, i) => [name, vectors[i]!]));
+  };
   return {
     mode,
     scores(post, context) {
       const known = memo.get(post);
       if (known) return known;
       const input: ModeInput = { text: ownText(post.record) };
+      const pending: FeatureRequest[] = [];
       const uri = wantsContext && lookUpContext ? answeredUri(post.record) : undefined;
       if (uri) {
         const answered = context.feature(ANSWERED_POST_PROVIDER, uri) as string | null | undefined;
-        if (answered === undefined) return [answeredPostRequest(uri)];
-        if (answered) input.context = answered;
+        if (answered === undefined) pending.push(answeredPostRequest(uri));
+        else if (answered) input.context = answered;
       }
-      const fast = classify(model.default, input);
+      // A default mode with an embedding block (a fast static embedder) asks for it together with the parent.
+      const fastEmbeddings = embeddingsFor(model.default.features, input.text, context);
+      if (Array.isArray(fastEmbeddings)) pending.push(...fastEmbeddings);
+      if (pending.length) return pending;
+      const fast = classify(model.default, { ...input, embeddings: fastEmbeddings as Map<string, Float32Array> });
       if (!quality || !wantsQuality(quality, fast.sociopolitical)) {
         memo.set(post, fast);
         return fast;
       }
-      const requests = embeddersOf(quality.features).map((embedder) => embeddingRequest(embedder, input.text));
-      const embeddings = requests.map((r) => context.feature(r.provider, r.key) as Float32Array | undefined);
-      const missing = requests.filter((_, i) => !embeddings[i]);
-      if (missing.length) return missing;
-      const scores = classify(quality, { ...input, embeddings: new Map(embeddersOf(quality.features).map((name, i) => [name, embeddings[i]!])) });
+      const embeddings = embeddingsFor(quality.features, input.text, context);
+      if (Array.isArray(embeddings)) return embeddings;
+      const scores = classify(quality, { ...input, embeddings });
       memo.set(post, scores);
       return scores;
     },

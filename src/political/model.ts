@@ -21,14 +21,17 @@ export const FeatureBlockSchema = z.discriminatedUnion('kind', [
 export type FeatureBlock = z.infer<typeof FeatureBlockSchema>;
 
 const PlattSchema = z.object({ a: z.number(), b: z.number() });
+/** int16 weights of one head, base64, with the step of each feature block (see `quantize`). */
+const QuantizedSchema = z.object({ steps: z.array(z.number().nonnegative()), data: z.string() });
+type Quantized = z.infer<typeof QuantizedSchema>;
 
 /** One operating mode: its features, a calibrated sociopolitical head, a lean softmax, and the threshold chosen on validation. */
 const ModeFileSchema = z.object({
   features: z.array(FeatureBlockSchema).min(1),
-  sociopolitical: z.object({ weights: z.string(), bias: z.number(), platt: PlattSchema }),
+  sociopolitical: z.object({ weights: QuantizedSchema, bias: z.number(), platt: PlattSchema }),
   lean: z.object({
     classes: z.tuple([z.literal('left'), z.literal('right'), z.literal('moderate'), z.literal('unclear')]),
-    weights: z.array(z.string()).length(4),
+    weights: z.array(QuantizedSchema).length(4),
     biases: z.array(z.number()).length(4),
   }),
   /** P(sociopolitical) at which the shipped manifest labels a post, chosen on validation posts (recall first). */
@@ -37,7 +40,7 @@ const ModeFileSchema = z.object({
   band: z.object({ low: z.number(), high: z.number() }).optional(),
 });
 
-/** The shipped file: float32 weights as base64, so the JSON loads in milliseconds. */
+/** The shipped file: quantised weights as base64, so the JSON stays small and loads in milliseconds. */
 export const PoliticalModelFileSchema = z.object({
   format: z.literal('skysift-political-v2'),
   modes: z.object({ default: ModeFileSchema, quality: ModeFileSchema.optional() }),
@@ -144,32 +147,60 @@ export function wantsQuality(quality: ModeModel, p: number): boolean {
   return !quality.band || (p > quality.band.low && p < quality.band.high);
 }
 
-const toBase64 = (weights: Float32Array): string => Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).toString('base64');
+/**
+ * Weights as stored: int16 per feature block, each block with its own step (its largest magnitude / 32767), base64.
+ * Half the size of float32 at a rounding error far below what changes a score (the trainer reports the numbers of
+ * the model as stored, after this round trip).
+ */
 
-function fromBase64(text: string, size: number): Float32Array {
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== size * 4) throw new Error(`weights have ${bytes.length / 4} entries, expected ${size}`);
+function quantize(weights: Float32Array, features: readonly FeatureBlock[]): Quantized {
+  const data = new Int16Array(weights.length);
+  const steps: number[] = [];
+  let start = 0;
+  for (const block of features) {
+    const end = start + blockSize(block);
+    let max = 0;
+    for (let i = start; i < end; i++) max = Math.max(max, Math.abs(weights[i]!));
+    const step = max / 32767;
+    for (let i = start; i < end; i++) data[i] = step ? Math.round(weights[i]! / step) : 0;
+    steps.push(step);
+    start = end;
+  }
+  return { steps, data: Buffer.from(data.buffer).toString('base64') };
+}
+
+function dequantize({ steps, data }: Quantized, features: readonly FeatureBlock[]): Float32Array {
+  const bytes = Buffer.from(data, 'base64');
+  const size = layoutSize(features);
+  if (bytes.length !== size * 2) throw new Error(`weights have ${bytes.length / 2} entries, expected ${size}`);
+  if (steps.length !== features.length) throw new Error(`weights have ${steps.length} block steps, expected ${features.length}`);
+  const values = new Int16Array(size);
+  new Uint8Array(values.buffer).set(bytes);
   const weights = new Float32Array(size);
-  new Uint8Array(weights.buffer).set(bytes);
+  let start = 0;
+  features.forEach((block, b) => {
+    const end = start + blockSize(block);
+    for (let i = start; i < end; i++) weights[i] = values[i]! * steps[b]!;
+    start = end;
+  });
   return weights;
 }
 
 function encodeMode(mode: ModeModel): z.infer<typeof ModeFileSchema> {
   return {
     features: mode.features,
-    sociopolitical: { weights: toBase64(mode.sociopolitical.weights), bias: mode.sociopolitical.bias, platt: mode.sociopolitical.platt },
-    lean: { classes: [...LEANS], weights: mode.lean.map((m) => toBase64(m.weights)), biases: mode.lean.map((m) => m.bias) },
+    sociopolitical: { weights: quantize(mode.sociopolitical.weights, mode.features), bias: mode.sociopolitical.bias, platt: mode.sociopolitical.platt },
+    lean: { classes: [...LEANS], weights: mode.lean.map((m) => quantize(m.weights, mode.features)), biases: mode.lean.map((m) => m.bias) },
     threshold: mode.threshold,
     ...(mode.band && { band: mode.band }),
   };
 }
 
 function decodeMode(file: z.infer<typeof ModeFileSchema>): ModeModel {
-  const size = layoutSize(file.features);
   return {
     features: file.features,
-    sociopolitical: { weights: fromBase64(file.sociopolitical.weights, size), bias: file.sociopolitical.bias, platt: file.sociopolitical.platt },
-    lean: file.lean.weights.map((w, i) => ({ weights: fromBase64(w, size), bias: file.lean.biases[i]! })),
+    sociopolitical: { weights: dequantize(file.sociopolitical.weights, file.features), bias: file.sociopolitical.bias, platt: file.sociopolitical.platt },
+    lean: file.lean.weights.map((w, i) => ({ weights: dequantize(w, file.features), bias: file.lean.biases[i]! })),
     threshold: file.threshold,
     ...(file.band && { band: file.band }),
   };
@@ -178,6 +209,9 @@ function decodeMode(file: z.infer<typeof ModeFileSchema>): ModeModel {
 export function encodeModel(model: PoliticalModel, trained: Record<string, unknown>): PoliticalModelFile {
   return { format: 'skysift-political-v2', modes: { default: encodeMode(model.default), ...(model.quality && { quality: encodeMode(model.quality) }) }, trained };
 }
+
+/** The model as the shipped file will hold it (weights quantised): what the trainer evaluates and reports. */
+export const asStored = (model: PoliticalModel): PoliticalModel => decodeModel(encodeModel(model, {}));
 
 export function decodeModel(file: PoliticalModelFile): PoliticalModel {
   return { default: decodeMode(file.modes.default), ...(file.modes.quality && { quality: decodeMode(file.modes.quality) }) };

@@ -68,6 +68,22 @@ export function readPool(dataDir: string, context: ReadonlyMap<string, string> =
   return readJsonLines(path.join(dataDir, POOL_FILE), PoolRowSchema).map((row) => withContext({ id: row.id, text: row.text, author: row.author, source: row.source }, context));
 }
 
+/**
+ * More unlabelled posts from a plain file, one post per line (the format of the Algospeak random Jetstream sample the
+ * pool drew from), kept as the pool was: at least five words once links, mentions and digits are gone. No author:
+ * they join groups through near-duplicate text only, so one that copies a held-out post never reaches training.
+ */
+export function readPlainPosts(file: string): Post[] {
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing`);
+  const source = `file:${path.basename(file)}`;
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => normaliseText(line).split(' ').filter(Boolean).length >= 5)
+    .map((text) => ({ id: `${source}:${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, author: null, source }));
+}
+
 /** The source repository of a pool row (`owner/repo`), without path or `#parent`/`#reply`. */
 export const sourceRepo = (source: string): string => source.split(':')[0]!;
 

@@ -49,7 +49,7 @@ export function calibrationError(bins: readonly ReliabilityBin[]): number {
 export function rocAuc(probabilities: readonly number[], labels: readonly boolean[]): number {
   const order = probabilities.map((p, i) => ({ p, y: labels[i]! })).sort((a, b) => a.p - b.p);
   let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j < order.length && order[j]!.p === order[i]!.p) j++;
     const rank = (i + j + 1) / 2;

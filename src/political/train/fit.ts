@@ -23,13 +23,14 @@ function distribution(target: Target, classes: number): readonly number[] {
 
 /**
  * Softmax regression (2 classes: one binary logistic output) over `size` features by AdaGrad SGD with L2, shuffled
- * each epoch, towards each example's target distribution, scaled by its weight (default 1). Class weights balance the
- * classes by their target mass when `balanced`, so a soft target counts as its fractions of each class.
+ * each epoch, towards each example's target distribution, scaled by its weight (default 1). Class weights
+ * (total / (classes × class mass))^balance counter rare classes: 1 balances fully, 0 not at all, 0.5 halfway (in log
+ * terms); a soft target counts as its fractions of each class.
  */
 export function fitSoftmax(
   xs: readonly SparseVector[],
   targets: readonly Target[],
-  { classes, size, balanced = true, weights: exampleWeights }: { classes: number; size: number; balanced?: boolean; weights?: readonly number[] },
+  { classes, size, balance = 1, weights: exampleWeights }: { classes: number; size: number; balance?: number; weights?: readonly number[] },
   options: FitOptions,
 ): LinearModel[] {
   const outputs = classes === 2 ? 1 : classes;
@@ -41,7 +42,7 @@ export function fitSoftmax(
   const weightOf = (i: number) => exampleWeights?.[i] ?? 1;
   const total = truths.reduce((n, _, i) => n + weightOf(i), 0);
   const mass = Array.from({ length: classes }, (_, c) => truths.reduce((n, truth, i) => n + weightOf(i) * truth[c]!, 0));
-  const classWeight = mass.map((m) => (!balanced ? 1 : m ? total / (classes * m) : 0));
+  const classWeight = mass.map((m) => (m ? (total / (classes * m)) ** balance : 0));
   const random = seededRandom(options.seed);
   const order = xs.map((_, i) => i);
   const logits = new Float64Array(outputs);

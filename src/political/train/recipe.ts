@@ -9,6 +9,8 @@ export interface RecipeSettings {
   input: (post: Post) => ModeInput;
   options: FitOptions;
   minRecall: number;
+  /** How far the lean softmax counters its rare classes (see `fitSoftmax`): right and moderate are ~2% of lean labels. */
+  leanBalance: number;
 }
 
 /** An unlabelled post with a teacher's probability that it is sociopolitical and its lean distribution (in `LEANS` order). */
@@ -42,7 +44,7 @@ export function fitMode(features: FeatureBlock[], train: readonly LabelledPost[]
   const lean = fitSoftmax(
     leaning.map((l) => l.x),
     leaning.map((l) => l.target),
-    { classes: LEANS.length, size, weights: leaning.map((l) => l.weight) },
+    { classes: LEANS.length, size, balance: settings.leanBalance, weights: leaning.map((l) => l.weight) },
     settings.options,
   );
   const mode: ModeModel = { features, sociopolitical: { ...linear, platt }, lean, threshold: 0.5 };

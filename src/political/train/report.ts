@@ -20,6 +20,18 @@ export function heldOutReport(posts: readonly LabelledPost[], scores: readonly P
     slices: sliceTable(posts, probabilities, threshold, sourceOf),
     reliability,
     thresholds: [0.2, 0.3, 0.4, 0.5, 0.6, 0.7].map((t) => ({ threshold: t, ...binaryMetrics(probabilities, labels, t) })),
+    /** What `political [left|right, >=, t]` labels: precision and recall against posts labelled sociopolitical with that lean. */
+    leanLabels: (['left', 'right'] as const).flatMap((lean) =>
+      [0.2, 0.3, 0.4, 0.5, 0.6].map((t) => ({
+        lean,
+        threshold: t,
+        ...binaryMetrics(
+          scores.map((s) => s[lean]),
+          posts.map((p) => p.lean === lean),
+          t,
+        ),
+      })),
+    ),
     lean: leanMetrics(
       leaning.map((l) => l.predicted),
       leaning.map((l) => l.truth),
@@ -32,8 +44,8 @@ export type HeldOutReport = ReturnType<typeof heldOutReport>;
 const f3 = (n: number) => n.toFixed(3);
 
 /** One line of a variant comparison. */
-export function variantLine(name: string, validation: BinaryMetrics, test: BinaryMetrics): string {
-  return `${name.padEnd(46)} validation acc ${f3(validation.accuracy)} R ${f3(validation.recall)} | test acc ${f3(test.accuracy)} P ${f3(test.precision)} R ${f3(test.recall)} F1 ${f3(test.f1)}`;
+export function variantLine(name: string, validation: BinaryMetrics, test: BinaryMetrics, testReplies: BinaryMetrics): string {
+  return `${name.padEnd(52)} validation acc ${f3(validation.accuracy)} R ${f3(validation.recall)} | test acc ${f3(test.accuracy)} P ${f3(test.precision)} R ${f3(test.recall)} F1 ${f3(test.f1)} | test replies acc ${f3(testReplies.accuracy)} R ${f3(testReplies.recall)}`;
 }
 
 /** Prints a held-out report as tables. */
@@ -43,7 +55,9 @@ export function printReport(title: string, report: HeldOutReport) {
   console.table(Object.fromEntries(report.slices.map((s) => [s.slice, row(s)])));
   console.table(report.reliability.map((b) => ({ range: b.range, count: b.count, meanPredicted: f3(b.meanPredicted), observed: f3(b.observed) })));
   const lean = report.lean;
-  console.log(`lean on ${lean.n} sociopolitical posts: accuracy ${f3(lean.accuracy)} macro-F1 ${f3(lean.macroF1)}; always "${lean.baseline.lean}": ${f3(lean.baseline.accuracy)} / ${f3(lean.baseline.macroF1)}`);
+  console.log(
+    `lean on ${lean.n} sociopolitical posts: accuracy ${f3(lean.accuracy)} macro-F1 ${f3(lean.macroF1)}; always "${lean.baseline.lean}": ${f3(lean.baseline.accuracy)} / ${f3(lean.baseline.macroF1)}`,
+  );
 }
 
 /** Markdown table of a report's slices, as the model card quotes it. */
