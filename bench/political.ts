@@ -1,8 +1,9 @@
 import { openUniversalSentenceEncoder } from '../src/models/embedders/universal-sentence-encoder.ts';
-import { embeddingKey, EMBEDDING_PROVIDER } from '../src/models/embedding-provider.ts';
-import type { EvaluationContext } from '../src/operators/operator.ts';
+import { EMBEDDING, embeddingKey } from '../src/models/embedding-provider.ts';
+import type { FeatureRequest } from '../src/core/features.ts';
+import type { EvaluationContext } from '../src/core/operator.ts';
 import { createPoliticalClassifier } from '../src/political/classifier.ts';
-import { ANSWERED_POST_PROVIDER, answeredPostProvider } from '../src/political/context-provider.ts';
+import { ANSWERED_POST, answeredPostProvider } from '../src/political/context-provider.ts';
 import { answeredUri, ownText } from '../src/political/context.ts';
 import { loadPoliticalModel, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
 import { classify, embeddersOf, wantsQuality } from '../src/political/model.ts';
@@ -20,7 +21,10 @@ export async function run(): Promise<Record<string, number | string>> {
   const uris = [...new Set(posts.flatMap((p) => answeredUri(p.record) ?? []))];
   const texts = await answeredPostProvider({ get: (uri) => byUri.get(uri) }).compute(uris);
   uris.forEach((uri, i) => parents.set(uri, texts[i] as string | null));
-  const context: EvaluationContext = { feature: (provider, key) => (provider === ANSWERED_POST_PROVIDER ? parents.get(key) : undefined), membership: () => undefined };
+  const context: EvaluationContext = {
+    feature: <Out>(request: FeatureRequest<unknown, Out>) => (request.kind === ANSWERED_POST ? (parents.get(request.key) as Out) : undefined),
+    membership: () => undefined,
+  };
   global.gc?.();
   const before = process.memoryUsage();
   const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
@@ -44,7 +48,6 @@ export async function run(): Promise<Record<string, number | string>> {
   if (!Number.isFinite(checksum)) throw new Error('non-finite score');
   return {
     'default posts/s (1 core)': Math.round(classified / elapsed),
-    'replies/quotes with parent in store': `${[...parents.values()].filter(Boolean).length} of ${uris.length}`,
     'mean text chars': Math.round(posts.reduce((sum, p) => sum + ownText(p.record).length, 0) / posts.length),
     'model heapUsed+arrayBuffers MB': Number(((after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / 2 ** 20).toFixed(1)),
     'model RSS MB': Number(((after.rss - before.rss) / 2 ** 20).toFixed(1)),
@@ -68,7 +71,10 @@ async function qualityRate(posts: ReturnType<typeof recordedPosts>, context: Eva
     (await embedder.embed(batch)).forEach((vector, k) => embedded.set(embeddingKey(name!, batch[k]!), vector));
   }
   const classifier = createPoliticalClassifier(model, { mode: 'quality', lookUpContext: true });
-  const withEmbeddings: EvaluationContext = { ...context, feature: (provider, key) => (provider === EMBEDDING_PROVIDER ? embedded.get(key) : context.feature(provider, key)) };
+  const withEmbeddings: EvaluationContext = {
+    ...context,
+    feature: <Out>(request: FeatureRequest<unknown, Out>) => (request.kind === EMBEDDING ? (embedded.get(request.key) as Out) : context.feature(request)),
+  };
   let checksum = 0;
   for (const post of posts) {
     const scores = classifier.scores(post, withEmbeddings);

@@ -22,7 +22,11 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly queueDepth = new Gauge({ name: 'skysift_queue_depth', help: 'Events received and not yet processed.', registers: [this.registry] });
-  readonly cursorLagSeconds = new Gauge({ name: 'skysift_cursor_lag_seconds', help: 'Age of the newest fully processed event.', registers: [this.registry] });
+  readonly cursorLagSeconds = new Gauge({
+    name: 'skysift_cursor_lag_seconds',
+    help: 'Age of the newest fully processed event (the stored cursor counts, so a restart without Jetstream shows its true age); NaN while no event was ever processed.',
+    registers: [this.registry],
+  });
   readonly jetstreamConnected = new Gauge({ name: 'skysift_jetstream_connected', help: '1 while connected to Jetstream.', registers: [this.registry] });
   readonly jetstreamPaused = new Gauge({ name: 'skysift_jetstream_paused', help: '1 while reading from Jetstream is paused because the queue is full (backpressure).', registers: [this.registry] });
   readonly backpressurePauses = new Counter({
@@ -37,7 +41,16 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly feedPostsSynced = new Counter({ name: 'skysift_feed_posts_synced_total', help: 'Posts taken from feeds, by feed.', labelNames: ['feed'], registers: [this.registry] });
-  readonly reconnects = new Counter({ name: 'skysift_jetstream_reconnects_total', help: 'Jetstream reconnections.', registers: [this.registry] });
+  readonly reconnects = new Counter({
+    name: 'skysift_jetstream_reconnects_total',
+    help: 'Jetstream reconnection attempts (after a dropped connection or a failed attempt).',
+    registers: [this.registry],
+  });
+  readonly jetstreamConnectFailures = new Counter({
+    name: 'skysift_jetstream_connect_failures_total',
+    help: 'Jetstream connection attempts that failed before the connection opened (refused, timed out, rejected).',
+    registers: [this.registry],
+  });
   readonly manifestErrors = new Counter({ name: 'skysift_manifest_errors_total', help: 'Manifest problems reported on load or reload.', registers: [this.registry] });
   readonly cursorWriteFailures = new Counter({ name: 'skysift_cursor_write_failures_total', help: 'Failed writes of the Jetstream cursor (retried on the next tick).', registers: [this.registry] });
   readonly batchFailures = new Counter({ name: 'skysift_batch_failures_total', help: 'Batches that failed (database busy, disk full, ...) and were retried.', registers: [this.registry] });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { evaluateBatch, EvaluationError, isDecided } from '../src/evaluate/index.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { and, not, or } from '../src/operators/logic.ts';
-import { post, testRegistry } from './support/test-operators.ts';
+import { LENGTH, post, testRegistry } from './support/test-operators.ts';
 
 async function compiled(filter: unknown, value = 'test-label') {
   const setup = testRegistry();
@@ -104,7 +104,7 @@ describe('evaluator', () => {
 
   it('reports pending before undecided: a pending sibling may still decide the node', () => {
     const failed = { undecided: 'boom' };
-    const request = [{ provider: 'length', key: 'k', input: 'k' }];
+    const request = [{ kind: LENGTH, key: 'k', input: 'k' }];
     assert.deepEqual(or.combine([failed, request]), request);
     assert.deepEqual(and.combine([request, failed]), request);
     assert.equal(and.combine([true, failed]), failed);
@@ -114,7 +114,7 @@ describe('evaluator', () => {
 
   it('fails loudly when a provider does not satisfy a leaf', async () => {
     const { manifest } = await compiled({ long_text: [1] });
-    const broken = new Map([['length', { name: 'length', compute: async (inputs: unknown[]) => inputs.map(() => undefined) }]]);
+    const broken = new Map([['length', { kind: LENGTH, compute: async (inputs: unknown[]) => inputs.map(() => undefined) }]]);
     await assert.rejects(evaluateBatch([post('abc')], [manifest], broken), EvaluationError);
     await assert.rejects(evaluateBatch([post('abc')], [manifest], new Map()), /no feature provider named "length"/);
   });

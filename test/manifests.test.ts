@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { labelValueDefinitions } from '../src/manifests/label.ts';
 import { loadManifests } from '../src/manifests/load.ts';
 import { runCli } from './support/cli.ts';
-import { sharedData } from './support/shared.ts';
+import { fixture } from './support/fixtures.ts';
 import { testRegistry } from './support/test-operators.ts';
 
 const dirs: string[] = [];
@@ -123,7 +123,7 @@ describe('skysift manifests', () => {
 
 describe('shipped manifests over recorded Jetstream traffic', () => {
   it('skysift evaluate prints one verdict per post and manifest, matching what the records say', async () => {
-    const capture = sharedData('jetstream/expected_v1.jsonl');
+    const capture = fixture('jetstream/expected_v1.jsonl');
     const result = await runCli(['evaluate', 'manifests', capture]);
     assert.equal(result.code, 0, result.stderr);
     const verdicts = result.stdout.trim().split('\n').map((l) => JSON.parse(l));

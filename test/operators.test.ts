@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConsolidatedPost } from '../src/consolidate/post.ts';
 import { operators } from '../src/operators/index.ts';
-import { isPending, isUndecided } from '../src/operators/operator.ts';
+import { isPending, isUndecided } from '../src/core/operator.ts';
+import { CompileServices } from '../src/core/services.ts';
 import { feedPost, withRecord } from './support/feed-posts.ts';
 
 const noContext = { feature: () => undefined, membership: () => undefined };
@@ -10,7 +11,7 @@ const noContext = { feature: () => undefined, membership: () => undefined };
 async function leaf(op: string, args: unknown[]): Promise<(post: ConsolidatedPost) => boolean> {
   const definition = operators.get(op);
   assert.ok(definition, `operator ${op} is registered`);
-  const compiled = await definition.compile(definition.args.parse(args), { models: new Map(), services: new Map(), manifestFile: 'test.json' });
+  const compiled = await definition.compile(definition.args.parse(args), { models: new Map(), services: new CompileServices(), manifestFile: 'test.json' });
   return (post) => {
     const result = compiled(post, noContext);
     assert.ok(!isPending(result) && !isUndecided(result));

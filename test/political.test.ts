@@ -7,12 +7,14 @@ import type { ConsolidatedPost } from '../src/consolidate/post.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
 import { createLogger } from '../src/log.ts';
 import { loadManifestFiles } from '../src/manifests/load.ts';
-import { EMBEDDING_PROVIDER, embeddingRequest } from '../src/models/embedding-provider.ts';
+import { EMBEDDING, embeddingRequest } from '../src/models/embedding-provider.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../src/models/embedders/embedder.ts';
 import { operators } from '../src/operators/index.ts';
-import { isPending, type EvaluationContext } from '../src/operators/operator.ts';
-import { createPoliticalClassifier, POLITICAL_SERVICE } from '../src/political/classifier.ts';
-import { ANSWERED_POST_PROVIDER, answeredPostProvider } from '../src/political/context-provider.ts';
+import { isPending, type EvaluationContext } from '../src/core/operator.ts';
+import type { FeatureRequest } from '../src/core/features.ts';
+import { CompileServices, provide } from '../src/core/services.ts';
+import { createPoliticalClassifier, POLITICAL_CLASSIFIER } from '../src/political/classifier.ts';
+import { ANSWERED_POST, answeredPostProvider } from '../src/political/context-provider.ts';
 import { answeredUri, attachmentText, ownText } from '../src/political/context.ts';
 import { loadPoliticalModel, POLITICAL_MODEL_FILE, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
 import { classify, LEANS, wantsQuality, type FeatureBlock, type PoliticalModel, type PoliticalScores } from '../src/political/model.ts';
@@ -29,7 +31,10 @@ const MANIFESTS = ['political.json', 'political-left.json', 'political-right.jso
 const model = loadPoliticalModel(SHIPPED_MODELS_DIR);
 const capture = recordedPosts();
 const noFeatures: EvaluationContext = { feature: () => undefined, membership: () => undefined };
-const withFeatures = (features: Record<string, Map<string, unknown>>): EvaluationContext => ({ feature: (provider, key) => features[provider]?.get(key), membership: () => undefined });
+const withFeatures = (features: Record<string, Map<string, unknown>>): EvaluationContext => ({
+  feature: <Out>(request: FeatureRequest<unknown, Out>) => features[request.kind.name]?.get(request.key) as Out | undefined,
+  membership: () => undefined,
+});
 const scoresOf = (result: PoliticalScores | unknown[]): PoliticalScores => {
   assert.ok(!Array.isArray(result), 'scores, not feature requests');
   return result;
@@ -70,7 +75,7 @@ describe('shipped political model', () => {
     const fast = posts.map((p) => classify(model.default, { text: p.text }).sociopolitical);
     assert.ok(rocAuc(fast, labels) > 0.9, `default AUC ${rocAuc(fast, labels)}`);
     const services = await openServices({ config: loadConfig({}), logger: createLogger('silent') });
-    const embeddings = (await services.providers.get(EMBEDDING_PROVIDER)!.compute(posts.map((p) => embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, p.text).input))) as Float32Array[];
+    const embeddings = (await services.providers.get(EMBEDDING.name)!.compute(posts.map((p) => embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, p.text).input))) as Float32Array[];
     const quality = posts.map((p, i) => classify(model.quality!, { text: p.text, embeddings: new Map([[UNIVERSAL_SENTENCE_ENCODER, embeddings[i]!]]) }).sociopolitical);
     assert.ok(rocAuc(quality, labels) > 0.9, `quality AUC ${rocAuc(quality, labels)}`);
     await services.close();
@@ -142,10 +147,10 @@ describe('political context', () => {
     const provider = answeredPostProvider(store);
     assert.deepEqual(await provider.compute([parentUri, 'at://did:plc:none/app.bsky.feed.post/unknown']), [parent.record.text, null]);
     const classifier = createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true });
-    assert.deepEqual(classifier.scores(reply, noFeatures), [{ provider: ANSWERED_POST_PROVIDER, key: parentUri, input: parentUri }]);
-    const withParent = scoresOf(classifier.scores(reply, withFeatures({ [ANSWERED_POST_PROVIDER]: new Map([[parentUri, parent.record.text]]) })));
+    assert.deepEqual(classifier.scores(reply, noFeatures), [{ kind: ANSWERED_POST, key: parentUri, input: parentUri }]);
+    const withParent = scoresOf(classifier.scores(reply, withFeatures({ [ANSWERED_POST.name]: new Map([[parentUri, parent.record.text]]) })));
     assert.deepEqual(withParent, classify(reading.default, { text: reply.record.text, context: parent.record.text }));
-    const unseen = scoresOf(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true }).scores(reply, withFeatures({ [ANSWERED_POST_PROVIDER]: new Map([[parentUri, null]]) })));
+    const unseen = scoresOf(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true }).scores(reply, withFeatures({ [ANSWERED_POST.name]: new Map([[parentUri, null]]) })));
     assert.deepEqual(unseen, classify(reading.default, { text: reply.record.text }));
     assert.ok(withParent.sociopolitical > unseen.sociopolitical, 'the political parent raises the reply');
     const offline = scoresOf(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: false }).scores(reply, noFeatures));
@@ -163,8 +168,12 @@ describe('political context', () => {
     const { db } = openDatabase(':memory:');
     new PostStore(db).upsert([parent]);
     const services = await openServices({ config: loadConfig({}), logger: createLogger('silent'), db });
-    assert.ok(services.providers.has(ANSWERED_POST_PROVIDER));
-    const env = { models: new Map(), services: new Map([[POLITICAL_SERVICE, createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true })]]), manifestFile: 'test.json' };
+    assert.ok(services.providers.has(ANSWERED_POST.name));
+    const env = {
+      models: new Map(),
+      services: new CompileServices([provide(POLITICAL_CLASSIFIER, createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true }))]),
+      manifestFile: 'test.json',
+    };
     const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: env.services });
     const [verdict] = await evaluateBatch([reply], manifests, services.providers);
     assert.equal(verdict!.explanation[0]!.score, classify(reading.default, { text: reply.record.text, context: parent.record.text }).sociopolitical);
@@ -176,13 +185,13 @@ describe('political context', () => {
 describe('political modes', () => {
   it('quality mode asks for the embedding only of posts the default model is unsure of, and uses it', async () => {
     const services = await openServices({ config: loadConfig({ POLITICAL_MODE: 'quality' }), logger: createLogger('silent') });
-    const classifier = services.compile.get(POLITICAL_SERVICE) as ReturnType<typeof createPoliticalClassifier>;
+    const classifier = services.compile.require(POLITICAL_CLASSIFIER, 'no political classifier');
     assert.equal(classifier.mode, 'quality');
     const unsure = capture.filter((p) => wantsQuality(model.quality!, classify(model.default, { text: ownText(p.record) }).sociopolitical));
     assert.ok(unsure.length > 0 && unsure.length < capture.length, `${unsure.length} of ${capture.length} posts unsure`);
     const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: services.compile });
     const verdicts = await evaluateBatch(capture, manifests, services.providers);
-    const embeddings = (await services.providers.get(EMBEDDING_PROVIDER)!.compute(unsure.map((p) => embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, ownText(p.record)).input))) as Float32Array[];
+    const embeddings = (await services.providers.get(EMBEDDING.name)!.compute(unsure.map((p) => embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, ownText(p.record)).input))) as Float32Array[];
     for (const verdict of verdicts) {
       const p = capture.find((c) => c.uri === verdict.uri)!;
       const index = unsure.indexOf(p);
@@ -232,12 +241,12 @@ describe('political operator and manifests', () => {
     const definition = operators.get('political')!;
     assert.equal(definition.args.safeParse(['conservative', '>=', 0.5]).success, false);
     const classifier = createPoliticalClassifier(model, { mode: 'default', lookUpContext: false });
-    const env = { models: new Map(), services: new Map([[POLITICAL_SERVICE, classifier]]), manifestFile: 'test.json' };
+    const env = { models: new Map(), services: new CompileServices([provide(POLITICAL_CLASSIFIER, classifier)]), manifestFile: 'test.json' };
     const above = (await definition.compile(definition.args.parse(['sociopolitical', '>=', 0]), env))(capture[0]!, noFeatures);
     const below = (await definition.compile(definition.args.parse(['sociopolitical', '<', 0]), env))(capture[0]!, noFeatures);
     assert.ok(!isPending(above) && !isPending(below) && 'matched' in above && 'matched' in below);
     assert.equal(above.matched, true);
     assert.equal(below.matched, false);
-    await assert.rejects(async () => definition.compile(definition.args.parse(['sociopolitical', '>=', 0.5]), { ...env, services: new Map() }), /political classifier service/);
+    await assert.rejects(async () => definition.compile(definition.args.parse(['sociopolitical', '>=', 0.5]), { ...env, services: new CompileServices() }), /political classifier service/);
   });
 });

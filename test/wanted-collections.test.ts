@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { wantedCollections } from '../src/ingest/collections.ts';
 import { compileManifest } from '../src/manifests/load.ts';
-import type { OperatorDefinition } from '../src/operators/operator.ts';
+import type { OperatorDefinition } from '../src/core/operator.ts';
 import { amplifiedCapture } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { sourceOnTempDatabase } from './support/jetstream-source.ts';

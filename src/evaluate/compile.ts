@@ -1,7 +1,7 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
-import { logicOperators, type NodeValue } from '../operators/logic.ts';
-import { isPending, isUndecided, type CompileEnvironment, type EvaluationContext, type OperatorDefinition } from '../operators/operator.ts';
+import { isPending, isUndecided, type CompileEnvironment, type EvaluationContext, type OperatorDefinition } from '../core/operator.ts';
 import { notSupportedYet, operators } from '../operators/index.ts';
+import { logicOperators, type NodeValue } from '../operators/logic.ts';
 
 /** One line of an explanation: a leaf that ran (with what it saw), could not decide (why, in `inputs`), or was skipped by short-circuit. */
 export interface TraceEntry {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { ModelEntrySchema } from '../core/model-entry.ts';
 import { operators } from '../operators/index.ts';
 import { LabelSchema } from './label.ts';
-import { AuthorSchema, ModelEntrySchema } from './schema.ts';
+import { AuthorSchema } from './schema.ts';
 
 /**
  * JSON Schema for editors, generated from the same zod schemas the loader validates with:

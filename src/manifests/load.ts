@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { Credentials } from '../core/credentials.ts';
+import { CompileServices } from '../core/services.ts';
 import { compileFilter, type CompiledNode, type OperatorRegistry, type Problem } from '../evaluate/compile.ts';
 import { operators } from '../operators/index.ts';
 import type { Label } from './label.ts';
 import { ManifestSchema } from './schema.ts';
-import { resolveCredentials, type Credentials } from './secret.ts';
+import { resolveCredentials } from './secret.ts';
 
 /** A manifest ready to evaluate: its label, its compiled filter, and a version that changes with its content. */
 export interface CompiledManifest {
@@ -28,8 +30,8 @@ export interface LoadResult {
 }
 
 export interface CompileOptions {
-  /** Shared services (embedders, classifiers, graph caches) operators may need while compiling. */
-  services?: ReadonlyMap<string, unknown>;
+  /** Shared services (embedders, classifiers, membership sets) operators may need while compiling. */
+  services?: CompileServices;
   registry?: OperatorRegistry;
 }
 
@@ -46,7 +48,11 @@ function jsonProblem(text: string): Problem {
 }
 
 /** Validates and compiles one manifest's text; every problem is reported, with its JSON path. */
-export async function compileManifest(file: string, text: string, { services = new Map(), registry = operators }: CompileOptions = {}): Promise<{ manifest?: CompiledManifest; problems: Problem[] }> {
+export async function compileManifest(
+  file: string,
+  text: string,
+  { services = new CompileServices(), registry = operators }: CompileOptions = {},
+): Promise<{ manifest?: CompiledManifest; problems: Problem[] }> {
   let json: unknown;
   try {
     json = JSON.parse(text);

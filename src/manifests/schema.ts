@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModelEntrySchema } from '../core/model-entry.ts';
 import { ActorSchema } from '../social/sets.ts';
 import { LabelSchema } from './label.ts';
 
@@ -19,16 +20,6 @@ export const AuthorSchema = z.strictObject({
   service: z.url({ protocol: /^https?$/ }).default('https://bsky.social'),
 });
 
-/** One block of a tree model's input, concatenated in the entry's order (see `src/models/features.ts`). */
-export const FeatureModuleSchema = z.discriminatedUnion(
-  'type',
-  [z.strictObject({ type: z.literal('time_features') }), z.strictObject({ type: z.literal('vectorizer'), model_name: z.string().min(1) }), z.strictObject({ type: z.literal('post_metadata') })],
-  { error: (issue) => (issue.code === 'invalid_union' ? 'unknown feature module type: use time_features, vectorizer or post_metadata' : undefined) },
-);
-
-/** A `models[]` entry: the tree model stored under `MODELS_DIR/<model_name>/` and the features it reads. */
-export const ModelEntrySchema = z.strictObject({ model_name: z.string().min(1), feature_modules: z.array(FeatureModuleSchema).min(1) });
-
 /** The manifest file, with the filter checked separately by the compiler against the operator registry. */
 export const ManifestSchema = z.object({
   label: LabelSchema,
@@ -39,5 +30,3 @@ export const ManifestSchema = z.object({
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type Author = z.infer<typeof AuthorSchema>;
-export type ModelEntry = z.infer<typeof ModelEntrySchema>;
-export type FeatureModule = z.infer<typeof FeatureModuleSchema>;

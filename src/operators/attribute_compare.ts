@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { compileComparison, ComparatorSchema } from './compare.ts';
-import type { OperatorDefinition } from './operator.ts';
 import { compilePath, PathSchema } from './path.ts';
 
 /** A threshold: a scalar, null, or a list for `in`/`not_in` (required, so a missing one is an arity error). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConsolidatedPost } from '../consolidate/post.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { embedParts } from './entities.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 const EMBED_KINDS = ['image', 'image_group', 'video', 'link', 'post', 'gif'] as const;
 

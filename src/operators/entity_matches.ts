@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { ENTITY_KINDS, entitiesOf, normalizeEntity } from './entities.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 export const EntityArgsSchema = z.tuple([z.enum(ENTITY_KINDS), z.array(z.string().min(1)).min(1)]);
 type EntityArgs = z.infer<typeof EntityArgsSchema>;

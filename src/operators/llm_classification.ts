@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { LLM_PROVIDER, LLM_SERVICE, LlmClassifier, textHash, type LlmFeature } from '../llm/classifier.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
+import { LLM_CLASSIFIER, LLM_FEATURE, textHash } from '../llm/classifier.ts';
 import type { Classification } from '../llm/prompt.ts';
 import { CATEGORIES, type Category } from '../political/model.ts';
 import { compileComparison, ComparatorSchema, type Comparator } from './compare.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 /** 1 when the LLM put the post in the category, else 0: `sociopolitical` reads is_sociopolitical, the others political_ideology. */
 export function categoryScore(answer: Classification, category: Category): number {
@@ -26,15 +26,13 @@ export const llm_classification: OperatorDefinition<[Category, Comparator, numbe
   // Far above any local leaf: a request to a remote model, paid per token.
   cost: 10_000,
   compile([category, comparator, threshold], env) {
-    if (!(env.services.get(LLM_SERVICE) instanceof LlmClassifier)) {
-      throw new Error('llm_classification needs an LLM endpoint: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if the endpoint wants one)');
-    }
+    env.services.require(LLM_CLASSIFIER, 'llm_classification needs an LLM endpoint: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if the endpoint wants one)');
     const compare = compileComparison(comparator, threshold);
     return (post, context) => {
       const text = post.record.text;
-      const key = textHash(text);
-      const answer = context.feature(LLM_PROVIDER, key) as LlmFeature | undefined;
-      if (answer === undefined) return { pending: [{ provider: LLM_PROVIDER, key, input: text }] };
+      const request = { kind: LLM_FEATURE, key: textHash(text), input: text };
+      const answer = context.feature(request);
+      if (answer === undefined) return { pending: [request] };
       if ('error' in answer) return { undecided: `llm_classification: ${answer.error}` };
       const score = categoryScore(answer, category);
       return { matched: compare({ many: false, value: score }), score, inputs: answer };

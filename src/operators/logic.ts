@@ -1,4 +1,5 @@
-import type { FeatureRequest, UndecidedOutcome } from './operator.ts';
+import type { FeatureRequest } from '../core/features.ts';
+import type { UndecidedOutcome } from '../core/operator.ts';
 
 /**
  * Results of a filter node: decided (true/false), pending on feature requests, or undecided because a

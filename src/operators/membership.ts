@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { MembershipWatcher } from '../social/registry.ts';
+import type { CompileEnvironment, Leaf } from '../core/operator.ts';
+import { MEMBERSHIP_WATCHER } from '../social/registry.ts';
 import type { SetSpec } from '../social/sets.ts';
 import { ComparatorSchema } from './compare.ts';
-import type { CompileEnvironment, Leaf } from './operator.ts';
 
 /** The membership subset of the comparators (with the same `is_in`/`is_not_in` aliases). */
 export const MembershipComparatorSchema = ComparatorSchema.extract(['in', 'not_in', 'is_in', 'is_not_in'], {
@@ -19,8 +19,7 @@ export const MEMBERSHIP_COST = 1;
  * without one (not loaded yet) the leaf cannot decide.
  */
 export function membershipLeaf(env: CompileEnvironment, spec: SetSpec, comparator: MembershipComparator): Leaf {
-  const watcher = env.services.get('social') as MembershipWatcher | undefined;
-  if (!watcher) throw new Error('social operators need the membership service, which is not running');
+  const watcher = env.services.require(MEMBERSHIP_WATCHER, 'social operators need the membership service, which is not running');
   const key = watcher.watch(spec, { manifest: { file: env.manifestFile, version: env.manifestVersion ?? '' }, ...(env.author && { author: env.author }) });
   const wantIn = comparator === 'in' || comparator === 'is_in';
   return (post, context) => {

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import type { ModelEntry } from '../manifests/schema.ts';
+import type { FeatureRequest } from '../core/features.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
 import { buildFeatures, featureNames, vectorizerModels } from '../models/features.ts';
-import type { TreeModelStore } from '../models/tree-models.ts';
-import { TREE_MODELS_SERVICE } from '../services/ml.ts';
+import { TREE_MODELS } from '../models/tree-models.ts';
 import { ComparatorSchema, compileComparison } from './compare.ts';
-import type { FeatureRequest, OperatorDefinition } from './operator.ts';
 import { embeddersOf } from './text_similarity.ts';
 
 const ModelProbabilityArgs = z.tuple([z.strictObject({ model_name: z.string().min(1) }), ComparatorSchema, z.number()]);
@@ -21,11 +20,9 @@ export const model_probability: OperatorDefinition<z.infer<typeof ModelProbabili
   args: ModelProbabilityArgs,
   cost: 1100,
   async compile([{ model_name }, comparator, threshold], env) {
-    const entry = env.models.get(model_name) as ModelEntry | undefined;
+    const entry = env.models.get(model_name);
     if (!entry) throw new Error(`no models[] entry named "${model_name}": add {"model_name": "${model_name}", "feature_modules": [...]} to the manifest's models`);
-    const store = env.services.get(TREE_MODELS_SERVICE) as TreeModelStore | undefined;
-    if (!store) throw new Error('no tree-model service is available here');
-    const tree = store.load(model_name);
+    const tree = env.services.require(TREE_MODELS, 'no tree-model service is available here').load(model_name);
     const modules = entry.feature_modules;
     const models = vectorizerModels(modules);
     const embedders = new Map(await Promise.all(models.map(async (name) => [name, await embeddersOf(env.services).resolve(name)] as const)));
@@ -39,7 +36,7 @@ export const model_probability: OperatorDefinition<z.infer<typeof ModelProbabili
       if (text) {
         for (const name of models) {
           const request = embeddingRequest(name, text);
-          const vector = context.feature(request.provider, request.key) as Float32Array | undefined;
+          const vector = context.feature(request);
           if (vector) vectors.set(name, vector);
           else pending.push(request);
         }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { POLITICAL_SERVICE, type PoliticalClassifier } from '../political/classifier.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
+import { POLITICAL_CLASSIFIER } from '../political/classifier.ts';
 import { CATEGORIES } from '../political/model.ts';
 import { compileComparison, ComparatorSchema } from './compare.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` });
 
@@ -17,8 +17,7 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
   args: z.tuple([CategorySchema, ComparatorSchema, z.number().min(0).max(1)]),
   cost: 20,
   compile([category, comparator, threshold], env) {
-    const classifier = env.services.get(POLITICAL_SERVICE) as PoliticalClassifier | undefined;
-    if (!classifier) throw new Error('political needs the political classifier service (models/political), which is not running');
+    const classifier = env.services.require(POLITICAL_CLASSIFIER, 'political needs the political classifier service (models/political), which is not running');
     const compare = compileComparison(comparator, threshold);
     return (post, context) => {
       const scores = classifier.scores(post, context);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { embedKinds } from './embed_type.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 /** `post_type [in|not_in, [reply|quote]]` (`is_in`/`is_not_in` accepted). */
 export const post_type: OperatorDefinition<['in' | 'not_in' | 'is_in' | 'is_not_in', ('reply' | 'quote')[]]> = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OperatorDefinition } from './operator.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { compilePath, PathSchema } from './path.ts';
 import { anyMatches, compileRegex } from './regex.ts';
 

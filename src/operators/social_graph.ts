@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ActorSchema } from '../social/sets.ts';
 import { FOLLOW_COLLECTION } from '../consolidate/graph.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
+import { ActorSchema } from '../social/sets.ts';
 import { MEMBERSHIP_COST, MembershipComparatorSchema, membershipLeaf } from './membership.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 const Args = z.tuple([ActorSchema, MembershipComparatorSchema, z.enum(['follows', 'followers'])]);
 

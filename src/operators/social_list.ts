@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { OperatorDefinition } from '../core/operator.ts';
 import { ActorSchema } from '../social/sets.ts';
 import { MEMBERSHIP_COST, MembershipComparatorSchema, membershipLeaf } from './membership.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 const Args = z.tuple([z.array(ActorSchema).min(1), MembershipComparatorSchema]);
 

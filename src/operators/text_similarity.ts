@@ -1,19 +1,18 @@
 import { z } from 'zod';
+import type { FeatureRequest } from '../core/features.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
+import type { CompileServices } from '../core/services.ts';
 import { cosine } from '../models/embedders/embedder.ts';
-import type { EmbedderRegistry } from '../models/embedders/registry.ts';
+import { EMBEDDERS, type EmbedderRegistry } from '../models/embedders/registry.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
-import { EMBEDDERS_SERVICE } from '../services/ml.ts';
 import { ComparatorSchema, compileComparison } from './compare.ts';
-import type { FeatureRequest, OperatorDefinition } from './operator.ts';
 import { compilePath, PathSchema } from './path.ts';
 
 const TextSimilarityArgs = z.tuple([PathSchema, z.strictObject({ anchor_text: z.string().min(1), model_name: z.string().min(1) }), ComparatorSchema, z.number()]);
 
 /** The embedding registry, or a clear compile error where the ML services are not opened. */
-export function embeddersOf(services: ReadonlyMap<string, unknown>): EmbedderRegistry {
-  const registry = services.get(EMBEDDERS_SERVICE) as EmbedderRegistry | undefined;
-  if (!registry) throw new Error('no embedding service is available here');
-  return registry;
+export function embeddersOf(services: CompileServices): EmbedderRegistry {
+  return services.require(EMBEDDERS, 'no embedding service is available here');
 }
 
 /**
@@ -37,7 +36,7 @@ export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityAr
       const scores: number[] = [];
       for (const text of texts) {
         const request = embeddingRequest(model_name, text);
-        const vector = context.feature(request.provider, request.key) as Float32Array | undefined;
+        const vector = context.feature(request);
         if (vector) scores.push(cosine(anchor!, vector));
         else pending.push(request);
       }

@@ -1,20 +1,21 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
+import type { FeatureRequest } from '../core/features.ts';
+import type { EvaluationContext } from '../core/operator.ts';
+import { provide, serviceKey, type ServiceContext, type ServicePart } from '../core/services.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
-import type { EvaluationContext, FeatureRequest } from '../operators/operator.ts';
-import type { ServiceContext, ServicePart } from '../services/index.ts';
 import { PostStore } from '../store/posts.ts';
-import { ANSWERED_POST_PROVIDER, answeredPostProvider, answeredPostRequest } from './context-provider.ts';
+import { answeredPostProvider, answeredPostRequest } from './context-provider.ts';
 import { answeredUri, ownText } from './context.ts';
 import { loadPoliticalModel } from './load.ts';
 import { classify, embeddersOf, type FeatureBlock, type Mode, type ModeInput, type PoliticalModel, type PoliticalScores, wantsQuality } from './model.ts';
-
-export const POLITICAL_SERVICE = 'political-classifier';
 
 /** The compile-time service the `political` operator looks up: final scores, or the features still needed. */
 export interface PoliticalClassifier {
   readonly mode: Mode;
   scores(post: ConsolidatedPost, context: EvaluationContext): PoliticalScores | FeatureRequest[];
 }
+
+export const POLITICAL_CLASSIFIER = serviceKey<PoliticalClassifier>('political-classifier');
 
 export interface ClassifierOptions {
   mode: Mode;
@@ -37,7 +38,7 @@ export function createPoliticalClassifier(model: PoliticalModel, { mode, lookUpC
   /** The embeddings a mode needs for `text`, or the requests for those not computed yet. */
   const embeddingsFor = (features: readonly FeatureBlock[], text: string, context: EvaluationContext): Map<string, Float32Array> | FeatureRequest[] => {
     const requests = embeddersOf(features).map((embedder) => embeddingRequest(embedder, text));
-    const vectors = requests.map((r) => context.feature(r.provider, r.key) as Float32Array | undefined);
+    const vectors = requests.map((r) => context.feature(r));
     const missing = requests.filter((_, i) => !vectors[i]);
     return missing.length ? missing : new Map(embeddersOf(features).map((name, i) => [name, vectors[i]!]));
   };
@@ -50,8 +51,9 @@ export function createPoliticalClassifier(model: PoliticalModel, { mode, lookUpC
       const pending: FeatureRequest[] = [];
       const uri = wantsContext && lookUpContext ? answeredUri(post.record) : undefined;
       if (uri) {
-        const answered = context.feature(ANSWERED_POST_PROVIDER, uri) as string | null | undefined;
-        if (answered === undefined) pending.push(answeredPostRequest(uri));
+        const request = answeredPostRequest(uri);
+        const answered = context.feature(request);
+        if (answered === undefined) pending.push(request);
         else if (answered) input.context = answered;
       }
       // A default mode with an embedding block (a fast static embedder) asks for it together with the parent.
@@ -72,7 +74,8 @@ export function createPoliticalClassifier(model: PoliticalModel, { mode, lookUpC
   };
 }
 
-export function politicalServicePart(context: ServiceContext): ServicePart {
+/** The political capability: the classifier of `models/political/`, loaded once, and the answered-post provider. */
+export function openPolitical(context: ServiceContext): ServicePart {
   const started = Date.now();
   const model = loadPoliticalModel(context.config.MODELS_DIR);
   const mode = context.config.POLITICAL_MODE;
@@ -80,8 +83,8 @@ export function politicalServicePart(context: ServiceContext): ServicePart {
   const classifier = createPoliticalClassifier(model, { mode, lookUpContext });
   context.logger.debug({ ms: Date.now() - started, mode, lookUpContext }, 'political classifier loaded');
   return {
-    // Quality mode's embeddings come from the ML capability's `embedding` provider.
-    compile: { [POLITICAL_SERVICE]: classifier },
+    // Embeddings come from the models capability's `embedding` provider.
+    compile: [provide(POLITICAL_CLASSIFIER, classifier)],
     providers: context.db ? [answeredPostProvider(new PostStore(context.db))] : [],
   };
 }

@@ -1,12 +1,13 @@
-import type { FeatureProvider, FeatureRequest } from '../operators/operator.ts';
+import { featureKind, type FeatureProvider, type FeatureRequest } from '../core/features.ts';
 import type { PostStore } from '../store/posts.ts';
 import { ownText } from './context.ts';
 
-export const ANSWERED_POST_PROVIDER = 'answered-post';
+/** The text (with attachments) of the post at an at-uri, or null when the post store does not have it. */
+export const ANSWERED_POST = featureKind<string, string | null>('answered-post');
 
 /** The request for the text of the post at `uri` (a reply's parent or a quoted post). */
-export function answeredPostRequest(uri: string): FeatureRequest {
-  return { provider: ANSWERED_POST_PROVIDER, key: uri, input: uri };
+export function answeredPostRequest(uri: string): FeatureRequest<string, string | null> {
+  return { kind: ANSWERED_POST, key: uri, input: uri };
 }
 
 /**
@@ -14,11 +15,11 @@ export function answeredPostRequest(uri: string): FeatureRequest {
  * their own text with attachments, or null when the store does not have them. Never the network: a reply whose parent
  * was not seen is classified on its own.
  */
-export function answeredPostProvider(store: Pick<PostStore, 'get'>): FeatureProvider {
+export function answeredPostProvider(store: Pick<PostStore, 'get'>): FeatureProvider<string, string | null> {
   return {
-    name: ANSWERED_POST_PROVIDER,
+    kind: ANSWERED_POST,
     async compute(uris) {
-      return (uris as string[]).map((uri) => {
+      return uris.map((uri) => {
         const post = store.get(uri);
         return post ? ownText(post.record) : null;
       });

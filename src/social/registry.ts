@@ -1,18 +1,12 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { parseGraphEvent, type GraphEvent } from '../consolidate/graph.ts';
-import type { Memberships } from '../evaluate/index.ts';
+import type { Credentials } from '../core/credentials.ts';
+import { serviceKey, type ManifestRef, type Memberships } from '../core/services.ts';
 import type { Logger } from '../log.ts';
-import type { Credentials } from '../manifests/secret.ts';
 import type { AppView } from './appview.ts';
 import { applyChange, fetchedSet, liveSet, type LiveSet, type RecordChange } from './live-set.ts';
 import { setKey, type SetSpec } from './sets.ts';
 import type { SocialSetStore } from './store.ts';
-
-/** A compiled manifest, as its file and content version. */
-export interface ManifestRef {
-  file: string;
-  version: string;
-}
 
 /** Who uses a set: the manifest compilation that referred to it, and the author it is read as (if any). */
 export interface WatchOptions {
@@ -24,6 +18,9 @@ export interface WatchOptions {
 export interface MembershipWatcher {
   watch(spec: SetSpec, options: WatchOptions): string;
 }
+
+/** The compile-time service the social operators look up. */
+export const MEMBERSHIP_WATCHER = serviceKey<MembershipWatcher>('social');
 
 interface Watched {
   spec: SetSpec;

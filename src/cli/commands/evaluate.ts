@@ -1,12 +1,14 @@
-import fs from 'node:fs';
 import { loadConfig } from '../../config.ts';
 import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/index.ts';
 import { evaluateBatch } from '../../evaluate/index.ts';
 import { stderrLogger } from '../../log.ts';
-import { openServices, type Services } from '../../services/index.ts';
-import { formatProblems, loadManifestFiles, manifestFiles } from '../../manifests/load.ts';
+import type { Services } from '../../core/services.ts';
+import { openServices } from '../../services/index.ts';
+import { formatProblems, loadManifestFiles } from '../../manifests/load.ts';
 import type { Command } from '../command.ts';
+import { inputFile } from '../inputs.ts';
 import { jsonlBatches } from '../jsonl.ts';
+import { manifestTargets } from '../loaded-manifests.ts';
 
 const BATCH = 256;
 
@@ -27,7 +29,8 @@ export const evaluate: Command = {
   positionals: { min: 2, max: 2 },
   async run({ positionals }) {
     const [target, input] = positionals as [string, string];
-    const files = fs.statSync(target).isDirectory() ? manifestFiles(target) : [target];
+    const files = manifestTargets(target);
+    inputFile(input, 'a JSON-lines file of Jetstream events or consolidated posts');
     const config = loadConfig();
     const services = await openServices({ config, logger: stderrLogger(config.LOG_LEVEL) });
     try {

@@ -13,7 +13,7 @@ export const explain: Command = {
   name: 'explain',
   summary: 'Print the labels on a subject (an at:// URI) with their manifest version, time and why.',
   usage: 'explain <at-uri> [--json]',
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean', description: 'Print the label decisions as one JSON array.' } },
   positionals: { min: 1, max: 1 },
   async run({ positionals, values }) {
     const uri = positionals[0]!;

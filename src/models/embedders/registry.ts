@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { serviceKey } from '../../core/services.ts';
 import { UNIVERSAL_SENTENCE_ENCODER, type Embedder } from './embedder.ts';
 
 /** Short names manifests use for Hugging Face models; any other name is taken as a hub id or a folder under the models directory. */
@@ -13,6 +14,9 @@ export interface EmbedderRegistryOptions {
   modelsDir: string;
   allowRemote: boolean;
 }
+
+/** The compile-time service the embedding operators look up. */
+export const EMBEDDERS = serviceKey<EmbedderRegistry>('embedders');
 
 /**
  * Resolves a manifest's `model_name` to one shared embedder, opened once per process:

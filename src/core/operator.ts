@@ -1,36 +1,25 @@
 import type { z } from 'zod';
 import type { ConsolidatedPost } from '../consolidate/post.ts';
-import type { Credentials } from '../manifests/secret.ts';
+import type { Credentials } from './credentials.ts';
+import type { FeatureRequest } from './features.ts';
+import type { ModelEntry } from './model-entry.ts';
+import type { CompileServices } from './services.ts';
 
 /**
  * The contract between the manifest compiler and the operators. Each operator is one module under
  * `src/operators/`, named as in the manifest (`regex_any.ts` exports the `regex_any` operator), and
  * registered in `src/operators/index.ts`.
  *
- * Evaluation is synchronous and pure. Expensive inputs (embeddings, model scores) are *features*:
- * a leaf that needs one which is not ready returns `pending` with its requests; the pipeline then
- * computes all pending requests of a batch of posts in one call per provider (batched, cached) and
- * evaluates again. Because cheap leaves run first inside `and`/`or`, a post that cheap leaves already
- * decide never asks for an expensive feature.
+ * Evaluation is synchronous and pure. Expensive inputs (embeddings, model scores) are *features*
+ * (`features.ts`): a leaf that needs one which is not ready returns `pending` with its requests.
+ * Because cheap leaves run first inside `and`/`or`, a post that cheap leaves already decide never
+ * asks for an expensive feature.
  */
-
-/** Something expensive a leaf needs, computed by the provider of that name. `key` identifies the input (e.g. model + text hash). */
-export interface FeatureRequest {
-  provider: string;
-  key: string;
-  input: unknown;
-}
-
-/** Computes features in batches. Registered with the pipeline by name. */
-export interface FeatureProvider {
-  name: string;
-  compute(inputs: unknown[]): Promise<unknown[]>;
-}
 
 /** Read-only view of what evaluation may consult besides the post. */
 export interface EvaluationContext {
-  /** A feature computed earlier in this batch (or cached), or undefined if not ready yet. */
-  feature(provider: string, key: string): unknown;
+  /** The feature a request asks for, computed earlier in this batch (or cached), or undefined if not ready yet. */
+  feature<Out>(request: FeatureRequest<unknown, Out>): Out | undefined;
   /** An in-memory membership snapshot (social operators), or undefined if not loaded. */
   membership(setKey: string): ReadonlySet<string> | undefined;
 }
@@ -58,12 +47,12 @@ export type LeafResult = LeafOutcome | PendingOutcome | UndecidedOutcome;
 
 export type Leaf = (post: ConsolidatedPost, context: EvaluationContext) => LeafResult;
 
-/** What compilation may use: the manifest's own `models[]`, shared model services, the manifest's file. */
+/** What compilation may use: the manifest's own `models[]`, shared services, the manifest's file. */
 export interface CompileEnvironment {
   /** The manifest's `models` entries, by `model_name`. */
-  models: ReadonlyMap<string, unknown>;
-  /** Shared services (embedders, classifiers, graph cache) by name; operators look up what they need. */
-  services: ReadonlyMap<string, unknown>;
+  models: ReadonlyMap<string, ModelEntry>;
+  /** Shared services (embedders, classifiers, membership sets) by typed key; operators look up what they need. */
+  services: CompileServices;
   manifestFile: string;
   /** The content hash the compiled manifest will carry: with the file, it names this compilation (e.g. to unwatch what it used once replaced). */
   manifestVersion?: string;
