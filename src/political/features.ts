@@ -11,14 +11,17 @@ export interface SparseVector {
 const URL_PATTERN = /https?:\/\/(?:www\.)?([^/\s]+)\S*/gu;
 const TOKEN_PATTERN = /[\p{L}\p{N}#@'_]+/gu;
 
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a of the UTF-16 code units, from a seeded offset basis (one seed per feature family). */
 export function fnv1a(text: string, seed: number): number {
-  let hash = 0x811c9dc5 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+  return fnvExtend(0x811c9dc5 ^ seed, text, 0, text.length) >>> 0;
+}
+
+/** Continues an FNV-1a hash over `text[start, end)`: hashing "a b" equals extending hash("a") by " " and "b", with no new string. */
+function fnvExtend(hash: number, text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
+  return hash;
 }
 
 /** Lower-cased words; a link becomes its domain, so outlets (breitbart.com, foxnews.com) are features. */
@@ -31,14 +34,25 @@ export function tokenize(text: string): string[] {
 const POST_SEEDS = [1, 2, 3] as const;
 const CONTEXT_SEEDS = [11, 12, 13] as const;
 
+/** Word unigrams, bigrams and character 3–5-grams inside `<word>`, hashed in place (the hot path allocates no n-gram strings). */
 function addNgrams(buckets: Set<number>, text: string, mask: number, [word, bigram, char]: readonly [number, number, number]) {
   const words = tokenize(text);
   for (let i = 0; i < words.length; i++) {
     const current = words[i]!;
     buckets.add(fnv1a(current, word) & mask);
-    if (i > 0) buckets.add(fnv1a(`${words[i - 1]} ${current}`, bigram) & mask);
+    if (i > 0) {
+      const previous = words[i - 1]!;
+      buckets.add(fnvExtend(fnvExtend(fnvExtend(0x811c9dc5 ^ bigram, previous, 0, previous.length), ' ', 0, 1), current, 0, current.length) & mask);
+    }
     const padded = `<${current}>`;
-    for (let n = 3; n <= 5; n++) for (let start = 0; start + n <= padded.length; start++) buckets.add(fnv1a(padded.slice(start, start + n), char) & mask);
+    // Each start position extends one hash through lengths 3, 4 and 5.
+    for (let start = 0; start + 3 <= padded.length; start++) {
+      let hash = fnvExtend(0x811c9dc5 ^ char, padded, start, start + 2);
+      for (let end = start + 3; end <= Math.min(start + 5, padded.length); end++) {
+        hash = fnvExtend(hash, padded, end - 1, end);
+        buckets.add((hash >>> 0) & mask);
+      }
+    }
   }
 }
 
