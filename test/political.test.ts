@@ -176,7 +176,7 @@ describe('political context', () => {
     };
     const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: env.services });
     const [verdict] = await evaluateBatch([reply], manifests, services.providers);
-    assert.equal(verdict!.explanation[0]!.score, classify(reading.default, { text: reply.record.text, context: parent.record.text }).sociopolitical);
+    assert.equal(verdict!.explanation.find((e) => e.op === 'political')!.score, classify(reading.default, { text: reply.record.text, context: parent.record.text }).sociopolitical);
     await services.close();
     db.close();
   });
@@ -197,7 +197,7 @@ describe('political modes', () => {
       const index = unsure.indexOf(p);
       const text = ownText(p.record);
       const expected = index < 0 ? classify(model.default, { text }) : classify(model.quality!, { text, embeddings: new Map([[UNIVERSAL_SENTENCE_ENCODER, embeddings[index]!]]) });
-      assert.ok(Math.abs(verdict.explanation[0]!.score! - expected.sociopolitical) < 1e-6, `${verdict.uri}`);
+      assert.ok(Math.abs(verdict.explanation.find((e) => e.op === 'political')!.score! - expected.sociopolitical) < 1e-6, `${verdict.uri}`);
     }
     await services.close();
   });
@@ -221,7 +221,7 @@ describe('political operator and manifests', () => {
       thresholds[manifest.label.value] = manifest.filter.and[0].political[2];
     }
     for (const verdict of verdicts) {
-      const [entry] = verdict.explanation;
+      const entry = verdict.explanation.find((e) => e.op === 'political');
       const p = capture.find((c) => c.uri === verdict.uri)!;
       const category = verdict.label === 'political' ? 'sociopolitical' : verdict.label === 'political-left' ? 'left' : 'right';
       assert.equal(entry?.score, classify(model.default, { text: ownText(p.record) })[category]);

@@ -14,7 +14,18 @@ const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political
  */
 export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.infer<typeof ComparatorSchema>, number]> = {
   name: 'political',
-  args: z.tuple([CategorySchema, ComparatorSchema, z.number().min(0).max(1)]),
+  description:
+    "The calibrated probability, from the local classifier in models/political, that the post is sociopolitical (about politics: government, elections, politicians, activism; or a social issue affecting many people), or for left/right/moderate/unclear P(lean | sociopolitical) × P(sociopolitical). The default mode runs on every post at firehose speed; POLITICAL_MODE=quality asks a sentence encoder about the posts it is unsure of. The probability is the leaf's score. See models/political/MODEL_CARD.md.",
+  examples: [
+    { args: ['sociopolitical', '>=', 0.4], means: 'political at the threshold chosen on held-out validation posts (the shipped manifest)' },
+    { args: ['left', '>=', 0.3], means: 'political and left-leaning with probability at least 0.3' },
+  ],
+  graze: 'Not a Graze operator.',
+  args: z.tuple([
+    CategorySchema.meta({ title: 'category', description: 'sociopolitical, left, right, moderate or unclear.' }),
+    ComparatorSchema,
+    z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
+  ]),
   cost: 20,
   compile([category, comparator, threshold], env) {
     const classifier = env.services.require(POLITICAL_CLASSIFIER, 'political needs the political classifier service (models/political), which is not running');
@@ -23,7 +34,7 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
       const scores = classifier.scores(post, context);
       if (Array.isArray(scores)) return { pending: scores };
       const score = scores[category];
-      return { matched: compare({ many: false, value: score }), score, inputs: { category, ...scores } };
+      return { matched: compare([score]), score, inputs: { category, ...scores } };
     };
   },
 };
