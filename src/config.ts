@@ -24,6 +24,13 @@ export const ConfigSchema = z.object({
     .describe(
       'Political classifier: `default` (fast n-gram model, every post of the firehose) or `quality` (posts the fast model is unsure of also get a Universal Sentence Encoder opinion: more accurate, ~25 ms per such post). See models/political/MODEL_CARD.md.',
     ),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional()
+    .describe(
+      'PostgreSQL URL of the label store (label state, the signed labels and their seq), shared by every process that serves or writes labels. Unset: the store is in the SQLite database under DATA_DIR. Secret (it may hold a password).',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
   JETSTREAM_URL: z
     .url({ protocol: /^wss?$/ })
@@ -85,7 +92,7 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings that must never be printed; `redactConfig` masks them. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LABELER_PASSWORD', 'LLM_API_KEY']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LABELER_PASSWORD', 'LLM_API_KEY', 'DATABASE_URL']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

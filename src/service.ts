@@ -8,6 +8,7 @@ import { FeedSync } from './ingest/feeds.ts';
 import { JetstreamSource } from './ingest/jetstream.ts';
 import { resolveIdentity } from './label/identity.ts';
 import { Labeler } from './label/index.ts';
+import { openLabelStore } from './label/open-store.ts';
 import type { Logger } from './log.ts';
 import { ManifestWatcher } from './manifests/watch.ts';
 import { Metrics } from './metrics.ts';
@@ -42,7 +43,8 @@ export async function openStages(config: Config, logger: Logger) {
   manifests.on('reloaded', (current) => services.retain(current));
   await manifests.start();
   const identity = await resolveIdentity(config, logger);
-  const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger, metrics });
+  const labelStore = await openLabelStore(config, db, logger);
+  const labeler = new Labeler({ identity, db, store: labelStore.store, dataDir: config.DATA_DIR, logger, metrics });
   const posts = new PostStore(db);
   const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
   return {
@@ -57,6 +59,7 @@ export async function openStages(config: Config, logger: Logger) {
     async close() {
       manifests.stop();
       await labeler.close();
+      await labelStore.close();
       await services.close();
       db.close();
     },

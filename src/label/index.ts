@@ -15,6 +15,8 @@ import { activeKey, type LabelStateRow, type LabelStore } from './store.ts';
 export interface LabelerOptions {
   identity: LabelerIdentity;
   db: Database;
+  /** The label store; by default the SQLite one in `db`, which also imports a data directory's labels from before the label log. */
+  store?: LabelStore;
   /** Where a data directory written before the label log keeps `labels.db`, imported on first use. */
   dataDir: string;
   logger: Logger;
@@ -38,7 +40,6 @@ function negation(row: LabelStateRow, cts: string, op: 'delete' | 'manifest-remo
  * against the same state.
  */
 export class Labeler {
-  /** The label store; SQLite here, any `LabelStore` to the rest of the stage. */
   readonly store: LabelStore;
   private readonly sequencer: Sequencer;
   /** The signer, once a data directory from before the label log has been imported. */
@@ -47,11 +48,11 @@ export class Labeler {
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LabelerOptions) {
-    const store = new SqliteLabelStore(options.db);
+    const store = options.store ?? new SqliteLabelStore(options.db);
     this.store = store;
     this.sequencer = new Sequencer(store, options.logger);
     this.ready = LabelSigner.open(options.identity).then(async (signer) => {
-      await importLegacyLabels({ db: options.db, store, dataDir: options.dataDir, signer, logger: options.logger });
+      if (store instanceof SqliteLabelStore) await importLegacyLabels({ db: options.db, store, dataDir: options.dataDir, signer, logger: options.logger });
       return signer;
     });
     // Awaited by every use; a failure is reported there, not as an unhandled rejection.

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import type { StoredLabel } from './label.ts';
-import { activeKey, MAX_LABELS_PER_EVENT, type LabelCommit, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
+import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
 
 /** A `labels` row as SQLite returns it. */
 export interface LabelRow {
@@ -49,8 +49,6 @@ export const fromStateRow = (r: StateRow): LabelStateRow => ({
   explanation: r.explanation,
 });
 
-/** Labels matching the prefixes of a query above which it walks the log rather than the uri index. */
-const BROAD_MATCHES = 10_000;
 /** Labels read per page of such a walk. */
 const WALK_PAGE = 2_000;
 
@@ -109,7 +107,7 @@ export class SqliteLabelStore implements LabelStore {
     const first = ((this.stmt.lastId.get() as number | undefined) ?? 0) + 1;
     return batch.labels.map((label, i) => {
       const id = first + i;
-      const seq = first + Math.min(batch.labels.length, (Math.floor(i / MAX_LABELS_PER_EVENT) + 1) * MAX_LABELS_PER_EVENT) - 1;
+      const seq = eventSeq(first, batch.labels.length, i);
       this.stmt.insertLabel.run({
         id,
         seq,

@@ -36,9 +36,15 @@ export const activeKey = (uri: string, val: string) => `${uri}\u0000${val}`;
 /** Labels of one commit are served in subscribeLabels events of at most this many labels. */
 export const MAX_LABELS_PER_EVENT = 100;
 
+/** The seq of the `i`th of `count` labels committed together from id `first`: the id of the last label of its event. */
+export const eventSeq = (first: number, count: number, i: number) => first + Math.min(count, (Math.floor(i / MAX_LABELS_PER_EVENT) + 1) * MAX_LABELS_PER_EVENT) - 1;
+
+/** Labels matching the prefixes of a query above which a store walks the log in order rather than the uri index. */
+export const BROAD_MATCHES = 10_000;
+
 /**
  * The one label store: label state, the signed labels and their sequence, in one place. SQLite on one
- * machine (`SqliteLabelStore`); the cluster mode gives it a PostgreSQL implementation. What every
+ * machine (`SqliteLabelStore`), PostgreSQL for processes that share it (`PostgresLabelStore`). What every
  * implementation guarantees:
  * - `commit` writes state and labels in one transaction; ids are assigned in commit order and never
  *   reused, so a reader never sees id n+1 before id n (PostgreSQL: assign them under a lock taken in

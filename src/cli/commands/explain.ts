@@ -1,5 +1,6 @@
 import { databasePath, loadConfig, type Config } from '../../config.ts';
-import { SqliteLabelStore } from '../../label/sqlite-store.ts';
+import { openLabelStore } from '../../label/open-store.ts';
+import { stderrLogger } from '../../log.ts';
 import { AppView } from '../../social/appview.ts';
 import { openDatabase } from '../../store/database.ts';
 import { PostStore } from '../../store/posts.ts';
@@ -42,7 +43,8 @@ export const explain: Command = {
       const posts = new PostStore(db);
       const uri = await subjectUri(positionals[0]!, posts, config);
       const post = posts.get(uri);
-      const rows = await new SqliteLabelStore(db).forSubject(uri);
+      const labels = await openLabelStore(config, db, stderrLogger(config.LOG_LEVEL));
+      const rows = await labels.store.forSubject(uri).finally(() => labels.close());
       const status = rows.length ? 'labelled' : post ? 'evaluated, not labelled' : 'never seen';
       if (values.json) {
         console.log(JSON.stringify({ uri, status, text: post?.record.text ?? null, labels: rows.map((r) => ({ ...r, explanation: JSON.parse(r.explanation) })) }));

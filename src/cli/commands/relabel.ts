@@ -1,7 +1,7 @@
 import { databasePath, loadConfig } from '../../config.ts';
 import { resolveIdentity } from '../../label/identity.ts';
 import { Labeler } from '../../label/index.ts';
-import { SqliteLabelStore } from '../../label/sqlite-store.ts';
+import { openLabelStore } from '../../label/open-store.ts';
 import type { LabelStateRow } from '../../label/store.ts';
 import { stderrLogger } from '../../log.ts';
 import { openDatabase } from '../../store/database.ts';
@@ -23,16 +23,20 @@ export const relabel: Command = {
   run: reportingFailures(async ({ values }) => {
     const config = loadConfig();
     const loaded = new Set((await loadAllManifests(config)).map((m) => m.label.value));
+    const logger = stderrLogger(config.LOG_LEVEL);
     const { db } = openDatabase(databasePath(config));
+    const labels = await openLabelStore(config, db, logger).catch((error: unknown) => {
+      db.close();
+      throw error;
+    });
     try {
       if (values['dry-run']) {
-        const rows = await new SqliteLabelStore(db).activeOutside(loaded);
+        const rows = await labels.store.activeOutside(loaded);
         for (const row of rows) console.log(`${row.val}\t${row.uri}`);
         console.log(rows.length ? `would negate ${rows.length} label(s) of removed manifests:\n${countByValue(rows)}` : 'no labels of removed manifests');
         return 0;
       }
-      const logger = stderrLogger(config.LOG_LEVEL);
-      const labeler = new Labeler({ identity: await resolveIdentity(config, logger), db, dataDir: config.DATA_DIR, logger });
+      const labeler = new Labeler({ identity: await resolveIdentity(config, logger), db, store: labels.store, dataDir: config.DATA_DIR, logger });
       try {
         const negated = await labeler.retire(loaded);
         console.log(negated.length ? `negated ${negated.length} label(s) of removed manifests:\n${countByValue(negated)}` : 'no labels of removed manifests');
@@ -41,6 +45,7 @@ export const relabel: Command = {
       }
       return 0;
     } finally {
+      await labels.close();
       db.close();
     }
   }),

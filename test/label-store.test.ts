@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SignedLabel, StoredLabel } from '../src/label/label.ts';
+import type { LabelStateRow, LabelStore } from '../src/label/store.ts';
+import { postgresStores, sqliteStores, type OpenedStore } from './support/label-stores.ts';
+import { until } from './support/until.ts';
+
+/** A label for store tests (signatures are not the store's business: test/labeler.test.ts verifies real ones). */
+const label = (uri: string, extra: Partial<SignedLabel> = {}): SignedLabel => ({
+  src: 'did:plc:labeler',
+  uri,
+  cid: null,
+  val: 'test',
+  neg: false,
+  cts: '2026-01-01T00:00:00.000Z',
+  exp: null,
+  sig: new Uint8Array(64).fill(uri.length % 256),
+  signedNegFalse: false,
+  ...extra,
+});
+
+const state = (uri: string, val: string, active: boolean, extra: Partial<LabelStateRow> = {}): LabelStateRow => ({
+  uri,
+  val,
+  cid: 'bafycid',
+  active,
+  cts: '2026-01-01T00:00:00.000Z',
+  exp: null,
+  manifestVersion: 'v1',
+  explanation: '[]',
+  ...extra,
+});
+
+const post = (n: number, author = 'alice') => `at://did:plc:${author}/app.bsky.feed.post/${n}`;
+const ids = (labels: readonly StoredLabel[]) => labels.map((l) => l.id);
+const span = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+for (const kind of [sqliteStores(), postgresStores()]) {
+  describe(`label store conformance: ${kind.name}`, () => {
+    let opened: OpenedStore;
+    let store: LabelStore;
+    before(async () => {
+      opened = await kind.open();
+      store = opened.store;
+    });
+    after(async () => {
+      await opened.close();
+      await kind.stop();
+    });
+
+    it('starts empty: head 0, tail 1, nothing to read', async () => {
+      assert.equal(await store.head(), 0);
+      assert.equal(await store.tail(), 1);
+      assert.deepEqual(await store.range(0, 10), []);
+    });
+
+    it('numbers labels in commit order and groups a commit into events of at most 100, each seq the id of its last label', async () => {
+      const first = await store.commit({ state: [], labels: span(1, 250).map((n) => label(post(n))) });
+      assert.deepEqual(ids(first), span(1, 250));
+      assert.deepEqual([...new Set(first.map((l) => l.seq))], [100, 200, 250]);
+      const second = await store.commit({ state: [], labels: [label(post(251))] });
+      assert.deepEqual(second.map((l) => [l.id, l.seq]), [[251, 251]]);
+      assert.equal(await store.head(), 251);
+      assert.equal(await store.tail(), 1);
+    });
+
+    it('stores labels exactly as given: bytes of the signature, neg, exp, cid, signedNegFalse', async () => {
+      const sig = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) % 256);
+      const odd = label(post(999, 'bob'), { cid: 'bafyodd', neg: true, exp: '2027-01-01T00:00:00.000Z', sig, signedNegFalse: true, val: 'other' });
+      const [stored] = await store.commit({ state: [], labels: [odd] });
+      const [read] = await store.range(stored!.id - 1, 1);
+      assert.deepEqual({ ...read, sig: [...read!.sig] }, { ...odd, id: stored!.id, seq: stored!.id, sig: [...sig] });
+    });
+
+    it('reads a range after an id, extended to the end of the event it cuts', async () => {
+      const labels = await store.range(150, 10);
+      assert.deepEqual(ids(labels), span(151, 200), 'the rest of the event that ends at seq 200');
+      assert.deepEqual(ids(await store.range(200, 10)), span(201, 250));
+      assert.deepEqual(ids(await store.range(250, 1)), [251]);
+    });
+
+    it('keeps label state: upserts, active rows by subject, every decision on a subject, actives outside a set of values', async () => {
+      await store.commit({ state: [state(post(1), 'a', true), state(post(1), 'b', true), state(post(2), 'a', true)], labels: [] });
+      await store.commit({ state: [state(post(1), 'b', false, { explanation: '["lost"]' }), state(post(3), 'c', true)], labels: [] });
+      const active = await store.activeState([post(1), post(2), post(4)]);
+      assert.deepEqual([...active.values()].map((r) => `${r.uri} ${r.val}`).sort(), [`${post(1)} a`, `${post(2)} a`]);
+      const subject = await store.forSubject(post(1));
+      assert.deepEqual(
+        subject.map((r) => [r.val, r.active, r.explanation]),
+        [
+          ['a', true, '[]'],
+          ['b', false, '["lost"]'],
+        ],
+      );
+      assert.deepEqual(subject[0], state(post(1), 'a', true));
+      assert.deepEqual(
+        (await store.activeOutside(new Set(['a']))).map((r) => `${r.uri} ${r.val}`),
+        [`${post(3)} c`],
+      );
+      assert.equal(await store.head(), 252, 'state alone adds no label');
+    });
+
+    it('answers queryLabels by exact URI, prefix, source, cursor and limit, in log order', async () => {
+      await store.commit({ state: [], labels: [label(post(7, 'carol'), { src: 'did:plc:other' }), label(post(8, 'carol'))] });
+      const q = { uris: [] as string[], prefixes: [] as string[], sources: [] as string[], after: 0, limit: 1000 };
+      assert.deepEqual(
+        (await store.query({ ...q, uris: [post(5), post(999, 'bob')] })).map((l) => l.uri),
+        [post(5), post(999, 'bob')],
+      );
+      assert.deepEqual(
+        (await store.query({ ...q, prefixes: ['at://did:plc:carol/'] })).map((l) => l.uri),
+        [post(7, 'carol'), post(8, 'carol')],
+      );
+      assert.deepEqual(
+        (await store.query({ ...q, prefixes: ['at://did:plc:carol/'], sources: ['did:plc:other'] })).map((l) => l.src),
+        ['did:plc:other'],
+      );
+      assert.deepEqual(await store.query({ ...q, prefixes: ['at://did:plc:carol/'], sources: ['did:plc:nobody'] }), []);
+      assert.deepEqual(ids(await store.query({ ...q, prefixes: [''], after: 250, limit: 2 })), [251, 252]);
+      assert.deepEqual(ids(await store.query({ ...q, prefixes: ['at://did:plc:alice/'], after: 240, limit: 3 })), [241, 242, 243]);
+      assert.deepEqual(await store.query({ ...q, prefixes: ['at://did:plc:alice/app.bsky.feed.post/%'] }), [], 'a prefix is literal text, not a pattern');
+    });
+
+    it('finds the same labels by a broad prefix (walking the log) as by the index', async () => {
+      const before = await store.head();
+      await store.commit({ state: [], labels: span(1, 10_050).map((n) => label(post(n, 'dave'))) });
+      const q = { uris: [post(3)], prefixes: ['at://did:plc:dave/'], sources: [], after: before - 10, limit: 40 };
+      const found = await store.query(q);
+      assert.deepEqual(ids(found), span(before + 1, before + 40), 'prefix matches from the cursor on; the exact URI is before it');
+      assert.ok(found.every((l) => l.uri.startsWith('at://did:plc:dave/')));
+    });
+
+    it('tells onCommit listeners after the commit, when its labels can be read', async () => {
+      const seen: number[] = [];
+      const stop = store.onCommit(() => void store.head().then((head) => seen.push(head)));
+      const [stored] = await store.commit({ state: [], labels: [label(post(1, 'erin'))] });
+      await until(() => seen.length > 0, { what: 'the listener' });
+      stop();
+      assert.ok(seen[0]! >= stored!.id, `the listener read head ${seen[0]} before commit ${stored!.id} was visible`);
+    });
+
+    it('hears of commits made through another connection', async () => {
+      const other = await opened.connect();
+      let told = 0;
+      const stop = store.onCommit(() => told++);
+      const [stored] = await other.commit({ state: [], labels: [label(post(2, 'erin'))] });
+      await until(() => told > 0 || kind.name === 'SQLite', { what: 'a notification of the other commit' });
+      stop();
+      assert.equal(await store.head(), stored!.id);
+    });
+
+    it('never lets a reader see id n+1 before id n while many writers commit at once', async () => {
+      const writers = await Promise.all(Array.from({ length: 6 }, () => opened.connect()));
+      const start = await store.head();
+      const perWriter = 40;
+      let done = false;
+      const seen: number[] = [];
+      const reading = (async () => {
+        let last = start;
+        while (!done || last < start + writers.length * perWriter * 3) {
+          const labels = await store.range(last, 500);
+          for (const l of labels) {
+            assert.equal(l.id, last + 1, `after id ${last} the reader saw id ${l.id}`);
+            last = l.id;
+            seen.push(l.id);
+          }
+          if (!labels.length) await new Promise((r) => setImmediate(r));
+        }
+      })();
+      await Promise.all(
+        writers.map(async (writer, w) => {
+          for (let i = 0; i < perWriter; i++) await writer.commit({ state: [state(post(i, `w${w}`), 'x', true)], labels: [0, 1, 2].map((k) => label(post(i * 3 + k, `w${w}`))) });
+        }),
+      );
+      done = true;
+      await reading;
+      assert.deepEqual(seen, span(start + 1, start + writers.length * perWriter * 3), 'every label once, in order');
+      const seqs = (await store.range(start, 10_000)).map((l) => l.seq);
+      assert.ok(seqs.every((seq, i) => i === 0 || seq >= seqs[i - 1]!), 'seqs never go back');
+    });
+  });
+}
