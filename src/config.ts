@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
@@ -67,6 +68,13 @@ export const ConfigSchema = z.object({
     .min(1)
     .default('127.0.0.1')
     .describe('Address the server listens on. Loopback by default, so a local run is not reachable from the network; `0.0.0.0` to serve other machines (the Docker image sets it; put a TLS proxy in front).'),
+  SIGNING_THREADS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(Math.max(1, Math.min(4, availableParallelism() - 1)))
+    .describe('Worker threads that sign labels (secp256k1, ~0.36 ms a label), beside the main thread that ingests, evaluates and serves; 0 signs on the main thread. Default: one fewer than the cores, at least 1, at most 4.'),
   LABELER_HANDLE: z.string().optional().describe('Handle (or DID) of the labeler account, to log in for `skysift setup` and `skysift declare`.'),
   LABELER_PASSWORD: z.string().optional().describe('Password of the labeler account: an app password is enough for `declare`; `setup` (a PLC operation) needs the account password. Secret.'),
   LABELER_PASSWORD_FILE: z.string().optional().describe('A file holding LABELER_PASSWORD, instead of the variable.'),

@@ -44,7 +44,7 @@ export async function openStages(config: Config, logger: Logger) {
   await manifests.start();
   const identity = await resolveIdentity(config, logger);
   const labelStore = await openLabelStore(config, db, logger);
-  const labeler = new Labeler({ identity, db, store: labelStore.store, dataDir: config.DATA_DIR, logger, metrics });
+  const labeler = new Labeler({ identity, db, store: labelStore.store, dataDir: config.DATA_DIR, logger, metrics, signingThreads: config.SIGNING_THREADS });
   const posts = new PostStore(db);
   const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
   return {

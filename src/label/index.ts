@@ -21,6 +21,8 @@ export interface LabelerOptions {
   dataDir: string;
   logger: Logger;
   metrics?: Metrics;
+  /** Worker threads that sign labels; 0 (the default) signs on the calling thread. */
+  signingThreads?: number;
 }
 
 export interface EmitSummary {
@@ -51,7 +53,7 @@ export class Labeler {
     const store = options.store ?? new SqliteLabelStore(options.db);
     this.store = store;
     this.sequencer = new Sequencer(store, options.logger);
-    this.ready = LabelSigner.open(options.identity).then(async (signer) => {
+    this.ready = LabelSigner.open(options.identity, options.signingThreads).then(async (signer) => {
       if (store instanceof SqliteLabelStore) await importLegacyLabels({ db: options.db, store, dataDir: options.dataDir, signer, logger: options.logger });
       return signer;
     });
@@ -72,6 +74,7 @@ export class Labeler {
     await this.turn;
     await this.sequencer.stop();
     await this.app?.close();
+    await (await this.ready.catch(() => undefined))?.close();
   }
 
   /**
@@ -123,7 +126,7 @@ export class Labeler {
   private async commit(changes: readonly LabelStateRow[]): Promise<LabelStateRow[]> {
     if (!changes.length) return [];
     const signer = await this.ready;
-    const labels = await Promise.all(changes.map(({ uri, cid, val, active, cts, exp }) => signer.sign({ uri, cid, val, neg: !active, cts, exp })));
+    const labels = await signer.signAll(changes.map(({ uri, cid, val, active, cts, exp }) => ({ uri, cid, val, neg: !active, cts, exp })));
     await this.store.commit({ labels, state: changes });
     return [...changes];
   }

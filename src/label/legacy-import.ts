@@ -92,11 +92,11 @@ async function finishUnconfirmed(db: Database, store: SqliteLabelStore, signer: 
     )
     .all() as StateRow[];
   const lastPositiveCid = db.prepare('SELECT cid FROM labels WHERE uri = ? AND val = ? AND src = ? AND neg = 0 ORDER BY id DESC LIMIT 1').pluck();
-  const labels = await Promise.all(
+  const labels = await signer.signAll(
     pending.map((r) => {
       // A negation names the label it negates (the old code gave it the post's new cid).
       const cid = r.active ? r.cid : ((lastPositiveCid.get(r.uri, r.val, signer.did) as string | null | undefined) ?? r.cid);
-      return signer.sign({ uri: r.uri, cid, val: r.val, neg: r.active === 0, cts: r.cts, exp: r.exp });
+      return { uri: r.uri, cid, val: r.val, neg: r.active === 0, cts: r.cts, exp: r.exp };
     }),
   );
   db.transaction(() => {
@@ -112,7 +112,7 @@ async function repair(db: Database, kv: KeyValueStore, store: SqliteLabelStore, 
     .prepare('SELECT l.* FROM labels l JOIN (SELECT max(id) AS id FROM labels WHERE src = ? GROUP BY uri, val) m USING (id) ORDER BY l.id')
     .all(signer.did) as LabelRow[];
   const history = db.prepare('SELECT * FROM labels WHERE uri = ? AND val = ? AND src = ? ORDER BY id');
-  const unsigned: Parameters<LabelSigner['sign']>[0][] = [];
+  const unsigned: Parameters<LabelSigner['signAll']>[0][number][] = [];
   let resigned = 0;
   for (const last of latest) {
     if (!last.neg) {
@@ -127,7 +127,7 @@ async function repair(db: Database, kv: KeyValueStore, store: SqliteLabelStore, 
     for (const row of history.all(last.uri, last.val, signer.did) as LabelRow[]) standing.set(row.cid, !row.neg);
     for (const [cid, positive] of standing) if (positive) unsigned.push({ uri: last.uri, cid, val: last.val, neg: true, cts, exp: null });
   }
-  const labels: SignedLabel[] = await Promise.all(unsigned.map((label) => signer.sign(label)));
+  const labels: SignedLabel[] = await signer.signAll(unsigned);
   const touchState = db.prepare('UPDATE label_state SET cts = ? WHERE uri = ? AND val = ? AND active = 1');
   db.transaction(() => {
     store.append({ labels, state: [] });
