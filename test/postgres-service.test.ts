@@ -8,8 +8,10 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { startService } from '../src/service.ts';
 import { openDatabase } from '../src/store/database.ts';
-import { expectedActiveLabels, recordedEvents } from './support/capture.ts';
-import { runCli } from './support/cli.ts';
+import { PostgresLabelStore } from '../src/label/postgres-store.ts';
+import { openPostgres } from '../src/store/postgres.ts';
+import { expectedActiveLabels, freePort, recordedEvents } from './support/capture.ts';
+import { runCli, spawnCli } from './support/cli.ts';
 import { fixture } from './support/fixtures.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel } from './support/label-verifier.ts';
@@ -78,5 +80,41 @@ describe('DATABASE_URL: the service keeps its labels in PostgreSQL', () => {
     const explained = JSON.parse(result.stdout);
     assert.equal(explained.status, 'labelled');
     assert.ok(explained.labels.some((l: { val: string; active: boolean }) => l.val === val && l.active));
+  });
+
+  it('serves them from a label server of its own (--role labels), live as another process commits', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const child = spawnCli(['start', '--role', 'labels'], { DATABASE_URL: postgres.url, LABELER_PORT: String(port), LOG_LEVEL: 'warn' });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const { pool } = await openPostgres(postgres.url);
+    const writer = await PostgresLabelStore.open(pool, pino({ level: 'silent' }));
+    try {
+      await until(async () => (await fetch(`${base}/health`).catch(() => undefined))?.ok === true, { what: `the label server to answer /health (stderr: ${stderr})` });
+      const subscriber = new LabelSubscriber(base, 0);
+      await subscriber.waitFor(expected.length);
+      const [committed] = await writer.commit({ state: [], labels: [{ ...subscriber.labels[0]!, cid: subscriber.labels[0]!.cid ?? null, neg: false, exp: null, signedNegFalse: false }] });
+      await subscriber.waitFor(expected.length + 1);
+      subscriber.close();
+      assert.deepEqual(subscriber.seqs.at(-1), committed!.seq, 'the commit of another process reached the subscriber');
+      assert.deepEqual(subscriber.labels.slice(0, expected.length).map((l) => `${l.uri} ${l.val}`).sort(), expected);
+      assert.equal((await queryAllLabels(base)).length, expected.length + 1);
+    } finally {
+      await writer.close();
+      await pool.end();
+      child.kill('SIGTERM');
+    }
+    const [code] = await new Promise<[number | null]>((resolve) => child.once('exit', (c) => resolve([c])));
+    assert.equal(code, 0, stderr);
+  });
+
+  it('refuses --role labels without DATABASE_URL, and roles it does not have, in one line', async () => {
+    const noUrl = await runCli(['start', '--role', 'labels'], { DATABASE_URL: '' });
+    assert.equal(noUrl.code, 1);
+    assert.equal(noUrl.stderr.trim(), 'skysift start: --role labels serves the labels other processes commit to PostgreSQL: set DATABASE_URL');
+    const unknown = await runCli(['start', '--role', 'worker']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^skysift start: --role is all or labels, not "worker"\nUsage: skysift start \[--role all\|labels\]/);
   });
 });

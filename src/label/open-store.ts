@@ -11,13 +11,17 @@ export interface OpenedLabelStore {
   close(): Promise<void>;
 }
 
-/** The label store the configuration names: PostgreSQL at DATABASE_URL (schema brought up to date), else the SQLite database `db`. */
+/** The label store the configuration names: PostgreSQL at DATABASE_URL, else the SQLite database `db`. */
 export async function openLabelStore(config: Pick<Config, 'DATABASE_URL'>, db: Database, logger: Logger): Promise<OpenedLabelStore> {
-  if (!config.DATABASE_URL) return { store: new SqliteLabelStore(db), close: async () => {} };
-  const { pool, applied } = await openPostgres(config.DATABASE_URL);
+  return config.DATABASE_URL ? openPostgresLabelStore(config.DATABASE_URL, logger) : { store: new SqliteLabelStore(db), close: async () => {} };
+}
+
+/** The PostgreSQL label store at `url`, its schema brought up to date. */
+export async function openPostgresLabelStore(url: string, logger: Logger): Promise<OpenedLabelStore> {
+  const { pool, applied } = await openPostgres(url);
   try {
     const store = await PostgresLabelStore.open(pool, logger);
-    const { host, port, pathname } = new URL(config.DATABASE_URL);
+    const { host, port, pathname } = new URL(url);
     logger.info({ host, port, database: pathname.slice(1), migrationsApplied: applied }, 'label store: PostgreSQL');
     return {
       store,

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../log.ts';
+import { startLabelServerRole } from '../../label-server-role.ts';
 import { startService } from '../../service.ts';
-import { CliError, type Command } from '../command.ts';
+import { CliError, UsageError, type Command } from '../command.ts';
 import { manifestsDir } from '../loaded-manifests.ts';
 
 /** Why the label server could not listen, said in terms of the settings that choose where it listens. */
@@ -23,11 +24,23 @@ function listenFailure(error: unknown, config: Config): CliError | undefined {
 
 export const start: Command = {
   name: 'start',
-  summary: 'Run the labeler service until SIGINT or SIGTERM.',
-  usage: 'start',
-  async run() {
+  summary: 'Run the labeler service until SIGINT or SIGTERM; `--role labels` runs only a label server over the PostgreSQL label store (DATABASE_URL).',
+  usage: 'start [--role all|labels]',
+  options: {
+    role: {
+      type: 'string',
+      value: '<all|labels>',
+      description: 'all: ingest, evaluate, label and serve in one process. labels: serve subscribeLabels and queryLabels from DATABASE_URL, which other processes write.',
+      default: 'all',
+    },
+  },
+  async run({ values }) {
+    const role = (values.role as string | undefined) ?? 'all';
+    if (role !== 'all' && role !== 'labels') throw new UsageError(`--role is all or labels, not ${JSON.stringify(role)}`);
     const config = loadConfig();
-    manifestsDir(config);
+    const { DATABASE_URL } = config;
+    if (role === 'labels' && !DATABASE_URL) throw new CliError('--role labels serves the labels other processes commit to PostgreSQL: set DATABASE_URL');
+    if (role === 'all') manifestsDir(config);
     // Listening before anything else: a stop asked for while starting (docker stop, Ctrl-C) is kept, not
     // lost, and as PID 1 in a container an unhandled SIGTERM would be ignored.
     const signals = ['SIGINT', 'SIGTERM'] as const;
@@ -37,7 +50,8 @@ export const start: Command = {
       return signal;
     });
     const logger = createLogger(config.LOG_LEVEL);
-    const service = await startService(config, logger).catch((error: unknown) => {
+    const starting = role === 'labels' && DATABASE_URL ? startLabelServerRole({ ...config, DATABASE_URL }, logger) : startService(config, logger);
+    const service = await starting.catch((error: unknown) => {
       throw listenFailure(error, config) ?? error;
     });
     const signal = await stopSignal;
