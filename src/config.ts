@@ -32,6 +32,23 @@ export const ConfigSchema = z.object({
     .describe(
       'PostgreSQL URL of the label store (label state, the signed labels and their seq), shared by every process that serves or writes labels. Unset: the store is in the SQLite database under DATA_DIR. Secret (it may hold a password).',
     ),
+  NATS_URL: z
+    .string()
+    .default('nats://127.0.0.1:4222')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .describe('Comma-separated NATS servers carrying events from `--role ingest` to `--role worker` (JetStream stream SKYSIFT_EVENTS).'),
+  NATS_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(4).describe('Partitions of the event stream (by a hash of the author DID); every ingest and worker process must agree.'),
+  WORKER_PARTITIONS: z
+    .string()
+    .optional()
+    .transform((s) => s?.split(',').map((p) => Number(p.trim())))
+    .pipe(z.array(z.number().int().min(0)).optional())
+    .describe('Comma-separated partitions this `--role worker` process evaluates and labels (e.g. `0,1`); unset: all of them. Give each partition to exactly one worker.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
   JETSTREAM_URL: z
     .url({ protocol: /^wss?$/ })

@@ -66,6 +66,23 @@ export async function openStages(config: Config, logger: Logger) {
   };
 }
 
+/** The Jetstream reader of the stages' manifests (their collections, followed as they change), its cursor in the stages' database. */
+export function jetstreamSource(config: Config, { db, metrics, manifests }: Awaited<ReturnType<typeof openStages>>, logger: Logger, handle: (events: unknown[]) => Promise<void>): JetstreamSource {
+  const source = new JetstreamSource({
+    endpoint: config.JETSTREAM_URL,
+    wantedCollections: wantedCollections(manifests.current()),
+    kv: new KeyValueStore(db),
+    logger,
+    metrics,
+    rewindSeconds: config.JETSTREAM_REWIND_SECONDS,
+    queueMax: config.JETSTREAM_QUEUE_MAX,
+    maxMessageBytes: config.JETSTREAM_MAX_MESSAGE_BYTES,
+    handle,
+  });
+  manifests.on('change', (next) => source.setWantedCollections(wantedCollections(next)));
+  return source;
+}
+
 /** Starts the labeler: storage, manifests, the label server, then the stream. */
 export async function startService(config: Config, logger: Logger): Promise<Service> {
   logger.info({ config: redactConfig(config) }, 'starting skysift');
@@ -78,20 +95,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     turn = result.catch(() => undefined);
     return result;
   };
-  const source = new JetstreamSource({
-    endpoint: config.JETSTREAM_URL,
-    wantedCollections: wantedCollections(manifests.current()),
-    kv: new KeyValueStore(db),
-    logger,
-    metrics,
-    rewindSeconds: config.JETSTREAM_REWIND_SECONDS,
-    queueMax: config.JETSTREAM_QUEUE_MAX,
-    maxMessageBytes: config.JETSTREAM_MAX_MESSAGE_BYTES,
-    handle: async (events) => {
-      await inTurn(() => pipeline(events));
-    },
+  const source = jetstreamSource(config, stages, logger, async (events) => {
+    await inTurn(() => pipeline(events));
   });
-  manifests.on('change', (next) => source.setWantedCollections(wantedCollections(next)));
   const feeds = new FeedSync({
     feeds: config.FEEDS,
     appviewUrl: config.APPVIEW_URL,

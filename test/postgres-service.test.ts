@@ -109,12 +109,12 @@ describe('DATABASE_URL: the service keeps its labels in PostgreSQL', () => {
     assert.equal(code, 0, stderr);
   });
 
-  it('refuses --role labels without DATABASE_URL, and roles it does not have, in one line', async () => {
+  it('refuses --role labels without DATABASE_URL, and a role it does not have, in one line', async () => {
     const noUrl = await runCli(['start', '--role', 'labels'], { DATABASE_URL: '' });
     assert.equal(noUrl.code, 1);
-    assert.equal(noUrl.stderr.trim(), 'skysift start: --role labels serves the labels other processes commit to PostgreSQL: set DATABASE_URL');
-    const unknown = await runCli(['start', '--role', 'worker']);
+    assert.equal(noUrl.stderr.trim(), 'skysift start: --role labels shares the label store with the other processes in PostgreSQL: set DATABASE_URL');
+    const unknown = await runCli(['start', '--role', 'reader']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^skysift start: --role is all or labels, not "worker"\nUsage: skysift start \[--role all\|labels\]/);
+    assert.match(unknown.stderr, /^skysift start: --role is all, ingest, worker or labels, not "reader"\nUsage: skysift start \[--role all\|ingest\|worker\|labels\]/);
   });
 });

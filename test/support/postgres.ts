@@ -1,9 +1,9 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './ports.ts';
+import pg from 'pg';
+import { freePort, waitForPort } from './ports.ts';
 
 /** A PostgreSQL server for tests that need one (`@atproto/dev-env`'s AppView). */
 export interface TestPostgres {
@@ -58,18 +58,20 @@ function reachableBinaries(binaries: Binaries, user: { uid?: number; gid?: numbe
   return { initdb: path.join(shared, 'bin', 'initdb'), postgres: path.join(shared, 'bin', 'postgres') };
 }
 
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}:\n${log()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(socket.end() && true));
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** Listening is not ready: while it starts up, the server refuses connections ("the database system is starting up"). */
+async function acceptsQueries(url: string): Promise<void> {
+  for (const deadline = Date.now() + 30_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
-  throw new Error(`postgres did not listen on ${port} within 30 s:\n${log()}`);
 }
 
 /**
@@ -92,9 +94,11 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   // A test process that dies without stop() must not leave the server behind.
   const killOnExit = () => child.kill('SIGINT');
   process.once('exit', killOnExit);
-  await waitForPort(port, child, () => log);
+  await waitForPort(port, child, () => log, 'postgres');
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  await acceptsQueries(url);
   return {
-    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    url,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

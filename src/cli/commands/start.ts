@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../log.ts';
+import { startIngestRole, startWorkerRole } from '../../cluster-roles.ts';
 import { startLabelServerRole } from '../../label-server-role.ts';
 import { startService } from '../../service.ts';
 import { CliError, UsageError, type Command } from '../command.ts';
@@ -24,23 +25,24 @@ function listenFailure(error: unknown, config: Config): CliError | undefined {
 
 export const start: Command = {
   name: 'start',
-  summary: 'Run the labeler service until SIGINT or SIGTERM; `--role labels` runs only a label server over the PostgreSQL label store (DATABASE_URL).',
-  usage: 'start [--role all|labels]',
+  summary: 'Run the labeler service until SIGINT or SIGTERM; `--role` runs one part of it in cluster mode (NATS JetStream and PostgreSQL).',
+  usage: 'start [--role all|ingest|worker|labels]',
   options: {
     role: {
       type: 'string',
-      value: '<all|labels>',
-      description: 'all: ingest, evaluate, label and serve in one process. labels: serve subscribeLabels and queryLabels from DATABASE_URL, which other processes write.',
+      value: '<all|ingest|worker|labels>',
+      description:
+        'all: ingest, evaluate, label and serve in one process. ingest: publish Jetstream events to NATS_URL. worker: evaluate and label the events of WORKER_PARTITIONS from NATS into DATABASE_URL. labels: serve subscribeLabels and queryLabels from DATABASE_URL.',
       default: 'all',
     },
   },
   async run({ values }) {
     const role = (values.role as string | undefined) ?? 'all';
-    if (role !== 'all' && role !== 'labels') throw new UsageError(`--role is all or labels, not ${JSON.stringify(role)}`);
+    if (!['all', 'ingest', 'worker', 'labels'].includes(role)) throw new UsageError(`--role is all, ingest, worker or labels, not ${JSON.stringify(role)}`);
     const config = loadConfig();
     const { DATABASE_URL } = config;
-    if (role === 'labels' && !DATABASE_URL) throw new CliError('--role labels serves the labels other processes commit to PostgreSQL: set DATABASE_URL');
-    if (role === 'all') manifestsDir(config);
+    if ((role === 'labels' || role === 'worker') && !DATABASE_URL) throw new CliError(`--role ${role} shares the label store with the other processes in PostgreSQL: set DATABASE_URL`);
+    if (role !== 'labels') manifestsDir(config);
     // Listening before anything else: a stop asked for while starting (docker stop, Ctrl-C) is kept, not
     // lost, and as PID 1 in a container an unhandled SIGTERM would be ignored.
     const signals = ['SIGINT', 'SIGTERM'] as const;
@@ -50,7 +52,14 @@ export const start: Command = {
       return signal;
     });
     const logger = createLogger(config.LOG_LEVEL);
-    const starting = role === 'labels' && DATABASE_URL ? startLabelServerRole({ ...config, DATABASE_URL }, logger) : startService(config, logger);
+    const starting =
+      role === 'labels' && DATABASE_URL
+        ? startLabelServerRole({ ...config, DATABASE_URL }, logger)
+        : role === 'worker' && DATABASE_URL
+          ? startWorkerRole({ ...config, DATABASE_URL }, logger)
+          : role === 'ingest'
+            ? startIngestRole(config, logger)
+            : startService(config, logger);
     const service = await starting.catch((error: unknown) => {
       throw listenFailure(error, config) ?? error;
     });

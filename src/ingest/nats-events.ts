@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+
+/** The stream that carries Jetstream events from ingest readers to workers. */
+export const EVENTS_STREAM = 'SKYSIFT_EVENTS';
+/** Two ingest readers publishing one event within this window store it once (message-ID de-duplication). */
+const DUPLICATE_WINDOW_NS = 10 * 60 * 1e9;
+
+/** An event's partition: a hash of its author's DID, so one worker sees every event of an author, in order. */
+export function partitionOf(did: string, partitions: number): number {
+  return createHash('sha256').update(did).digest().readUInt32BE(0) % partitions;
+}
+
+/** `ev.<partition>.<did>`: the partition leads so that a worker's consumer filters on it. */
+const subjectOf = (did: string, partitions: number) => `ev.${partitionOf(did, partitions)}.${did.replaceAll('.', '_')}`;
+
+/** The event's identity is its content: the same event read by two readers, or twice after a reconnect, is one message. */
+const messageId = (json: string) => createHash('sha256').update(json).digest('base64url');
+
+export interface NatsEvents {
+  connection: NatsConnection;
+  js: JetStreamClient;
+  partitions: number;
+  close(): Promise<void>;
+}
+
+/** Connects to NATS and makes sure the events stream exists (file storage, message-ID de-duplication). */
+export async function openNatsEvents(servers: readonly string[], partitions: number): Promise<NatsEvents> {
+  const connection = await connect({ servers: [...servers] });
+  try {
+    const jsm = await jetstreamManager(connection);
+    const config = { subjects: ['ev.>'], storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS };
+    await jsm.streams.info(EVENTS_STREAM).then(
+      () => jsm.streams.update(EVENTS_STREAM, config),
+      () => jsm.streams.add({ name: EVENTS_STREAM, ...config }),
+    );
+    return { connection, js: jetstream(connection), partitions, close: () => connection.drain() };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+/** Publishes a batch of Jetstream events; resolves once the stream has stored every one (or already had it). */
+export async function publishEvents({ js, partitions }: NatsEvents, events: readonly unknown[]): Promise<void> {
+  await Promise.all(
+    events.map((event) => {
+      const json = JSON.stringify(event);
+      const did = typeof (event as { did?: unknown }).did === 'string' ? (event as { did: string }).did : '';
+      return js.publish(subjectOf(did, partitions), json, { msgID: messageId(json) });
+    }),
+  );
+}
+
+export interface PartitionConsumer {
+  partition: number;
+  /** Processes a batch; the batch is acknowledged only once this resolves. */
+  handle: (events: unknown[]) => Promise<void>;
+  /** A batch that failed: it is not acknowledged, so the stream delivers it again after the ack wait. */
+  failed: (error: unknown) => void;
+  stopped: () => boolean;
+  batch?: number;
+}
+
+/** A partition's events in stream order, a batch at a time, through a durable consumer of its own. */
+export async function consumePartition({ connection, js }: NatsEvents, { partition, handle, failed, stopped, batch = 256 }: PartitionConsumer): Promise<void> {
+  const durable = `worker-p${partition}`;
+  const jsm = await jetstreamManager(connection);
+  await jsm.consumers.info(EVENTS_STREAM, durable).catch(() =>
+    jsm.consumers.add(EVENTS_STREAM, { durable_name: durable, filter_subject: `ev.${partition}.>`, ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All, max_ack_pending: batch * 4 }),
+  );
+  const consumer = await js.consumers.get(EVENTS_STREAM, durable);
+  while (!stopped()) {
+    const messages = await consumer.fetch({ max_messages: batch, expires: 1_000 });
+    const received = [];
+    for await (const message of messages) received.push(message);
+    if (!received.length) continue;
+    try {
+      await handle(received.map((m) => m.json()));
+      // Acknowledging the last acknowledges the batch (AckPolicy.All): only after its labels are committed.
+      received[received.length - 1]!.ack();
+    } catch (error) {
+      failed(error);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import pino from 'pino';
+import { startIngestRole, startWorkerRole } from '../src/cluster-roles.ts';
+import { loadConfig } from '../src/config.ts';
+import { EVENTS_STREAM } from '../src/ingest/nats-events.ts';
+import { expectedActiveLabels, recordedEvents } from './support/capture.ts';
+import { fixture } from './support/fixtures.ts';
+import { JetstreamReplayServer } from './support/jetstream-server.ts';
+import { startTestNats, type TestNats } from './support/nats.ts';
+import { startTestPostgres, type TestPostgres } from './support/postgres.ts';
+import { until } from './support/until.ts';
+
+const silent = pino({ level: 'silent' });
+const events = recordedEvents();
+const lastPostTime = Math.max(...events.filter((e) => e.commit?.collection === 'app.bsky.feed.post').map((e) => e.time_us));
+
+describe('cluster roles: ingest → NATS JetStream → workers → PostgreSQL', () => {
+  let jetstream: JetstreamReplayServer;
+  let nats: TestNats;
+  let postgres: TestPostgres;
+  let db: pg.Client;
+  const dirs: string[] = [];
+  const dataDir = () => {
+    dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-cluster-')));
+    return dirs[dirs.length - 1]!;
+  };
+
+  before(async () => {
+    [jetstream, nats, postgres] = await Promise.all([JetstreamReplayServer.start([fixture('jetstream/expected_v1.jsonl')]), startTestNats(), startTestPostgres()]);
+    db = new pg.Client({ connectionString: postgres.url });
+    await db.connect();
+  });
+  after(async () => {
+    await db.end();
+    await Promise.all([jetstream.close(), nats.stop(), postgres.stop()]);
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const config = (env: Record<string, string>) =>
+    loadConfig({ JETSTREAM_URL: jetstream.url, NATS_URL: nats.url, NATS_PARTITIONS: '2', DATABASE_URL: postgres.url, MANIFESTS_DIR: 'manifests', SIGNING_THREADS: '0', DATA_DIR: dataDir(), ...env });
+  const activeLabels = async () => (await db.query<{ k: string }>("SELECT uri || ' ' || val AS k FROM label_state WHERE active ORDER BY k")).rows.map((r) => r.k);
+  const streamMessages = async () => {
+    const connection = await connect({ servers: nats.url });
+    try {
+      return (await (await jetstreamManager(connection)).streams.info(EVENTS_STREAM)).state.messages;
+    } finally {
+      await connection.close();
+    }
+  };
+
+  it('two workers on two partitions leave the labels a single-process run does, each once; a second reader adds nothing', async () => {
+    const expected = await expectedActiveLabels(events);
+    assert.ok(expected.length > 0);
+    const ingest = await startIngestRole(config({}), silent);
+    const workers = await Promise.all(['0', '1'].map((p) => startWorkerRole({ ...config({ WORKER_PARTITIONS: p }), DATABASE_URL: postgres.url }, silent)));
+    try {
+      await until(() => ingest.source.cursor >= lastPostTime, { what: 'ingest to publish the capture' });
+      await until(async () => (await activeLabels()).length >= expected.length, { what: 'the workers to label the capture' });
+      const stored = await streamMessages();
+      const sent = events.filter((e) => e.kind !== 'commit' || e.commit?.collection === 'app.bsky.feed.post').length;
+      assert.equal(stored, sent, 'one message per event Jetstream sent (posts, identity and account events)');
+
+      // A second reader of the same events (for availability) publishes them again: the stream keeps one copy.
+      const second = await startIngestRole(config({}), silent);
+      await until(() => second.source.cursor >= lastPostTime, { what: 'the second reader' });
+      await second.stop();
+      assert.equal(await streamMessages(), stored, 'message-ID de-duplication');
+      await new Promise((r) => setTimeout(r, 1_500));
+
+      assert.deepEqual(await activeLabels(), expected);
+      const { rows } = await db.query<{ n: string; distinct: string }>('SELECT count(*) AS n, count(DISTINCT (uri, val, neg)) AS distinct FROM labels');
+      assert.equal(Number(rows[0]!.n), expected.length, 'each label emitted once');
+      assert.equal(rows[0]!.distinct, rows[0]!.n);
+    } finally {
+      await ingest.stop();
+      for (const worker of workers) await worker.stop();
+    }
+  });
+});
