@@ -71,7 +71,7 @@ export class PatternScan implements LeafIndex {
       const needed = pattern.regex && requiredLiterals(pattern.regex.source);
       if (needed) {
         this.filtered[i] = 1;
-        for (const literal of needed) set.add(literal, i, null);
+        for (const literal of needed) set.add(key(literal), i, null);
       }
     });
     this.folded = folded.build(caseFoldTable);

@@ -2,13 +2,13 @@ import path from 'node:path';
 import { LabelerServer } from '@skyware/labeler';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import { isDecided, type Verdict } from '../evaluate/index.ts';
+import { decisionsOf, type Decisions, type Verdict } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import { durationMs, type Label } from '../manifests/label.ts';
 import type { LabelerIdentity } from './identity.ts';
 import { queryLabelsHandler } from './query-labels.ts';
 import { guardRoutes } from './route-guards.ts';
-import { activeKey, LabelState, type LabelStateRow } from './state.ts';
+import { LabelState, type LabelStateRow } from './state.ts';
 
 export interface LabelerOptions {
   identity: LabelerIdentity;
@@ -76,15 +76,29 @@ export class Labeler {
 
   /**
    * Applies verdicts (new match → label, lost match → negation, same as before → nothing) and post
-   * deletions (negate every active label of the post). An undecided verdict (a failed feature) changes nothing.
+   * deletions (negate every active label of the post). An undecided verdict (a failed feature) changes
+   * nothing. Verdicts come as the evaluator decided them (`Decisions`: an outcome per pair) or as a
+   * list; only those that change a label are asked for their explanation.
    */
-  async apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
+  async apply(verdicts: Decisions | readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
     await this.finishInterrupted();
     const cts = new Date().toISOString();
     const changes: Omit<LabelStateRow, 'emitted'>[] = [];
-    const active = this.state.active([...new Set(verdicts.map((v) => v.uri))]);
-    for (const v of verdicts) {
-      if (!isDecided(v) || v.matched === active.has(activeKey(v.uri, v.label))) continue;
+    const decisions = 'size' in verdicts ? verdicts : decisionsOf(verdicts);
+    const uris = new Set<string>();
+    for (let i = 0; i < decisions.size; i++) uris.add(decisions.uri(i));
+    // Active labels by subject: a pair is compared with its subject's without building a key per pair.
+    const active = new Map<string, Set<string>>();
+    for (const key of this.state.active([...uris])) {
+      const [uri, val] = key.split('\u0000') as [string, string];
+      active.set(uri, (active.get(uri) ?? new Set()).add(val));
+    }
+    for (let i = 0; i < decisions.size; i++) {
+      const matched = decisions.matched(i);
+      if (matched === null || matched === (active.get(decisions.uri(i))?.has(decisions.label(i)) ?? false)) continue;
+      // The explanation is the reference evaluation: were it ever to disagree with the decision, it wins.
+      const v = decisions.verdict(i);
+      if (v.matched !== matched) continue;
       const expiresIn = labels.get(v.label)?.expiresIn;
       changes.push({
         uri: v.uri,

@@ -8,6 +8,7 @@
  * test/fixtures/, so that terms occur in real text about as often as an operator's would.
  */
 import type { ConsolidatedPost } from '../../src/consolidate/post.ts';
+import { compileManifest, type CompiledManifest } from '../../src/manifests/load.ts';
 import { recordedTraffic } from './recorded-posts.ts';
 
 export interface RuleManifest {
@@ -174,4 +175,15 @@ export function ruleManifests(count = 20): RuleManifest[] {
     out.push({ label: { value: `rule-${letters(i)}-${name}` }, filter: fill(r, v) });
   }
   return out;
+}
+
+/** `ruleManifests(count)`, compiled. */
+export async function compiledRuleManifests(count = 20): Promise<CompiledManifest[]> {
+  return Promise.all(
+    ruleManifests(count).map(async (m, i) => {
+      const { manifest, problems } = await compileManifest(`rule-${i}.json`, JSON.stringify(m));
+      if (!manifest) throw new Error(`generated manifest ${m.label.value} does not compile: ${JSON.stringify(problems)}`);
+      return manifest;
+    }),
+  );
 }
