@@ -39,7 +39,7 @@ describe('explanations are paid for where they matter', () => {
     const first = await labeler.apply(await decideBatch(posts, manifests), [], labels);
     assert.equal(first.labelled.length, 6, 'three posts, two labels each');
     assert.equal(registry.calls.explained, 6, 'one explanation per label emitted, none for the 174 verdicts that changed nothing');
-    const stored = labeler.state.forSubject(posts[0]!.uri).find((row) => row.val === 'vote')!;
+    const stored = (await labeler.store.forSubject(posts[0]!.uri)).find((row) => row.val === 'vote')!;
     const [reference] = await evaluateBatch([posts[0]!], manifests.slice(0, 1));
     assert.deepEqual(JSON.parse(stored.explanation), reference!.explanation, 'the stored explanation is the one a dry run prints');
 
