@@ -67,7 +67,8 @@ describe('faults while labelling a live stream', () => {
       // An edit that breaks a manifest: reported, and its last good version keeps labelling.
       fs.writeFileSync(path.join(manifestsDir, 'news-link.json'), '{ "label": { "value": "news-link" }, "filter": ');
       await until(async () => (await metric(base, 'skysift_manifest_errors_total')) >= 1, { what: 'the manifest problem in metrics' });
-      assert.match(logs, /news-link\.json/);
+      // The log line comes through a pipe, and may arrive after the metric is read.
+      await until(() => /news-link\.json/.test(logs), { what: 'the manifest problem in the log, naming the file' });
 
       // Another writer holds the database past the busy timeout: the write that meets it (a batch or the
       // cursor) fails, is counted, and is retried.
