@@ -30,7 +30,7 @@ export const ConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional()
     .describe(
-      'PostgreSQL URL of the label store (label state, the signed labels and their seq), shared by every process that serves or writes labels. Unset: the store is in the SQLite database under DATA_DIR. Secret (it may hold a password).',
+      'PostgreSQL URL of the label store (label state, the signed labels and their seq), shared by every process that serves or writes labels. Unset: the store is in the SQLite database under DATA_DIR. Its password is masked in logs.',
     ),
   NATS_URL: z
     .string()
@@ -117,7 +117,7 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings that must never be printed; `redactConfig` masks them. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LABELER_PASSWORD', 'LLM_API_KEY', 'DATABASE_URL']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LABELER_PASSWORD', 'LLM_API_KEY']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -146,8 +146,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
+/** A database URL as it may be shown: its password masked. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '[redacted]';
+  return parsed.href;
+}
+
 export function redactConfig(config: Config): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, SECRET_KEYS.has(key) && value !== undefined ? '[redacted]' : value]));
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [
+      key,
+      SECRET_KEYS.has(key) && value !== undefined ? '[redacted]' : key === 'DATABASE_URL' && typeof value === 'string' ? withoutPassword(value) : value,
+    ]),
+  );
 }
 
 /** A secret setting: the variable itself, else the trimmed content of the file its `_FILE` twin names. */
