@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_EMBEDDER } from '../models/embedders/embedder.ts';
 import { ActorSchema } from '../social/sets.ts';
 import { LabelSchema } from './label.ts';
 
@@ -22,7 +23,7 @@ export const AuthorSchema = z.strictObject({
 /** One block of a tree model's input, concatenated in the entry's order (see `src/models/features.ts`). */
 export const FeatureModuleSchema = z.discriminatedUnion(
   'type',
-  [z.strictObject({ type: z.literal('time_features') }), z.strictObject({ type: z.literal('vectorizer'), model_name: z.string().min(1) }), z.strictObject({ type: z.literal('post_metadata') })],
+  [z.strictObject({ type: z.literal('time_features') }), z.strictObject({ type: z.literal('vectorizer'), model_name: z.string().min(1).default(DEFAULT_EMBEDDER) }), z.strictObject({ type: z.literal('post_metadata') })],
   { error: (issue) => (issue.code === 'invalid_union' ? 'unknown feature module type: use time_features, vectorizer or post_metadata' : undefined) },
 );
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cosine } from '../models/embedders/embedder.ts';
+import { cosine, DEFAULT_EMBEDDER } from '../models/embedders/embedder.ts';
 import type { EmbedderRegistry } from '../models/embedders/registry.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
 import { EMBEDDERS_SERVICE } from '../services/ml.ts';
@@ -7,7 +7,7 @@ import { ComparatorSchema, compileComparison } from './compare.ts';
 import type { FeatureRequest, OperatorDefinition } from './operator.ts';
 import { compilePath, PathSchema } from './path.ts';
 
-const TextSimilarityArgs = z.tuple([PathSchema, z.strictObject({ anchor_text: z.string().min(1), model_name: z.string().min(1) }), ComparatorSchema, z.number()]);
+const TextSimilarityArgs = z.tuple([PathSchema, z.strictObject({ anchor_text: z.string().min(1), model_name: z.string().min(1).default(DEFAULT_EMBEDDER) }), ComparatorSchema, z.number()]);
 
 /** The embedding registry, or a clear compile error where the ML services are not opened. */
 export function embeddersOf(services: ReadonlyMap<string, unknown>): EmbedderRegistry {
@@ -18,7 +18,7 @@ export function embeddersOf(services: ReadonlyMap<string, unknown>): EmbedderReg
 
 /**
  * `text_similarity [path, {anchor_text, model_name}, cmp, threshold]`: cosine similarity between the
- * text at `path` and the anchor, both embedded by the named model. The anchor is embedded once at
+ * text at `path` and the anchor, both embedded by the named model (`skysift-static-v1` when none is named). The anchor is embedded once at
  * compile time; post texts are features, embedded in batches. Over a `[*]` path each text is scored.
  */
 export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityArgs>> = {

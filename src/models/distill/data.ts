@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { fnv1a } from '../../political/features.ts';
+import { parseCsv } from '../train/dataset.ts';
+
+const PoolPostSchema = z.object({ id: z.string(), text: z.string(), author: z.string().nullable(), source: z.string() });
+const LabelledPostSchema = PoolPostSchema.extend({ sociopolitical: z.union([z.literal(0), z.literal(1)]) });
+
+export type PoolPost = z.infer<typeof PoolPostSchema>;
+export type LabelledPost = z.infer<typeof LabelledPostSchema>;
+
+/** Split seed and shares: the same seed and hash (FNV-1a of the author) as the political trainer's split. */
+export const SPLIT = { seed: 2026, heldOut: 0.2, validation: 0.1 } as const;
+
+export type Part = 'build' | 'validation' | 'held-out';
+
+/**
+ * Where a post goes, by author so that no author is on two sides: a fifth of the authors are held out
+ * from everything the build does (vocabulary, weights, fitting) and only measure it; a tenth more
+ * validate the fitting (early stopping). Posts without an author — the pool's random Jetstream sample —
+ * cannot be split by author and are the closest thing to live traffic, so all of them are held out.
+ */
+export function partOf(post: Pick<PoolPost, 'author'>): Part {
+  if (!post.author) return 'held-out';
+  const u = fnv1a(post.author, SPLIT.seed) / 4294967296;
+  return u < SPLIT.heldOut ? 'held-out' : u < SPLIT.heldOut + SPLIT.validation ? 'validation' : 'build';
+}
+
+function readJsonLines<T>(file: string, schema: z.ZodType<T>): T[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line, i) => {
+      const parsed = schema.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues[0]?.message}`);
+      return parsed.data;
+    });
+}
+
+/** The pool of real Bluesky posts (`bluesky_pool.jsonl` in the political data folder). */
+export const readPool = (dataDir: string) => readJsonLines(path.join(dataDir, 'bluesky_pool.jsonl'), PoolPostSchema);
+
+/** The posts labelled sociopolitical or not with the research codebook (`bluesky_labeled.jsonl`, a subset of the pool). */
+export const readLabelled = (dataDir: string) => readJsonLines(path.join(dataDir, 'bluesky_labeled.jsonl'), LabelledPostSchema);
+
+export interface StsPair {
+  a: string;
+  b: string;
+  score: number;
+}
+
+/**
+ * STS-Benchmark pairs with their human similarity (0–5): the original `sts-test.csv` (tab-separated, score
+ * in column 5, sentences in 6 and 7) or a three-column CSV `sentence1,sentence2,score` (the stsb-multi-mt copy).
+ */
+export function readSts(file: string): StsPair[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const rows = text.includes('\t') ? text.split('\n').map((line) => line.split('\t')) : parseCsv(text);
+  const pairs = rows
+    .filter((r) => r.length >= 3)
+    .map((r) => (r.length >= 7 ? { a: r[5]!, b: r[6]!, score: Number(r[4]) } : { a: r[0]!, b: r[1]!, score: Number(r[2]) }))
+    .filter((p) => p.a && p.b && Number.isFinite(p.score));
+  if (pairs.length < 100) throw new Error(`${file}: expected STS-Benchmark pairs (sentence1, sentence2, score), found ${pairs.length}`);
+  return pairs;
+}
