@@ -17,7 +17,7 @@ import { evaluateBatch } from '../src/evaluate/index.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER } from '../src/models/embedders/embedder.ts';
 import { EmbedderRegistry } from '../src/models/embedders/registry.ts';
-import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/models/embedding-provider.ts';
+import { EMBEDDING, type EmbeddingProvider } from '../src/models/embedding-provider.ts';
 import { openServices } from '../src/services/index.ts';
 import { openStages } from '../src/service.ts';
 import { recordedEvents } from './_events.ts';
@@ -78,7 +78,7 @@ async function replayTextSimilarity(workDir: string, cacheSize: number): Promise
       labels += summary.labelled.length;
     }
     const seconds = (performance.now() - started) / 1000;
-    const provider = stages.services.providers.get(EMBEDDING_PROVIDER) as EmbeddingProvider;
+    const provider = stages.services.providers.get(EMBEDDING.name) as EmbeddingProvider;
     return { postsPerSecond: Math.round((posts * (events.length - BATCH)) / events.length / seconds), embedded: provider.embedded.get(STATIC_EMBEDDER) ?? 0, labels };
   } finally {
     await stages.close();

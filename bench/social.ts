@@ -1,11 +1,12 @@
 /** Membership lookups/s of the social operators (one in-memory Set lookup per post, whatever the set's size), and live graph events/s applied to a set. */
 import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
+import { CompileServices, provide } from '../src/core/services.ts';
 import type { ConsolidatedPost } from '../src/consolidate/post.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
 import { createLogger } from '../src/log.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { AppView } from '../src/social/appview.ts';
-import { MembershipRegistry } from '../src/social/registry.ts';
+import { MEMBERSHIP_WATCHER, MembershipRegistry } from '../src/social/registry.ts';
 import { SocialSetStore } from '../src/social/store.ts';
 import { openDatabase } from '../src/store/database.ts';
 
@@ -31,7 +32,7 @@ function post(i: number): ConsolidatedPost {
 async function lookupsPerSecond(members: number, posts: ConsolidatedPost[]): Promise<number> {
   const registry = new MembershipRegistry({ appview: new AppView({ service: 'http://127.0.0.1:9', concurrency: 1 }), ttlMs: 1, logger: createLogger('silent') });
   const { manifest } = await compileManifest('bench.json', JSON.stringify({ label: { value: 'in-list' }, filter: { list_member: [`at://${did(0)}/app.bsky.graph.list/bench`, 'in'] } }), {
-    services: new Map([['social', registry]]),
+    services: new CompileServices([provide(MEMBERSHIP_WATCHER, registry)]),
   });
   // Every other author of the posts is a member; the rest of the set are accounts that never post here.
   const set = new Set(Array.from({ length: members }, (_, i) => did(i < members / 2 ? i * 2 : posts.length * 2 + i)));

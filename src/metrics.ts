@@ -15,6 +15,13 @@ export class Metrics {
   });
   readonly labelsEmitted = new Counter({ name: 'skysift_labels_emitted_total', help: 'Labels emitted, by label value.', labelNames: ['label'], registers: [this.registry] });
   readonly labelsNegated = new Counter({ name: 'skysift_labels_negated_total', help: 'Label negations emitted, by label value.', labelNames: ['label'], registers: [this.registry] });
+  readonly labelSubscribers = new Gauge({ name: 'skysift_label_subscribers', help: 'Open subscribeLabels streams.', registers: [this.registry] });
+  readonly labelStreamErrors = new Counter({
+    name: 'skysift_label_stream_errors_total',
+    help: 'subscribeLabels streams ended with an error frame, by error (FutureCursor, ConsumerTooSlow, InvalidRequest, ...).',
+    labelNames: ['error'],
+    registers: [this.registry],
+  });
   readonly evaluationSeconds = new Histogram({
     name: 'skysift_evaluation_seconds',
     help: 'Time to evaluate and label one batch of events.',
@@ -22,7 +29,11 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly queueDepth = new Gauge({ name: 'skysift_queue_depth', help: 'Events received and not yet processed.', registers: [this.registry] });
-  readonly cursorLagSeconds = new Gauge({ name: 'skysift_cursor_lag_seconds', help: 'Age of the newest fully processed event.', registers: [this.registry] });
+  readonly cursorLagSeconds = new Gauge({
+    name: 'skysift_cursor_lag_seconds',
+    help: 'Age of the newest fully processed event (the stored cursor counts, so a restart without Jetstream shows its true age); NaN while no event was ever processed.',
+    registers: [this.registry],
+  });
   readonly jetstreamConnected = new Gauge({ name: 'skysift_jetstream_connected', help: '1 while connected to Jetstream.', registers: [this.registry] });
   readonly jetstreamPaused = new Gauge({ name: 'skysift_jetstream_paused', help: '1 while reading from Jetstream is paused because the queue is full (backpressure).', registers: [this.registry] });
   readonly backpressurePauses = new Counter({
@@ -37,7 +48,16 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly feedPostsSynced = new Counter({ name: 'skysift_feed_posts_synced_total', help: 'Posts taken from feeds, by feed.', labelNames: ['feed'], registers: [this.registry] });
-  readonly reconnects = new Counter({ name: 'skysift_jetstream_reconnects_total', help: 'Jetstream reconnections.', registers: [this.registry] });
+  readonly reconnects = new Counter({
+    name: 'skysift_jetstream_reconnects_total',
+    help: 'Jetstream reconnection attempts (after a dropped connection or a failed attempt).',
+    registers: [this.registry],
+  });
+  readonly jetstreamConnectFailures = new Counter({
+    name: 'skysift_jetstream_connect_failures_total',
+    help: 'Jetstream connection attempts that failed before the connection opened (refused, timed out, rejected).',
+    registers: [this.registry],
+  });
   readonly manifestErrors = new Counter({ name: 'skysift_manifest_errors_total', help: 'Manifest problems reported on load or reload.', registers: [this.registry] });
   readonly cursorWriteFailures = new Counter({ name: 'skysift_cursor_write_failures_total', help: 'Failed writes of the Jetstream cursor (retried on the next tick).', registers: [this.registry] });
   readonly batchFailures = new Counter({ name: 'skysift_batch_failures_total', help: 'Batches that failed (database busy, disk full, ...) and were retried.', registers: [this.registry] });

@@ -1,11 +1,11 @@
 import { consolidateJetstreamEvent } from './consolidate/index.ts';
 import type { ConsolidatedPost } from './consolidate/post.ts';
+import type { Services } from './core/services.ts';
 import { evaluateBatch } from './evaluate/index.ts';
 import type { EmitSummary, Labeler } from './label/index.ts';
 import type { Logger } from './log.ts';
 import type { CompiledManifest } from './manifests/load.ts';
 import type { Metrics } from './metrics.ts';
-import type { Services } from './services/index.ts';
 import type { PostStore } from './store/posts.ts';
 
 export interface PipelineOptions {

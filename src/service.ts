@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ScheduledTask } from 'node-cron';
 import { databasePath, redactConfig, type Config } from './config.ts';
+import { healthReport } from './health.ts';
 import { wantedCollections } from './ingest/collections.ts';
 import { FeedSync } from './ingest/feeds.ts';
 import { JetstreamSource } from './ingest/jetstream.ts';
@@ -41,7 +42,7 @@ export async function openStages(config: Config, logger: Logger) {
   manifests.on('reloaded', (current) => services.retain(current));
   await manifests.start();
   const identity = await resolveIdentity(config, logger);
-  const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger });
+  const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger, metrics });
   const posts = new PostStore(db);
   const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
   return {
@@ -96,30 +97,22 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger,
     metrics,
   });
-  const health = () => {
-    const lagSeconds = source.cursor ? Math.max(0, Date.now() / 1000 - source.cursor / 1_000_000) : null;
-    metrics.queueDepth.set(source.queued);
-    metrics.jetstreamConnected.set(source.connected ? 1 : 0);
-    if (lagSeconds !== null) metrics.cursorLagSeconds.set(lagSeconds);
-    let database = 'ok';
-    try {
-      db.prepare('SELECT 1').get();
-    } catch (error) {
-      database = (error as Error).message;
-    }
-    return { database, jetstream: { connected: source.connected, cursor: source.cursor, lagSeconds, queued: source.queued, paused: source.isPaused }, manifests: manifests.current().length };
-  };
+  const health = () => healthReport({ db, source, manifests: () => manifests.current().length, metrics });
   const routes = (app: FastifyInstance) => {
     app.get('/health', async (_req, reply) => {
       const report = health();
-      await reply.status(report.database === 'ok' ? 200 : 503).send({ status: report.database === 'ok' && report.jetstream.connected ? 'ok' : 'degraded', ...report });
+      // Without Jetstream the labeler still serves its labels: degraded, not down.
+      await reply.status(report.database === 'ok' ? 200 : 503).send(report);
     });
     app.get('/metrics', async (_req, reply) => {
       health();
       await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   };
-  const address = await labeler.start(config.LABELER_PORT, '0.0.0.0', routes);
+  const address = await labeler.start(config.LABELER_PORT, config.LABELER_HOST, routes).catch(async (error: unknown) => {
+    await stages.close();
+    throw error;
+  });
   logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, /health and /metrics');
   source.start();
   const jobs = [schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger), ...(config.FEEDS.length ? [feeds.schedule(config.FEED_SYNC_CRON)] : [])];

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { evaluateBatch, EvaluationError, isDecided } from '../src/evaluate/index.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { and, not, or } from '../src/operators/logic.ts';
-import { post, testRegistry } from './support/test-operators.ts';
+import { LENGTH, post, testRegistry } from './support/test-operators.ts';
 
 async function compiled(filter: unknown, value = 'test-label') {
   const setup = testRegistry();
@@ -22,6 +22,7 @@ describe('evaluator', () => {
     assert.deepEqual(
       verdict!.explanation.map((e) => [e.path, e.result]),
       [
+        ['filter.and', false],
         ['filter.and[1].contains', false],
         ['filter.and[0].length_score_above', 'skipped'],
       ],
@@ -53,15 +54,26 @@ describe('evaluator', () => {
     assert.deepEqual(calls.inputs, ['xyz']);
   });
 
-  it('treats empty and as true and empty or as false, and ignores metadata', async () => {
-    const a = await compiled({ and: [], metadata: { note: 'x' } }, 'always');
-    const o = await compiled({ or: [] }, 'never');
-    const verdicts = await evaluateBatch([post('anything')], [a.manifest, o.manifest]);
+  it('rejects an empty and (it would label every post) and an empty or, and ignores metadata', async () => {
+    const problems = async (filter: unknown) => (await compileManifest('m.json', JSON.stringify({ label: { value: 'x' }, filter }), { registry: testRegistry().registry })).problems;
+    assert.deepEqual(await problems({ and: [], metadata: { note: 'x' } }), [{ path: 'filter.and', message: 'an empty "and" would match every post: give it at least one condition' }]);
+    assert.deepEqual(await problems({ or: [{ contains: ['a'] }, { or: [] }] }), [{ path: 'filter.or[1].or', message: 'an empty "or" would match no post: give it at least one condition' }]);
+    const annotated = await compiled({ and: [{ contains: ['a'], metadata: { note: 'leaf note' } }], metadata: { note: 'x' } });
+    assert.deepEqual((await evaluateBatch([post('a')], [annotated.manifest])).map((v) => v.matched), [true]);
+  });
+
+  it('records the result of every logic node in the explanation, before its children, in the order they ran', async () => {
+    const { manifest } = await compiled({ or: [{ and: [{ contains: ['a'] }, { not: { contains: ['b'] } }] }, { contains: ['z'] }] });
+    const [verdict] = await evaluateBatch([post('a b')], [manifest]);
     assert.deepEqual(
-      verdicts.map((v) => [v.label, v.matched]),
+      verdict!.explanation.map((e) => [e.path, e.result]),
       [
-        ['always', true],
-        ['never', false],
+        ['filter.or', false],
+        ['filter.or[1].contains', false],
+        ['filter.or[0].and', false],
+        ['filter.or[0].and[0].contains', true],
+        ['filter.or[0].and[1].not', false],
+        ['filter.or[0].and[1].not.contains', true],
       ],
     );
   });
@@ -84,9 +96,12 @@ describe('evaluator', () => {
     assert.equal(failed!.matched === null && failed!.undecided, 'length service failed');
     assert.deepEqual(
       failed!.explanation.map((e) => [e.op, e.result]),
-      [['long_text', 'undecided']],
+      [
+        ['not', 'undecided'],
+        ['long_text', 'undecided'],
+      ],
     );
-    assert.deepEqual(failed!.explanation[0]!.inputs, { reason: 'length service failed' });
+    assert.deepEqual(failed!.explanation[1]!.inputs, { reason: 'length service failed' });
     assert.equal(decided!.matched, true, 'the other post of the batch is decided as usual');
     assert.equal(isDecided(failed!), false);
     assert.equal(isDecided(decided!), true);
@@ -104,7 +119,7 @@ describe('evaluator', () => {
 
   it('reports pending before undecided: a pending sibling may still decide the node', () => {
     const failed = { undecided: 'boom' };
-    const request = [{ provider: 'length', key: 'k', input: 'k' }];
+    const request = [{ kind: LENGTH, key: 'k', input: 'k' }];
     assert.deepEqual(or.combine([failed, request]), request);
     assert.deepEqual(and.combine([request, failed]), request);
     assert.equal(and.combine([true, failed]), failed);
@@ -114,7 +129,7 @@ describe('evaluator', () => {
 
   it('fails loudly when a provider does not satisfy a leaf', async () => {
     const { manifest } = await compiled({ long_text: [1] });
-    const broken = new Map([['length', { name: 'length', compute: async (inputs: unknown[]) => inputs.map(() => undefined) }]]);
+    const broken = new Map([['length', { kind: LENGTH, compute: async (inputs: unknown[]) => inputs.map(() => undefined) }]]);
     await assert.rejects(evaluateBatch([post('abc')], [manifest], broken), EvaluationError);
     await assert.rejects(evaluateBatch([post('abc')], [manifest], new Map()), /no feature provider named "length"/);
   });

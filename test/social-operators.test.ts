@@ -6,15 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseGraphEvent } from '../src/consolidate/graph.ts';
+import { CompileServices, provide } from '../src/core/services.ts';
 import { createLogger } from '../src/log.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { operators } from '../src/operators/index.ts';
 import { AppView } from '../src/social/appview.ts';
 import { createLimit } from '../src/concurrency.ts';
-import { MembershipRegistry } from '../src/social/registry.ts';
+import { MEMBERSHIP_WATCHER, MembershipRegistry } from '../src/social/registry.ts';
 import { SocialSetStore } from '../src/social/store.ts';
 import { openDatabase } from '../src/store/database.ts';
-import type { Credentials } from '../src/manifests/secret.ts';
+import type { Credentials } from '../src/core/credentials.ts';
 
 const ALICE = 'did:plc:alice';
 const LIST = `at://${ALICE}/app.bsky.graph.list/3kfriends`;
@@ -52,7 +53,7 @@ describe('graph events from Jetstream', () => {
 
 describe('social operators at compile time', () => {
   const registry = new MembershipRegistry({ appview: new AppView({ service: 'http://127.0.0.1:9', concurrency: 1 }), ttlMs: 1000, logger: createLogger('silent') });
-  const compile = (filter: unknown, services: ReadonlyMap<string, unknown> = new Map([['social', registry]])) =>
+  const compile = (filter: unknown, services = new CompileServices([provide(MEMBERSHIP_WATCHER, registry)])) =>
     compileManifest('m.json', JSON.stringify({ label: { value: 'x' }, filter }), { services });
 
   it('registers one set per distinct reference; URL and at-uri of the same list are one set', async () => {
@@ -84,7 +85,7 @@ describe('social operators at compile time', () => {
       assert.equal(problems[0]!.path, path);
       assert.match(problems[0]!.message, message);
     }
-    const { problems } = await compile({ social_list: [['did:plc:bob'], 'in'] }, new Map());
+    const { problems } = await compile({ social_list: [['did:plc:bob'], 'in'] }, new CompileServices());
     assert.match(problems[0]!.message, /membership service/);
   });
 
@@ -100,7 +101,7 @@ describe('social operators at compile time', () => {
     const social = new MembershipRegistry({ appview: new AppView({ service: 'http://127.0.0.1:9', concurrency: 1 }), sessions, ttlMs: 1000, logger: createLogger('silent') });
     const compileAs = (author: unknown) =>
       compileManifest(path.join(dir, 'm.json'), JSON.stringify({ label: { value: 'x' }, filter: { social_graph: ['alice.test', 'in', 'follows'] }, author }), {
-        services: new Map([['social', social]]),
+        services: new CompileServices([provide(MEMBERSHIP_WATCHER, social)]),
       });
     try {
       delete process.env.SKYSIFT_TEST_UNSET_PASSWORD;
@@ -109,7 +110,7 @@ describe('social operators at compile time', () => {
         [{ handle: 'me.test', password: { file: 'missing.txt' } }, 'author.password', `password file ${path.join(dir, 'missing.txt')} cannot be read (ENOENT)`],
         [{ handle: 'me.test', password: 'inline-secret' }, 'author.password', /^plaintext password/],
         [{ password: { env: 'HOME' } }, 'author.handle', /expected string|invalid/i],
-        [{ handle: 'me.test', password: { env: 'HOME' }, pasword: { env: 'HOME' } }, 'author', /unrecognized key/i],
+        [{ handle: 'me.test', password: { env: 'HOME' }, pasword: { env: 'HOME' } }, 'author', /unknown key "pasword" \(did you mean "password"\?\)/],
         [{ handle: 'me.test', password: { env: 'HOME' }, service: 'ftp://pds.example' }, 'author.service', /url/i],
       ];
       for (const [author, at, message] of cases) {

@@ -12,9 +12,10 @@ import { evaluateBatch, isDecided } from '../src/evaluate/index.ts';
 import { createLogger } from '../src/log.ts';
 import { compileManifest, type CompiledManifest } from '../src/manifests/load.ts';
 import { openStages } from '../src/service.ts';
-import { openServices, type Services } from '../src/services/index.ts';
+import { openServices } from '../src/services/index.ts';
+import type { Services } from '../src/core/services.ts';
 import { AppView } from '../src/social/appview.ts';
-import { MembershipRegistry } from '../src/social/registry.ts';
+import { MEMBERSHIP_WATCHER, MembershipRegistry } from '../src/social/registry.ts';
 import { AuthorSessions } from '../src/social/sessions.ts';
 import { SocialSetStore } from '../src/social/store.ts';
 import { openDatabase } from '../src/store/database.ts';
@@ -103,7 +104,7 @@ describe('social operators against a local AppView', () => {
     return out;
   }
 
-  const registry = () => services.compile.get('social') as MembershipRegistry;
+  const registry = () => services.compile.get(MEMBERSHIP_WATCHER) as MembershipRegistry;
 
   before(async () => {
     pg = await startTestPostgres();
@@ -298,7 +299,7 @@ describe('social operators against a local AppView', () => {
     write('pack', { starter_pack_member: [starterPackUri, 'in'] });
     const stages = await openStages(loadConfig({ APPVIEW_URL: network.bsky.url, DATA_DIR: dataDir, MANIFESTS_DIR: manifestsDir }), createLogger('silent'));
     try {
-      const social = stages.services.compile.get('social') as MembershipRegistry;
+      const social = stages.services.compile.get(MEMBERSHIP_WATCHER) as MembershipRegistry;
       await social.settled();
       const [listKey, packKey, bobKey] = [`list:${listUri}`, `starterpack:${starterPackUri}`, `accounts:${did.bob}`];
       assert.deepEqual(social.watched().sort(), [listKey, packKey].sort());
@@ -350,7 +351,7 @@ describe('social operators against a local AppView', () => {
       const { manifest } = await compileManifest('f.json', JSON.stringify({ label: { value: 'f' }, filter: { social_graph: ['alice.test', 'in', 'follows'] } }), { services: restarted.compile });
       const [bob, carol, dave] = await evaluateBatch([postBy('bob'), postBy('carol'), postBy('dave')], [manifest!], restarted.providers, restarted.memberships());
       assert.deepEqual([bob!.matched, carol!.matched, dave!.matched], [false, false, true]);
-      await (restarted.compile.get('social') as MembershipRegistry).settled();
+      await (restarted.compile.get(MEMBERSHIP_WATCHER) as MembershipRegistry).settled();
       assert.deepEqual(
         restartLogs.filter((line) => line.includes('membership set')),
         [],

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { wantedCollections } from '../src/ingest/collections.ts';
 import { compileManifest } from '../src/manifests/load.ts';
-import type { OperatorDefinition } from '../src/operators/operator.ts';
+import type { OperatorDefinition } from '../src/core/operator.ts';
 import { amplifiedCapture } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { sourceOnTempDatabase } from './support/jetstream-source.ts';
@@ -13,7 +13,15 @@ import { testRegistry } from './support/test-operators.ts';
 const FOLLOW = 'app.bsky.graph.follow';
 
 /** An operator that, like the social graph ones, needs follow records from the stream. */
-const followsAnyone: OperatorDefinition<[]> = { name: 'follows_anyone', args: z.tuple([]), cost: 1, collections: [FOLLOW], compile: () => () => ({ matched: false }) };
+const followsAnyone: OperatorDefinition<[]> = {
+  name: 'follows_anyone',
+  description: 'Never matches; needs follow records.',
+  examples: [],
+  args: z.tuple([]),
+  cost: 1,
+  collections: [FOLLOW],
+  compile: () => () => ({ matched: false }),
+};
 const registry = new Map([...testRegistry().registry, ['follows_anyone', followsAnyone]]);
 
 async function compiled(filter: unknown) {

@@ -1,8 +1,17 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
-import type { CompiledManifest } from '../manifests/load.ts';
-import type { EvaluationContext, FeatureProvider, FeatureRequest } from '../operators/operator.ts';
+import type { FeatureProvider, FeatureRequest } from '../core/features.ts';
+import type { EvaluationContext } from '../core/operator.ts';
+import type { Memberships } from '../core/services.ts';
 import { isUndecidedValue } from '../operators/logic.ts';
-import type { TraceEntry } from './compile.ts';
+import type { CompiledNode, TraceEntry } from './compile.ts';
+
+/** What evaluation needs of a compiled manifest (`src/manifests/` compiles them from files). */
+export interface EvaluableManifest {
+  file: string;
+  label: { value: string };
+  version: string;
+  filter: CompiledNode;
+}
 
 interface VerdictOf<Matched> {
   uri: string;
@@ -25,8 +34,6 @@ export type Verdict = DecidedVerdict | UndecidedVerdict;
 
 export const isDecided = (verdict: Verdict): verdict is DecidedVerdict => verdict.matched !== null;
 
-export type Memberships = ReadonlyMap<string, ReadonlySet<string>>;
-
 export class EvaluationError extends Error {
   override name = 'EvaluationError';
 }
@@ -39,13 +46,14 @@ export class EvaluationError extends Error {
  */
 export async function evaluateBatch(
   posts: readonly ConsolidatedPost[],
-  manifests: readonly CompiledManifest[],
+  manifests: readonly EvaluableManifest[],
   providers: ReadonlyMap<string, FeatureProvider> = new Map(),
   memberships: Memberships = new Map(),
 ): Promise<Verdict[]> {
   const features = new Map<string, Map<string, unknown>>();
   const context: EvaluationContext = {
-    feature: (provider, key) => features.get(provider)?.get(key),
+    // The provider of the request's kind computed the value, so it has the request's output type.
+    feature: <Out>(request: FeatureRequest<unknown, Out>) => features.get(request.kind.name)?.get(request.key) as Out | undefined,
     membership: (setKey) => memberships.get(setKey),
   };
   const verdicts: Verdict[] = new Array(posts.length * manifests.length);
@@ -59,8 +67,8 @@ export async function evaluateBatch(
       const value = item.manifest.filter.run(item.post, context, trace);
       if (Array.isArray(value)) {
         for (const request of value) {
-          const id = `${request.provider}\u0000${request.key}`;
-          if (provided.has(id)) throw new EvaluationError(`${item.manifest.file}: feature ${request.provider}/${request.key} still pending after it was computed`);
+          const id = `${request.kind.name}\u0000${request.key}`;
+          if (provided.has(id)) throw new EvaluationError(`${item.manifest.file}: feature ${request.kind.name}/${request.key} still pending after it was computed`);
           requests.set(id, request);
         }
         next.push(item);
@@ -80,9 +88,9 @@ export async function evaluateBatch(
 async function computeFeatures(requests: FeatureRequest[], providers: ReadonlyMap<string, FeatureProvider>, features: Map<string, Map<string, unknown>>) {
   const byProvider = new Map<string, FeatureRequest[]>();
   for (const request of requests) {
-    const list = byProvider.get(request.provider);
+    const list = byProvider.get(request.kind.name);
     if (list) list.push(request);
-    else byProvider.set(request.provider, [request]);
+    else byProvider.set(request.kind.name, [request]);
   }
   await Promise.all(
     [...byProvider].map(async ([name, list]) => {

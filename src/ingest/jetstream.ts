@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Jetstream } from '@skyware/jetstream';
-import WebSocket from 'ws';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { KeyValueStore } from '../store/kv.ts';
 import { readFrame } from './frame.ts';
+import { JetstreamConnection, type ConnectionStatus, type JetstreamConnectionOptions } from './jetstream-connection.ts';
 
 const CURSOR_KEY = 'jetstream.cursor';
 
@@ -25,55 +24,57 @@ export interface JetstreamSourceOptions {
   batchSize?: number;
   batchWaitMs?: number;
   cursorWriteMs?: number;
+  /** Reconnection and liveness settings of the socket (defaults: 3 s doubling to 60 s, ±25%). */
+  connection?: Pick<JetstreamConnectionOptions, 'backoff' | 'handshakeTimeoutMs' | 'idleTimeoutMs' | 'random'>;
 }
 
-/** The parts of partysocket's ReconnectingWebSocket (private in its types) this source relies on. */
-interface ReconnectingSocket {
-  onmessage: ((event: { data: unknown }) => void) | null;
-  _ws?: WebSocket;
-  _getNextDelay(): number;
+/** The source's state for `/health`. */
+export interface SourceStatus extends ConnectionStatus {
+  /** `time_us` of the newest event processed in this run (0: none yet). */
+  cursor: number;
+  /** Age of the newest event ever fully processed (the stored cursor counts); null when there is none. */
+  lagSeconds: number | null;
+  queued: number;
+  paused: boolean;
 }
 
 /**
- * Jetstream through @skyware/jetstream (which reconnects through partysocket: 3 s growing to 10 s,
- * jitter added here), feeding batches to the pipeline one at a time through a bounded queue: at
- * `queueMax` waiting events the socket is paused, so TCP flow control pushes back on the server
- * instead of memory growing. The persisted cursor is the `time_us` of the last event whose batch
- * was fully processed, written at most once per `cursorWriteMs`; duplicates after a restart are
- * harmless because labelling is idempotent.
+ * Jetstream into the pipeline, one batch at a time through a bounded queue: every raw message is checked
+ * and counted (`readFrame`), and at `queueMax` waiting events reading stops at the socket, so TCP flow
+ * control pushes back on the server instead of memory growing. The persisted cursor is the `time_us` of
+ * the last event whose batch was fully processed, written at most once per `cursorWriteMs`; a restart
+ * resumes `rewindSeconds` before it, a reconnection from the last event received. Duplicates are harmless
+ * because labelling is idempotent.
  */
 export class JetstreamSource {
-  private readonly jetstream: Jetstream;
+  private readonly connection: JetstreamConnection;
   private readonly queue: unknown[] = [];
+  private readonly stored: number;
   private wanted: readonly string[];
+  private received = 0;
   private processed = 0;
-  private lastWritten = 0;
+  private lastWritten: number;
   private running = true;
   private paused = false;
   private wake?: () => void;
   private loop?: Promise<void>;
   private cursorTimer?: NodeJS.Timeout;
-  connected = false;
 
   constructor(private readonly options: JetstreamSourceOptions) {
-    const stored = Number(options.kv.get(CURSOR_KEY) ?? 0);
-    const cursor = stored ? stored - options.rewindSeconds * 1_000_000 : undefined;
+    this.stored = Number(options.kv.get(CURSOR_KEY) ?? 0);
+    this.lastWritten = this.stored;
     this.wanted = options.wantedCollections;
-    this.jetstream = new Jetstream({ endpoint: options.endpoint, wantedCollections: [...this.wanted], cursor, ws: WebSocket });
-    this.jetstream.on('open', () => {
-      this.connected = true;
-      // A reconnection opens a new, flowing socket: keep holding back while the queue is full.
-      if (this.paused) this.socket()?._ws?.pause();
-      options.logger.info({ endpoint: options.endpoint, cursor: this.jetstream.cursor }, 'jetstream connected');
+    const resumeFrom = this.stored ? this.stored - options.rewindSeconds * 1_000_000 : undefined;
+    this.connection = new JetstreamConnection({
+      ...options.connection,
+      endpoint: options.endpoint,
+      wantedCollections: this.wanted,
+      // A reconnection picks up after the last event received; the events queued before it are still in hand.
+      cursor: () => (this.received ? this.received : resumeFrom),
+      onMessage: (data) => this.receive(data),
+      logger: options.logger,
+      metrics: options.metrics,
     });
-    this.jetstream.on('close', () => {
-      if (this.connected) {
-        options.logger.warn('jetstream disconnected; reconnecting');
-        options.metrics.reconnects.inc();
-      }
-      this.connected = false;
-    });
-    this.jetstream.on('error', (error: Error) => options.logger.warn({ err: error?.message }, 'jetstream socket error'));
   }
 
   get cursor(): number {
@@ -84,23 +85,19 @@ export class JetstreamSource {
     return this.queue.length;
   }
 
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
-  get wantedCollections(): readonly string[] {
-    return this.wanted;
+  status(): SourceStatus {
+    const newest = Math.max(this.processed, this.stored);
+    return {
+      ...this.connection.status(),
+      cursor: this.processed,
+      lagSeconds: newest ? Math.max(0, Date.now() / 1000 - newest / 1_000_000) : null,
+      queued: this.queue.length,
+      paused: this.paused,
+    };
   }
 
   start(): void {
-    this.jetstream.start();
-    if (this.wanted !== this.options.wantedCollections) this.jetstream.updateOptions({ wantedCollections: [...this.wanted] });
-    const socket = this.socket()!;
-    // Reading raw messages ourselves: the library's handler drops bad commits silently, and we count them.
-    socket.onmessage = ({ data }) => this.receive(data);
-    // partysocket's backoff has no jitter; spread reconnections so many clients do not retry in step.
-    const nextDelay = socket._getNextDelay.bind(socket);
-    socket._getNextDelay = () => nextDelay() * (0.75 + Math.random() * 0.5);
+    this.connection.start();
     this.loop = this.run();
     this.cursorTimer = setInterval(() => this.persistCursor(), this.options.cursorWriteMs ?? 1000);
   }
@@ -111,32 +108,27 @@ export class JetstreamSource {
     if (next.join() === [...this.wanted].sort().join()) return;
     this.wanted = next;
     this.options.logger.info({ wantedCollections: next }, 'jetstream subscription updated');
-    // Before start the library has no socket to send on; start() sends the list then.
-    if (this.jetstream.ws) this.jetstream.updateOptions({ wantedCollections: next });
+    this.connection.setWantedCollections(next);
   }
 
   /** Stops reading, finishes the batch in hand, and writes the cursor. */
   async stop(): Promise<void> {
     this.running = false;
-    this.jetstream.close();
+    await this.connection.stop();
     this.wake?.();
     await this.loop;
     clearInterval(this.cursorTimer);
     this.persistCursor();
   }
 
-  private socket(): ReconnectingSocket | undefined {
-    return this.jetstream.ws as unknown as ReconnectingSocket | undefined;
-  }
-
-  private receive(data: unknown): void {
+  private receive(data: string | Buffer): void {
     const frame = readFrame(data, this.options.maxMessageBytes);
     if ('reason' in frame) {
       this.options.metrics.malformed.inc({ reason: frame.reason });
       this.options.logger.debug({ reason: frame.reason, detail: frame.detail }, 'jetstream message skipped');
       return;
     }
-    if (frame.event.time_us > (this.jetstream.cursor ?? 0)) this.jetstream.cursor = frame.event.time_us;
+    if (frame.event.time_us > this.received) this.received = frame.event.time_us;
     this.queue.push(frame.event);
     if (this.queue.length >= this.options.queueMax && !this.paused) this.setPaused(true);
     if (this.queue.length >= (this.options.batchSize ?? 256)) this.wake?.();
@@ -144,9 +136,8 @@ export class JetstreamSource {
 
   private setPaused(paused: boolean): void {
     this.paused = paused;
-    const ws = this.socket()?._ws;
-    if (paused) ws?.pause();
-    else ws?.resume();
+    if (paused) this.connection.pause();
+    else this.connection.resume();
     this.options.metrics.jetstreamPaused.set(paused ? 1 : 0);
     if (paused) this.options.metrics.backpressurePauses.inc();
   }

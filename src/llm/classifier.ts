@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from 'better-sqlite3';
+import { featureKind, type FeatureProvider } from '../core/features.ts';
+import { serviceKey } from '../core/services.ts';
 import type { Logger } from '../log.ts';
-import type { FeatureProvider } from '../operators/operator.ts';
 import { LlmCache } from './cache.ts';
 import { ChatClient, LlmCallError, type ChatClientOptions } from './client.ts';
 import { RequestLimiter } from './limiter.ts';
 import { buildMessages, MalformedAnswerError, parseAnswer, PROMPT_VERSION, RESPONSE_FORMAT, type Classification } from './prompt.ts';
-
-export const LLM_SERVICE = 'llm';
-export const LLM_PROVIDER = 'llm';
 
 export interface LlmClassifierOptions extends ChatClientOptions {
   batchSize: number;
@@ -25,6 +23,9 @@ export interface LlmClassifierOptions extends ChatClientOptions {
 
 /** What the `llm` feature provider gives a post: the LLM's answer, or why there is none after every attempt. */
 export type LlmFeature = Classification | { error: string };
+
+/** A post text's LLM classification. */
+export const LLM_FEATURE = featureKind<string, LlmFeature>('llm');
 
 interface Pending {
   hash: string;
@@ -51,7 +52,7 @@ export const textHash = (text: string) => createHash('sha256').update(text).dige
  */
 export class LlmClassifier {
   readonly stats: LlmStats = { requests: 0, cacheHits: 0, classified: 0, failed: 0 };
-  readonly provider: FeatureProvider = { name: LLM_PROVIDER, compute: (inputs) => this.classify(inputs as string[]) };
+  readonly provider: FeatureProvider<string, LlmFeature> = { kind: LLM_FEATURE, compute: (inputs) => this.classify(inputs) };
   private readonly client: ChatClient;
   private readonly limiter: RequestLimiter;
   private readonly cache: LlmCache;
@@ -134,3 +135,6 @@ export class LlmClassifier {
     return Math.random() * Math.min(max, (this.options.backoffBaseMs ?? 1000) * 2 ** (retry - 1));
   }
 }
+
+/** The compile-time service `llm_classification` looks up. */
+export const LLM_CLASSIFIER = serviceKey<LlmClassifier>('llm');

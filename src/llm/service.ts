@@ -1,7 +1,7 @@
 import { readSecret } from '../config.ts';
-import type { ServiceContext, ServicePart } from '../services/index.ts';
+import { provide, type ServiceContext, type ServicePart } from '../core/services.ts';
 import { openDatabase } from '../store/database.ts';
-import { LLM_SERVICE, LlmClassifier } from './classifier.ts';
+import { LLM_CLASSIFIER, LlmClassifier } from './classifier.ts';
 
 /**
  * The LLM capability: with LLM_BASE_URL set, a shared LlmClassifier for `llm_classification` (compile
@@ -27,7 +27,7 @@ export function openLlm({ config, db, logger }: ServiceContext): ServicePart {
   });
   logger.info({ baseUrl: config.LLM_BASE_URL, model: config.LLM_MODEL, batchSize: config.LLM_BATCH_SIZE }, 'LLM classification available');
   return {
-    compile: { [LLM_SERVICE]: classifier },
+    compile: [provide(LLM_CLASSIFIER, classifier)],
     providers: [classifier.provider],
     close: () => {
       logger.info({ ...classifier.stats }, 'LLM classification totals');

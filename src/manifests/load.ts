@@ -2,11 +2,15 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { Credentials } from '../core/credentials.ts';
+import { CompileServices } from '../core/services.ts';
 import { compileFilter, type CompiledNode, type OperatorRegistry, type Problem } from '../evaluate/compile.ts';
+import { ParamsSchema } from '../evaluate/params.ts';
+import { issueMessage } from '../messages.ts';
 import { operators } from '../operators/index.ts';
 import type { Label } from './label.ts';
 import { ManifestSchema } from './schema.ts';
-import { resolveCredentials, type Credentials } from './secret.ts';
+import { resolveCredentials } from './secret.ts';
 
 /** A manifest ready to evaluate: its label, its compiled filter, and a version that changes with its content. */
 export interface CompiledManifest {
@@ -28,8 +32,8 @@ export interface LoadResult {
 }
 
 export interface CompileOptions {
-  /** Shared services (embedders, classifiers, graph caches) operators may need while compiling. */
-  services?: ReadonlyMap<string, unknown>;
+  /** Shared services (embedders, classifiers, membership sets) operators may need while compiling. */
+  services?: CompileServices;
   registry?: OperatorRegistry;
 }
 
@@ -46,7 +50,11 @@ function jsonProblem(text: string): Problem {
 }
 
 /** Validates and compiles one manifest's text; every problem is reported, with its JSON path. */
-export async function compileManifest(file: string, text: string, { services = new Map(), registry = operators }: CompileOptions = {}): Promise<{ manifest?: CompiledManifest; problems: Problem[] }> {
+export async function compileManifest(
+  file: string,
+  text: string,
+  { services = new CompileServices(), registry = operators }: CompileOptions = {},
+): Promise<{ manifest?: CompiledManifest; problems: Problem[] }> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -57,7 +65,7 @@ export async function compileManifest(file: string, text: string, { services = n
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push({ path: issue.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${String(k)}` : String(k)), ''), message: issue.message });
+      problems.push({ path: issue.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${String(k)}` : String(k)), '') || '(manifest)', message: issueMessage(issue) });
     }
   }
   const models = new Map(parsed.success ? parsed.data.models.map((m) => [m.model_name, m]) : []);
@@ -69,7 +77,10 @@ export async function compileManifest(file: string, text: string, { services = n
   }
   const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const env = { models, services, manifestFile: file, manifestVersion: version, ...(author && { author }) };
-  const filter = json && typeof json === 'object' && 'filter' in json ? await compileFilter(json.filter, 'filter', env, problems, registry) : undefined;
+  // Parameters are read on their own, so the filter is checked (and its problems reported) even when another part of the manifest is wrong.
+  const params = ParamsSchema.safeParse((json as { params?: unknown } | null)?.params ?? {});
+  const context = { env, problems, registry, params: new Map(params.success ? Object.entries(params.data) : []) };
+  const filter = json && typeof json === 'object' && 'filter' in json ? await compileFilter(json.filter, 'filter', context) : undefined;
   if (parsed.success && !('filter' in (json as object))) problems.push({ path: 'filter', message: 'a manifest needs a filter' });
   if (problems.length || !parsed.success || !filter) return { problems };
   return { manifest: { file, label: parsed.data.label, version, filter, collections: filter.collections }, problems };

@@ -1,13 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Credentials } from '../core/credentials.ts';
 import type { Author } from './schema.ts';
-
-/** An author block with its password read: what the membership service logs in with. Never logged. */
-export interface Credentials {
-  identifier: string;
-  password: string;
-  service: string;
-}
 
 /**
  * Reads the author's password from the environment variable or file it names (a relative file is

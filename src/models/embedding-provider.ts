@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { FeatureProvider, FeatureRequest } from '../operators/operator.ts';
+import { featureKind, type FeatureProvider, type FeatureRequest } from '../core/features.ts';
 import type { EmbedderRegistry } from './embedders/registry.ts';
-
-export const EMBEDDING_PROVIDER = 'embedding';
 
 export interface EmbeddingInput {
   model: string;
   text: string;
 }
 
+/** A text's sentence embedding by the named model. */
+export const EMBEDDING = featureKind<EmbeddingInput, Float32Array>('embedding');
+
 /** The feature request for a text's embedding: keyed by model and text hash, so every manifest shares one computation. */
-export function embeddingRequest(model: string, text: string): FeatureRequest {
-  return { provider: EMBEDDING_PROVIDER, key: embeddingKey(model, text), input: { model, text } satisfies EmbeddingInput };
+export function embeddingRequest(model: string, text: string): FeatureRequest<EmbeddingInput, Float32Array> {
+  return { kind: EMBEDDING, key: embeddingKey(model, text), input: { model, text } };
 }
 
 export function embeddingKey(model: string, text: string): string {
@@ -49,7 +50,7 @@ export interface EmbeddingProviderOptions {
   cacheSize: number;
 }
 
-export interface EmbeddingProvider extends FeatureProvider {
+export interface EmbeddingProvider extends FeatureProvider<EmbeddingInput, Float32Array> {
   /** Texts actually sent to a model, per model name (cache misses), for metrics and tests. */
   embedded: Map<string, number>;
 }
@@ -62,10 +63,10 @@ export function createEmbeddingProvider(registry: EmbedderRegistry, { batchSize,
   const cache = new LruCache<Float32Array>(cacheSize);
   const embedded = new Map<string, number>();
   return {
-    name: EMBEDDING_PROVIDER,
+    kind: EMBEDDING,
     embedded,
     async compute(inputs) {
-      const requests = (inputs as EmbeddingInput[]).map((input) => ({ ...input, key: embeddingKey(input.model, input.text) }));
+      const requests = inputs.map((input) => ({ ...input, key: embeddingKey(input.model, input.text) }));
       const fresh = new Map<string, Float32Array>();
       const missing = new Map<string, Map<string, string>>();
       for (const { model, text, key } of requests) {
@@ -87,7 +88,7 @@ export function createEmbeddingProvider(registry: EmbedderRegistry, { batchSize,
         }
         embedded.set(model, (embedded.get(model) ?? 0) + entries.length);
       }
-      return requests.map(({ key }) => fresh.get(key));
+      return requests.map(({ key }) => fresh.get(key)!);
     },
   };
 }

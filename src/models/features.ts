@@ -1,4 +1,4 @@
-import type { FeatureModule } from '../manifests/schema.ts';
+import type { FeatureModule } from '../core/model-entry.ts';
 
 /** What the feature modules read from a post. */
 export interface FeatureSource {

@@ -1,23 +1,24 @@
+import type { OperatorDefinition } from '../core/operator.ts';
 import { attribute_compare } from './attribute_compare.ts';
 import { embed_type } from './embed_type.ts';
-import { list_member } from './list_member.ts';
 import { entity_excludes } from './entity_excludes.ts';
 import { entity_matches } from './entity_matches.ts';
+import { list_member } from './list_member.ts';
 import { llm_classification } from './llm_classification.ts';
-import type { OperatorDefinition } from './operator.ts';
 import { model_probability } from './model_probability.ts';
+import { param_compare } from './param_compare.ts';
 import { political } from './political.ts';
 import { post_type } from './post_type.ts';
 import { regex_any } from './regex_any.ts';
 import { regex_matches } from './regex_matches.ts';
 import { regex_negation_matches } from './regex_negation_matches.ts';
 import { regex_none } from './regex_none.ts';
-import { text_similarity } from './text_similarity.ts';
 import { social_graph } from './social_graph.ts';
 import { social_list } from './social_list.ts';
 import { starter_pack_member } from './starter_pack_member.ts';
+import { text_similarity } from './text_similarity.ts';
 
-/** Every leaf operator, one line each (`and`, `or`, `not` live in `logic.ts`). */
+/** Every leaf operator, one line each (`and`, `or`, `not` and `each` live in `logic.ts`; Graze operators skysift does not run in `graze-only.ts`). */
 const definitions: OperatorDefinition<any>[] = [
   attribute_compare,
   regex_matches,
@@ -36,9 +37,7 @@ const definitions: OperatorDefinition<any>[] = [
   social_list,
   list_member,
   starter_pack_member,
+  param_compare,
 ];
-
-/** Names from Graze's language that are recognised but not implemented yet. */
-export const notSupportedYet = new Set(['param_compare', 'each']);
 
 export const operators: ReadonlyMap<string, OperatorDefinition<any>> = new Map(definitions.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((name) => [name, d] as const)));

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { LLM_PROVIDER, LLM_SERVICE, LlmClassifier, textHash, type LlmFeature } from '../llm/classifier.ts';
+import type { OperatorDefinition } from '../core/operator.ts';
+import { LLM_CLASSIFIER, LLM_FEATURE, textHash } from '../llm/classifier.ts';
 import type { Classification } from '../llm/prompt.ts';
 import { CATEGORIES, type Category } from '../political/model.ts';
 import { compileComparison, ComparatorSchema, type Comparator } from './compare.ts';
-import type { OperatorDefinition } from './operator.ts';
 
 /** 1 when the LLM put the post in the category, else 0: `sociopolitical` reads is_sociopolitical, the others political_ideology. */
 export function categoryScore(answer: Classification, category: Category): number {
@@ -18,26 +18,30 @@ export function categoryScore(answer: Classification, category: Category): numbe
  */
 export const llm_classification: OperatorDefinition<[Category, Comparator, number | string]> = {
   name: 'llm_classification',
+  description:
+    "Asks an OpenAI-compatible chat model (LLM_BASE_URL, LLM_MODEL) the research pipeline's two questions about the post: is it sociopolitical, and its US political lean. The category scores 1 or 0. Posts go out in batches and answers are cached; a call that keeps failing leaves the manifest undecided on the post (no label change). Without LLM_BASE_URL a manifest using it is rejected at load.",
+  examples: [{ args: ['sociopolitical', '==', 1], means: 'the LLM judges the post political or about a social issue' }],
+  graze: 'Not a Graze operator.',
   args: z.tuple([
-    z.enum(CATEGORIES, { error: (issue) => `unknown category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` }),
+    z
+      .enum(CATEGORIES, { error: (issue) => `unknown category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` })
+      .meta({ title: 'category', description: 'sociopolitical (is the post about politics or social issues), or its lean: left, right, moderate, unclear.' }),
     ComparatorSchema,
-    z.union([z.number(), z.string()]),
+    z.union([z.number(), z.string()]).meta({ title: 'threshold', description: 'The score is 1 when the LLM put the post in the category, else 0: compare with == 1.' }),
   ]),
   // Far above any local leaf: a request to a remote model, paid per token.
   cost: 10_000,
   compile([category, comparator, threshold], env) {
-    if (!(env.services.get(LLM_SERVICE) instanceof LlmClassifier)) {
-      throw new Error('llm_classification needs an LLM endpoint: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if the endpoint wants one)');
-    }
+    env.services.require(LLM_CLASSIFIER, 'llm_classification needs an LLM endpoint: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if the endpoint wants one)');
     const compare = compileComparison(comparator, threshold);
     return (post, context) => {
       const text = post.record.text;
-      const key = textHash(text);
-      const answer = context.feature(LLM_PROVIDER, key) as LlmFeature | undefined;
-      if (answer === undefined) return { pending: [{ provider: LLM_PROVIDER, key, input: text }] };
+      const request = { kind: LLM_FEATURE, key: textHash(text), input: text };
+      const answer = context.feature(request);
+      if (answer === undefined) return { pending: [request] };
       if ('error' in answer) return { undecided: `llm_classification: ${answer.error}` };
       const score = categoryScore(answer, category);
-      return { matched: compare({ many: false, value: score }), score, inputs: answer };
+      return { matched: compare([score]), score, inputs: answer };
     };
   },
 };

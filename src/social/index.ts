@@ -1,13 +1,13 @@
-import type { ServiceContext, ServicePart } from '../services/index.ts';
+import { provide, type ServiceContext, type ServicePart } from '../core/services.ts';
 import { AppView } from './appview.ts';
-import { MembershipRegistry } from './registry.ts';
+import { MEMBERSHIP_REGISTRY, MEMBERSHIP_WATCHER, MembershipRegistry } from './registry.ts';
 import { AuthorSessions } from './sessions.ts';
 import { SocialSetStore } from './store.ts';
 
 /**
- * The membership service of the social operators (looked up as `social` at compile time). Sets are
- * fetched only where there is a database (the service, replays); offline commands compile without
- * touching the network, and their social leaves stay undecided.
+ * The social capability: the membership service of the social operators (`MEMBERSHIP_WATCHER` at
+ * compile time). Sets are fetched only where there is a database (the service, replays); offline
+ * commands compile without touching the network, and their social leaves stay undecided.
  */
 export function openSocial({ config, logger, db }: ServiceContext): ServicePart {
   const registry = new MembershipRegistry({
@@ -19,7 +19,7 @@ export function openSocial({ config, logger, db }: ServiceContext): ServicePart 
   });
   if (db) registry.start();
   return {
-    compile: { social: registry },
+    compile: [provide(MEMBERSHIP_WATCHER, registry), provide(MEMBERSHIP_REGISTRY, registry)],
     memberships: () => registry.snapshots(),
     observe: (events) => registry.observe(events),
     retain: (manifests) => registry.retain(manifests),

@@ -2,6 +2,13 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
+/** One subscription as the server saw it: its cursor, its collections (updated by `options_update`), the last event sent on it. */
+interface Connection {
+  cursor?: number;
+  wantedCollections: string[];
+  lastSent?: number;
+}
+
 /**
  * A loopback server speaking Jetstream's protocol: `/subscribe?wantedCollections=…&cursor=…`, then
  * one JSON text message per event with `time_us` above the cursor, in order. Replays recorded
@@ -9,7 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
  */
 export class JetstreamReplayServer {
   private readonly wss: WebSocketServer;
-  readonly connections: { cursor?: number; wantedCollections: string[] }[] = [];
+  readonly connections: Connection[] = [];
 
   private constructor(
     private readonly events: { time_us: number; kind: string; commit?: { collection: string } }[],
@@ -23,8 +30,10 @@ export class JetstreamReplayServer {
   readonly inject: (string | Buffer)[] = [];
   /** Pacing like a live stream: a pause of `ms` after every `every` events (0: send all at once). */
   pace = { every: 0, ms: 0 };
-  /** Called as each event goes out (latency measurements). */
-  onSent?: (event: object) => void;
+  /** Called as each event goes out, with the connection it went to (latency measurements). */
+  onSent?: (event: object, connection: { cursor?: number }) => void;
+  /** Events past the first `holdAfter` (in time order) wait until it is raised: a test's gate on the stream. */
+  holdAfter = Infinity;
 
   static async start(files: string[], port = 0): Promise<JetstreamReplayServer> {
     return JetstreamReplayServer.serveEvents(
@@ -53,7 +62,7 @@ export class JetstreamReplayServer {
   private serve(socket: WebSocket, url: URL): void {
     const cursorParam = url.searchParams.get('cursor');
     const cursor = cursorParam ? Number(cursorParam) : undefined;
-    const connection = { cursor, wantedCollections: url.searchParams.getAll('wantedCollections') };
+    const connection: Connection = { cursor, wantedCollections: url.searchParams.getAll('wantedCollections') };
     this.connections.push(connection);
     // Jetstream's subscriber message: `options_update` replaces the wanted collections mid-stream.
     socket.on('message', (data) => {
@@ -64,15 +73,17 @@ export class JetstreamReplayServer {
     void this.send(socket, connection);
   }
 
-  private async send(socket: WebSocket, connection: { cursor?: number; wantedCollections: string[] }): Promise<void> {
+  private async send(socket: WebSocket, connection: Connection): Promise<void> {
     let sent = 0;
-    for (const event of this.events) {
+    for (const [index, event] of this.events.entries()) {
+      while (index >= this.holdAfter && socket.readyState === socket.OPEN) await new Promise((r) => setTimeout(r, 10));
       if (socket.readyState !== socket.OPEN) return;
       if (connection.cursor !== undefined && event.time_us <= connection.cursor) continue;
       const wanted = connection.wantedCollections;
       if (event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)) continue;
       socket.send(JSON.stringify(event));
-      this.onSent?.(event);
+      connection.lastSent = event.time_us;
+      this.onSent?.(event, connection);
       if (this.pace.every && ++sent % this.pace.every === 0) await new Promise((r) => setTimeout(r, this.pace.ms));
     }
   }

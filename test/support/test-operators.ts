@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { ConsolidatedPost } from '../../src/consolidate/post.ts';
-import type { FeatureProvider, OperatorDefinition } from '../../src/operators/operator.ts';
+import { featureKind, type FeatureProvider } from '../../src/core/features.ts';
+import type { OperatorDefinition } from '../../src/core/operator.ts';
+
+/** The test feature: a text's length, or `{error}` when its provider fails. */
+export const LENGTH = featureKind<string, number | { error: string }>('length');
 
 /**
  * Operators for exercising the compiler alone: a cheap text check and an "expensive" one that needs a
@@ -10,6 +14,8 @@ export function testRegistry() {
   const calls = { contains: 0, scored: 0, provider: 0, inputs: [] as unknown[] };
   const contains: OperatorDefinition<[string]> = {
     name: 'contains',
+    description: 'The text contains the needle.',
+    examples: [{ args: ['vote'], means: 'the text contains "vote"' }],
     args: z.tuple([z.string().min(1)]),
     cost: 1,
     compile:
@@ -21,6 +27,8 @@ export function testRegistry() {
   };
   const scored: OperatorDefinition<[number]> = {
     name: 'length_score_above',
+    description: 'The text is longer than the threshold, as scored by the length feature.',
+    examples: [{ args: [10], means: 'more than 10 characters' }],
     aliases: ['long_text'],
     args: z.tuple([z.number()]),
     cost: 100,
@@ -28,18 +36,19 @@ export function testRegistry() {
       ([threshold]) =>
       (post, context) => {
         calls.scored++;
-        const score = context.feature('length', post.record.text) as number | { error: string } | undefined;
-        if (score === undefined) return { pending: [{ provider: 'length', key: post.record.text, input: post.record.text }] };
+        const request = { kind: LENGTH, key: post.record.text, input: post.record.text };
+        const score = context.feature(request);
+        if (score === undefined) return { pending: [request] };
         if (typeof score === 'object') return { undecided: score.error };
         return { matched: score > threshold, score };
       },
   };
-  const provider: FeatureProvider = {
-    name: 'length',
+  const provider: FeatureProvider<string, number | { error: string }> = {
+    kind: LENGTH,
     async compute(inputs) {
       calls.provider++;
       calls.inputs.push(...inputs);
-      return inputs.map((t) => ((t as string).includes('FAIL') ? { error: 'length service failed' } : (t as string).length));
+      return inputs.map((t) => (t.includes('FAIL') ? { error: 'length service failed' } : t.length));
     },
   };
   const registry = new Map<string, OperatorDefinition<any>>([

@@ -10,7 +10,7 @@ const LabelledPostSchema = PoolPostSchema.extend({ sociopolitical: z.union([z.li
 export type PoolPost = z.infer<typeof PoolPostSchema>;
 export type LabelledPost = z.infer<typeof LabelledPostSchema>;
 
-/** Split seed and shares: the same seed and hash (FNV-1a of the author) as the political trainer's split. */
+/** Split seed and shares (FNV-1a of the author). */
 export const SPLIT = { seed: 2026, heldOut: 0.2, validation: 0.1 } as const;
 
 export type Part = 'build' | 'validation' | 'held-out';
@@ -64,4 +64,19 @@ export function readSts(file: string): StsPair[] {
     .filter((p) => p.a && p.b && Number.isFinite(p.score));
   if (pairs.length < 100) throw new Error(`${file}: expected STS-Benchmark pairs (sentence1, sentence2, score), found ${pairs.length}`);
   return pairs;
+}
+
+/**
+ * Unlabelled texts beside the pool, for fitting only (their labels are not used): the LLM-labelled posts, the
+ * Crowdflower politicians' messages and the SemEval-2016 stance tweets of every topic and part, each text once.
+ */
+export function readExtraTexts(dataDir: string): string[] {
+  const llm = readJsonLines(path.join(dataDir, 'llm_labeled_posts.jsonl'), z.object({ text: z.string() })).map((r) => r.text);
+  const [, ...crowdflower] = parseCsv(fs.readFileSync(path.join(dataDir, 'crowdflower_political_social_media.csv'), 'utf8').replace(/^\uFEFF/, ''));
+  const stanceDir = path.join(dataDir, 'tweeteval_stance');
+  const stance = fs
+    .readdirSync(stanceDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((topic) => ['train', 'val', 'test'].flatMap((part) => fs.readFileSync(path.join(stanceDir, topic.name, `${part}_text.txt`), 'utf8').split('\n')));
+  return [...new Set([...llm, ...crowdflower.map((row) => row[1] ?? ''), ...stance].map((t) => t.trim()).filter(Boolean))];
 }

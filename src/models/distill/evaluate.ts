@@ -1,9 +1,9 @@
 import { cosine } from '../embedders/embedder.ts';
 import { seededRandom } from '../random.ts';
-import { featurize, type SparseVector } from '../../political/features.ts';
-import { binaryMetrics, type BinaryMetrics } from '../../political/metrics.ts';
-import { sigmoid, dot } from '../../political/model.ts';
-import { DEFAULT_TRAIN_OPTIONS, denseVector, trainLogistic } from '../../political/train.ts';
+import { denseVector, featurize, type SparseVector } from '../../political/features.ts';
+import { dot, sigmoid } from '../../political/model.ts';
+import { binaryMetrics, type BinaryMetrics } from '../../political/train/evaluate.ts';
+import { DEFAULT_FIT_OPTIONS, fitLogistic } from '../../political/train/fit.ts';
 
 /** Ranks from 1, ties sharing their mean rank. */
 function ranks(values: readonly number[]): Float64Array {
@@ -88,15 +88,15 @@ export const ngramVector = (text: string) => featurize(text, NGRAM_BITS);
 
 /** A logistic head on frozen embeddings: trained on one split, its held-out accuracy at 0.5. */
 export function logisticHead(train: readonly { x: Float32Array; y: boolean }[], test: readonly { x: Float32Array; y: boolean }[]): BinaryMetrics {
-  const dimensions = train[0]!.x.length;
-  const options = { ...DEFAULT_TRAIN_OPTIONS, bits: Math.ceil(Math.log2(dimensions)), learningRate: 0.1, epochs: 40 };
-  const model = trainLogistic(
+  const model = fitLogistic(
     train.map((e) => denseVector(e.x)),
     train.map((e) => e.y),
-    options,
+    train[0]!.x.length,
+    { ...DEFAULT_FIT_OPTIONS, learningRate: 0.1, epochs: 40 },
   );
   return binaryMetrics(
     test.map((e) => sigmoid(dot(model.weights, denseVector(e.x), model.bias))),
     test.map((e) => e.y),
+    0.5,
   );
 }

@@ -11,9 +11,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER, type Embedder } from '../embedders/embedder.ts';
 import { openUniversalSentenceEncoder } from '../embedders/universal-sentence-encoder.ts';
-import { partOf, readLabelled, readPool, readSts, SPLIT, type Part } from './data.ts';
+import { partOf, readExtraTexts, readLabelled, readPool, readSts, SPLIT, type Part } from './data.ts';
 import { alignUnused, DEFAULT_FIT, fitTable, principalBasis, project, rowUse, unit, type RowBag } from './fit.ts';
-import { readLlmLabelled, readUnlabelledPool } from '../../political/data.ts';
 import { embedderOf, packModel, writeModel } from './model-files.ts';
 import { logisticHead, neighbourRecall, ngramCosine, ngramVector, pairAgreement, randomPairs, spearman } from './evaluate.ts';
 import { modelCard, type StaticMetrics } from './model-card.ts';
@@ -52,8 +51,7 @@ const byPart = (part: Part) => pool.filter((p) => partOf(p) === part);
 const [build, validation, heldOut] = [byPart('build'), byPart('validation'), byPart('held-out')];
 log(`pool ${pool.length} posts: build ${build.length}, validation ${validation.length}, held out ${heldOut.length} (never used by the build)`);
 // More texts to fit on (no labels used): the LLM-labelled posts and the Crowdflower and SemEval tweets beside the pool.
-const llmLabelled = readLlmLabelled(args.data);
-const extraTexts = [...llmLabelled.map((e) => e.text), ...readUnlabelledPool(args.data, llmLabelled)];
+const extraTexts = readExtraTexts(args.data);
 const fitTexts = [...build.map((p) => p.text), ...extraTexts];
 log(`fitting texts: ${fitTexts.length} (${extraTexts.length} beside the pool)`);
 

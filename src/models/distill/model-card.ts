@@ -1,4 +1,4 @@
-import type { BinaryMetrics } from '../../political/metrics.ts';
+import type { BinaryMetrics } from '../../political/train/evaluate.ts';
 
 interface Agreement {
   pairs: number;
@@ -75,7 +75,7 @@ a thousand times its speed; it does not read word order (negation, "dog bites ma
 deterministic given the data; it caches the teacher's embeddings under \`.tmp/\`.
 
 1. **Data**: \`bluesky_pool.jsonl\` (13,538 real Bluesky posts, 2023–2026; not redistributable, so only the derived
-   vectors ship). Split by author (FNV-1a, seed ${build.split.seed}, the political trainer's hash): ${pct(build.split.heldOut)} of
+   vectors ship). Split by author (FNV-1a, seed ${build.split.seed}): ${pct(build.split.heldOut)} of
    authors plus the pool's authorless random Jetstream sample are **held out** from everything below
    (${build.counts.heldOut.toLocaleString('en-US')} posts); ${pct(build.split.validation)} more validate
    (${build.counts.validation.toLocaleString('en-US')}); the build uses ${build.counts.build.toLocaleString('en-US')} posts.
@@ -91,7 +91,7 @@ deterministic given the data; it caches the teacher's embeddings under \`.tmp/\`
 5. **Tokenlearn**: the rows are then fitted so that each text's weighted sum points where the teacher's embedding
    of that text points (cosine loss, Adam with lazy row updates, lr ${build.fit.learningRate} decaying linearly to a tenth, batch
    ${build.fit.batchSize}). The texts: the build posts and ${build.counts.extraTexts.toLocaleString('en-US')} more from the same data folder, no labels used
-   (\`llm_labeled_posts.jsonl\`, the Crowdflower politicians' messages, the SemEval-2016 stance tweets). The epoch with
+   (\`llm_labeled_posts.jsonl\`, the Crowdflower politicians' messages, the SemEval-2016 stance tweets, each text once). The epoch with
    the best validation Spearman is kept (epoch ${build.fit.bestEpoch} of ${build.fit.epochs}; by epoch: ${m.fitHistory.map(f).join(', ')}). Rows no
    fitting text used (${build.alignedRows.toLocaleString('en-US')}: listed words the texts never wrote, unused pieces) are carried into the
    fitted space by a linear map, fitted by least squares from distilled to fitted rows used by at least 3 texts.

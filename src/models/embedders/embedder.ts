@@ -28,5 +28,4 @@ export const UNIVERSAL_SENTENCE_ENCODER = 'universal-sentence-encoder';
 /** The fast default: a static embedding table distilled from the encoder above, shipped in `models/` (see its MODEL_CARD.md). */
 export const STATIC_EMBEDDER = 'skysift-static-v1';
 
-/** The embedding model a manifest gets when it names none (`text_similarity`, `vectorizer`). */
-export const DEFAULT_EMBEDDER = STATIC_EMBEDDER;
+export { DEFAULT_EMBEDDER } from '../../core/model-entry.ts';

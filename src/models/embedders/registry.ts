@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { serviceKey } from '../../core/services.ts';
 import { STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER, type Embedder } from './embedder.ts';
 
 /** Short names manifests use for Hugging Face models; any other name is taken as a hub id or a folder under the models directory. */
@@ -14,6 +15,8 @@ export interface EmbedderRegistryOptions {
   allowRemote: boolean;
 }
 
+/** The compile-time service the embedding operators look up. */
+export const EMBEDDERS = serviceKey<EmbedderRegistry>('embedders');
 /** Embedders that ship with skysift (in the repo or an npm package): always available, never downloaded. */
 export const BUILT_IN_EMBEDDERS: readonly string[] = [STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER];
 
