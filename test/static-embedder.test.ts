@@ -132,6 +132,27 @@ test('manifests: text_similarity and vectorizer default to the static model; oth
   assert.match(schema, new RegExp(`"default":"${STATIC_EMBEDDER}"`), 'the JSON Schema tells editors the default');
 });
 
+test('a word’s vector is its row of embeddings.bin as the format describes it (scales first, then int8 rows), whatever buffer holds the file', () => {
+  const tokens = fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'tokens.txt'), 'utf8').trim().split('\n');
+  const file = fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'embeddings.bin'));
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const { rows, dimensions } = model.config;
+  for (const word of ['election', 'painting', 'weather']) {
+    const row = tokens.indexOf(word);
+    assert.ok(row >= 0, `${word} is in the vocabulary`);
+    const stored = Float32Array.from({ length: dimensions }, (_, k) => view.getFloat32(row * 4, true) * view.getInt8(rows * 4 + row * dimensions + k));
+    const expected = stored.map((v) => v / norm(stored));
+    const actual = model.embedText(word);
+    assert.ok(cosine(actual, expected) > 0.99999, `${word}: the loaded vector is its stored row (cosine ${cosine(actual, expected)})`);
+  }
+  // The same bytes at an odd offset inside a larger buffer give the same vectors.
+  const shifted = new Uint8Array(file.length + 3);
+  shifted.set(file, 3);
+  const config = JSON.parse(fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'config.json'), 'utf8'));
+  const fromShifted = new StaticEmbedder(config, tokens, shifted.subarray(3));
+  assert.deepEqual(fromShifted.embedText('the senate passed the budget'), model.embedText('the senate passed the budget'));
+});
+
 test('a damaged or incomplete model folder is refused with what is wrong', () => {
   const copy = path.join(root, 'damaged');
   fs.cpSync(SHIPPED_STATIC_MODEL, copy, { recursive: true });
