@@ -21,6 +21,7 @@ import { EMBEDDING, type EmbeddingProvider } from '../src/models/embedding-provi
 import { openServices } from '../src/services/index.ts';
 import { openStages } from '../src/service.ts';
 import { recordedEvents } from './_events.ts';
+import { loadAverage, measure, rates } from './_measure.ts';
 import { recordedPosts } from './_posts.ts';
 
 const MODELS_DIR = new URL('../models', import.meta.url).pathname;
@@ -57,8 +58,8 @@ function probe(name: string, textsFile: string): Record<string, number | string>
   };
 }
 
-/** Posts/s of the service's pipeline over recorded traffic with one text_similarity manifest (default model). */
-async function replayTextSimilarity(workDir: string, cacheSize: number): Promise<{ postsPerSecond: number; embedded: number; labels: number }> {
+/** The service's pipeline over recorded traffic with one text_similarity manifest (default model): posts/s, CPU µs/post, GC share. */
+async function replayTextSimilarity(workDir: string, cacheSize: number): Promise<{ rates: Record<string, number>; embedded: number; labels: number }> {
   const manifests = path.join(workDir, `manifests-${cacheSize}`);
   fs.mkdirSync(manifests, { recursive: true });
   fs.writeFileSync(
@@ -73,14 +74,15 @@ async function replayTextSimilarity(workDir: string, cacheSize: number): Promise
   try {
     // Warm-up batch (JIT, model load), not timed.
     await stages.pipeline(events.slice(0, BATCH));
-    const started = performance.now();
-    for (let i = BATCH; i < events.length; i += BATCH) {
-      const summary = await stages.pipeline(events.slice(i, i + BATCH));
-      labels += summary.labelled.length;
-    }
-    const seconds = (performance.now() - started) / 1000;
+    const measured = await measure(async () => {
+      for (let i = BATCH; i < events.length; i += BATCH) {
+        const summary = await stages.pipeline(events.slice(i, i + BATCH));
+        labels += summary.labelled.length;
+      }
+    });
     const provider = stages.services.providers.get(EMBEDDING.name) as EmbeddingProvider;
-    return { postsPerSecond: Math.round((posts * (events.length - BATCH)) / events.length / seconds), embedded: provider.embedded.get(STATIC_EMBEDDER) ?? 0, labels };
+    const name = `text_similarity replay, ${cacheSize ? 'default cache' : 'every post embedded'} (${STATIC_EMBEDDER})`;
+    return { rates: rates(measured, Math.round((posts * (events.length - BATCH)) / events.length), name), embedded: provider.embedded.get(STATIC_EMBEDDER) ?? 0, labels };
   } finally {
     await stages.close();
   }
@@ -127,10 +129,10 @@ export async function run(): Promise<Record<string, number | string>> {
     for (const name of [STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER, TRANSFORMERS_MODEL]) Object.assign(out, probe(name, textsFile));
     const cold = await replayTextSimilarity(workDir, 0);
     const cached = await replayTextSimilarity(workDir, 20_000);
-    out[`text_similarity replay posts/s, every post embedded (${STATIC_EMBEDDER})`] = cold.postsPerSecond;
-    out[`text_similarity replay posts/s, default cache (${STATIC_EMBEDDER})`] = cached.postsPerSecond;
+    Object.assign(out, cold.rates, cached.rates);
     out['text_similarity replay: posts embedded with the cache off'] = cold.embedded;
     out['text_similarity replay: labels'] = cold.labels;
+    out['load average (1 min) after the replays'] = loadAverage();
     const probability = await modelProbability();
     out[`model_probability posts/s, cold cache (news_without_science, ${UNIVERSAL_SENTENCE_ENCODER} features)`] = probability.cold;
     out['model_probability posts/s, cached embeddings'] = probability.cached;
