@@ -94,7 +94,7 @@ deterministic given the data; it caches the teacher's embeddings under \`.tmp/\`
    word is split into pieces by the teacher's unigram model (Viterbi) and counts as the mean of their vectors.
 3. **Distillation**: the teacher encodes every token alone; its vectors are projected on the ${m.dimensions} directions that
    carry most of the teacher's post embeddings (uncentred PCA of the build${unlabelledFiles.length ? ' and unlabelled' : ''} posts: ${pct(build.basisEnergy)} of their squared norm).
-4. **Weights**: smooth inverse frequency, w = a / (a + p(token)), p from the build posts; a = ${build.sifA} chose itself on
+4. **Weights**: smooth inverse frequency, w = a / (a + p(token)), p from the build${unlabelledFiles.length ? ' and unlabelled' : ''} posts; a = ${build.sifA} chose itself on
    validation pairs (${m.sif.map((s) => `${s.a}: ${f(s.validationSpearman)}`).join(', ')}).
 5. **Tokenlearn**: the rows are then fitted so that each text's weighted sum points where the teacher's embedding
    of that text points (cosine loss, Adam with lazy row updates, lr ${build.fit.learningRate} decaying linearly to a tenth, batch
