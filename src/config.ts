@@ -30,7 +30,11 @@ function reasonTypes(names: string[], ctx: z.RefinementCtx): string[] {
     if (REASON_TYPES.has(name)) return [name];
     const suffix = `#reason${name.charAt(0).toUpperCase()}${name.slice(1)}`;
     const full = ['com.atproto.moderation.defs', 'tools.ozone.report.defs'].map((nsid) => nsid + suffix).filter((reason) => REASON_TYPES.has(reason));
-    if (!full.length) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not a report reason (short names: appeal, other, spam, violation, misleading, sexual, rude; or a full reason of com.atproto.moderation.defs#reasonType)` });
+    if (!full.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(name)} is not a report reason (short names: appeal, other, spam, violation, misleading, sexual, rude; or a full reason of com.atproto.moderation.defs#reasonType)`,
+      });
     return full;
   });
 }
@@ -83,7 +87,9 @@ export const ConfigSchema = z.object({
     .string()
     .min(1)
     .default('127.0.0.1')
-    .describe('Address the server listens on. Loopback by default, so a local run is not reachable from the network; `0.0.0.0` to serve other machines (the Docker image sets it; put a TLS proxy in front).'),
+    .describe(
+      'Address the server listens on. Loopback by default, so a local run is not reachable from the network; `0.0.0.0` to serve other machines (the Docker image sets it; put a TLS proxy in front).',
+    ),
   LABELER_HANDLE: z.string().optional().describe('Handle (or DID) of the labeler account, to log in for `skysift setup` and `skysift declare`.'),
   LABELER_PASSWORD: z.string().optional().describe('Password of the labeler account: an app password is enough for `declare`; `setup` (a PLC operation) needs the account password. Secret.'),
   LABELER_PASSWORD_FILE: z.string().optional().describe('A file holding LABELER_PASSWORD, instead of the variable.'),
