@@ -23,7 +23,7 @@ export const explain: Command = {
   name: 'explain',
   summary: 'Why a post or account is (or is not) labelled: its text, each label applied or negated with the manifest version and the conditions that decided it, and any decision taken by hand.',
   usage: `explain ${SUBJECT_FORMS} [--json]`,
-  options: { json: { type: 'boolean', description: 'Print {uri, status, text, labels} as one JSON object.' } },
+  options: { json: { type: 'boolean', description: 'Print {uri, status, text, labels, overrides} as one JSON object (each label with its override, if any).' } },
   positionals: { min: 1, max: 1 },
   run: reportingFailures(async ({ positionals, values }) => {
     const config = loadConfig();
