@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import { isDecided, type Verdict } from '../evaluate/index.ts';
+import { decisionsOf, type Decisions, type Verdict } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import { durationMs, type Label } from '../manifests/label.ts';
 import type { Metrics } from '../metrics.ts';
@@ -102,36 +102,50 @@ export class Labeler {
    * Applies verdicts (new match → label, lost match → negation, same as before → nothing) and post
    * deletions (negate every active label of the post). A negation names the cid of the label it
    * negates, not the post's current one. An undecided verdict (a failed feature) changes nothing.
+   * Verdicts come as the evaluator decided them (`Decisions`: an outcome per pair) or as a list; only
+   * those that change a label are asked for their explanation.
    */
-  apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
+  apply(verdicts: Decisions | readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
     return this.inTurn(async () => {
       const cts = new Date().toISOString();
+      const decisions = 'size' in verdicts ? verdicts : decisionsOf(verdicts);
       const deleted = new Set(deletedUris);
-      const subjects = [...new Set([...verdicts.map((v) => v.uri), ...deleted])];
-      const active = await this.store.activeState(subjects);
-      const overrides = await this.store.overrides(subjects);
+      const uris = new Set(deleted);
+      for (let i = 0; i < decisions.size; i++) uris.add(decisions.uri(i));
+      const active = await this.store.activeState([...uris]);
+      const overrides = await this.store.overrides([...uris]);
+      // Active labels by subject: a pair is compared with its subject's without building a key per pair.
+      const bySubject = new Map<string, Map<string, LabelStateRow>>();
+      for (const row of active.values()) bySubject.set(row.uri, (bySubject.get(row.uri) ?? new Map<string, LabelStateRow>()).set(row.val, row));
+      const overriddenSubjects = new Set([...overrides.values()].map((o) => o.uri));
       const changes = new Map<string, LabelStateRow>();
-      const overridden = new Map<string, LabelOverride>();
-      for (const v of verdicts) {
-        if (!isDecided(v) || deleted.has(v.uri)) continue;
-        const key = activeKey(v.uri, v.label);
-        const current = active.get(key);
-        const override = overrides.get(key);
+      const remembered: LabelOverride[] = [];
+      for (let i = 0; i < decisions.size; i++) {
+        const matched = decisions.matched(i);
+        if (matched === null) continue;
+        const uri = decisions.uri(i);
+        const current = bySubject.get(uri)?.get(decisions.label(i));
+        const override = overriddenSubjects.has(uri) ? overrides.get(activeKey(uri, decisions.label(i))) : undefined;
         if (override) {
-          // A human decided: the verdict is only remembered, for when the override is cleared.
-          const manifest = { active: v.matched, cid: v.matched ? v.cid : (current?.cid ?? v.cid), manifestVersion: v.manifestVersion, explanation: JSON.stringify(v.explanation) };
-          overridden.set(key, { ...override, manifest });
+          // A human decided: a verdict that differs from the last one is only remembered, for when the override is cleared.
+          if (matched === override.manifest.active || deleted.has(uri)) continue;
+          const v = decisions.verdict(i);
+          const manifest = { active: matched, cid: matched ? v.cid : (current?.cid ?? v.cid), manifestVersion: v.manifestVersion, explanation: JSON.stringify(v.explanation) };
+          remembered.push({ ...override, manifest });
           continue;
         }
-        if (v.matched === Boolean(current)) continue;
+        if (matched === Boolean(current) || deleted.has(uri)) continue;
+        // The explanation is the reference evaluation: were it ever to disagree with the decision, it wins.
+        const v = decisions.verdict(i);
+        if (v.matched !== matched) continue;
         const expiresIn = labels.get(v.label)?.expiresIn;
-        changes.set(key, {
+        changes.set(activeKey(v.uri, v.label), {
           uri: v.uri,
           val: v.label,
           cid: current?.cid ?? v.cid,
-          active: v.matched,
+          active: matched,
           cts,
-          exp: v.matched && expiresIn ? new Date(Date.parse(cts) + durationMs(expiresIn)).toISOString() : null,
+          exp: matched && expiresIn ? new Date(Date.parse(cts) + durationMs(expiresIn)).toISOString() : null,
           manifestVersion: v.manifestVersion,
           explanation: JSON.stringify(v.explanation),
         });
@@ -139,7 +153,7 @@ export class Labeler {
       for (const row of active.values()) if (deleted.has(row.uri)) changes.set(activeKey(row.uri, row.val), negation(row, cts, 'delete'));
       // A deleted subject takes its human decisions with it.
       const cleared = [...overrides.values()].filter((o) => deleted.has(o.uri));
-      const rows = await this.commit([...changes.values()], { overrides: [...overridden.values()], clearedOverrides: cleared });
+      const rows = await this.commit([...changes.values()], { overrides: remembered, clearedOverrides: cleared });
       return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
     });
   }
