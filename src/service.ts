@@ -11,6 +11,9 @@ import { Labeler } from './label/index.ts';
 import type { Logger } from './log.ts';
 import { ManifestWatcher } from './manifests/watch.ts';
 import { Metrics } from './metrics.ts';
+import { createReportRoute } from './moderation/create-report.ts';
+import { ReportStore } from './moderation/reports.ts';
+import { serviceAuthVerifier } from './moderation/service-auth.ts';
 import { createPipeline } from './pipeline.ts';
 import { openServices } from './services/index.ts';
 import { openDatabase } from './store/database.ts';
@@ -45,7 +48,21 @@ export async function openStages(config: Config, logger: Logger) {
   const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger, metrics });
   const posts = new PostStore(db);
   const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
+  const reports = new ReportStore(db);
+  metrics.countReports(() => reports.counts());
+  /** createReport, on the labeler's server: reports and appeals in, verified against the reporter's DID. */
+  const moderationRoutes = (app: FastifyInstance) =>
+    createReportRoute(app, {
+      policy: config,
+      reports,
+      labels: labeler.store,
+      verify: serviceAuthVerifier({ labelerDid: identity.did, plcUrl: config.LABELER_PLC_URL }),
+      logger,
+      metrics,
+    });
   return {
+    reports,
+    moderationRoutes,
     db,
     services,
     metrics,
@@ -99,6 +116,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   const health = () => healthReport({ db, source, manifests: () => manifests.current().length, metrics });
   const routes = (app: FastifyInstance) => {
+    stages.moderationRoutes(app);
     app.get('/health', async (_req, reply) => {
       const report = health();
       // Without Jetstream the labeler still serves its labels: degraded, not down.
@@ -113,7 +131,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     await stages.close();
     throw error;
   });
-  logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, /health and /metrics');
+  logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, createReport, /health and /metrics');
   source.start();
   const jobs = [schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger), ...(config.FEEDS.length ? [feeds.schedule(config.FEED_SYNC_CRON)] : [])];
 
