@@ -1,8 +1,44 @@
 import fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { lexicons } from '@atproto/api';
+import { isValidNsid } from '@atproto/syntax';
 import cron from 'node-cron';
 import { z } from 'zod';
+
+/** A comma-separated setting as a list of its non-empty, trimmed items. */
+const commaList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
+const knownValues = (ref: string) => (lexicons.getDefOrThrow(ref) as { knownValues: string[] }).knownValues;
+const REASON_TYPES = new Set(knownValues('com.atproto.moderation.defs#reasonType'));
+
+/**
+ * A report reason as the lexicons name it: a full reason (`com.atproto.moderation.defs#reasonAppeal`),
+ * or a short name (`appeal`) meaning that reason in `com.atproto.moderation.defs` and in
+ * `tools.ozone.report.defs` where both exist, since clients send either.
+ */
+function reasonTypes(names: string[], ctx: z.RefinementCtx): string[] {
+  return names.flatMap((name) => {
+    if (REASON_TYPES.has(name)) return [name];
+    const suffix = `#reason${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+    const full = ['com.atproto.moderation.defs', 'tools.ozone.report.defs'].map((nsid) => nsid + suffix).filter((reason) => REASON_TYPES.has(reason));
+    if (!full.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(name)} is not a report reason (short names: appeal, other, spam, violation, misleading, sexual, rude; or a full reason of com.atproto.moderation.defs#reasonType)`,
+      });
+    return full;
+  });
+}
 
 /**
  * Every setting comes from one environment variable, validated here. The README's config table
@@ -58,15 +94,7 @@ export const ConfigSchema = z.object({
   JETSTREAM_QUEUE_MAX: z.coerce.number().int().min(1).default(4096).describe('Events received and not yet evaluated above which reading from Jetstream pauses (backpressure); it resumes below half.'),
   JETSTREAM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).default(1_000_000).describe('A Jetstream message larger than this is skipped and counted as `oversized`.'),
   POST_RETENTION_DAYS: z.coerce.number().positive().default(7).describe('Stored posts older than this are pruned (hourly).'),
-  FEEDS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((f) => f.trim())
-        .filter(Boolean),
-    )
+  FEEDS: commaList('')
     .pipe(z.array(z.string().startsWith('at://')))
     .describe('Comma-separated feed generator at-uris whose posts are synced, consolidated and evaluated like firehose posts.'),
   FEED_SYNC_CRON: z
@@ -84,7 +112,9 @@ export const ConfigSchema = z.object({
     .string()
     .min(1)
     .default('127.0.0.1')
-    .describe('Address the server listens on. Loopback by default, so a local run is not reachable from the network; `0.0.0.0` to serve other machines (the Docker image sets it; put a TLS proxy in front).'),
+    .describe(
+      'Address the server listens on. Loopback by default, so a local run is not reachable from the network; `0.0.0.0` to serve other machines (the Docker image sets it; put a TLS proxy in front).',
+    ),
   SIGNING_THREADS: z.coerce
     .number()
     .int()
@@ -96,8 +126,24 @@ export const ConfigSchema = z.object({
   LABELER_PASSWORD: z.string().optional().describe('Password of the labeler account: an app password is enough for `declare`; `setup` (a PLC operation) needs the account password. Secret.'),
   LABELER_PASSWORD_FILE: z.string().optional().describe('A file holding LABELER_PASSWORD, instead of the variable.'),
   LABELER_PDS_URL: z.url().default('https://bsky.social').describe('PDS of the labeler account, where `setup` and `declare` log in.'),
-  LABELER_PLC_URL: z.url().default('https://plc.directory').describe("PLC directory holding the labeler's DID document, read by `setup`."),
+  LABELER_PLC_URL: z
+    .url()
+    .default('https://plc.directory')
+    .describe("PLC directory holding the labeler's DID document (read by `setup`) and the reporters' DID documents (their keys sign createReport's service-auth tokens)."),
   LABELER_PUBLIC_URL: z.url().optional().describe("Public https URL of this labeler's server, published by `setup` as the `#atproto_labeler` service of the DID document."),
+  LABELER_REASON_TYPES: commaList('appeal,other')
+    .transform(reasonTypes)
+    .describe(
+      'Report reasons the labeler takes (`reasonTypes` of the declaration; createReport refuses others): comma-separated short names (`appeal`, `other`, `spam`, `violation`, `misleading`, `sexual`, `rude`) or full reasons. `appeal` lets users contest a label; `other` lets them point at a post or account that should carry one.',
+    ),
+  LABELER_SUBJECT_TYPES: commaList('account,record')
+    .pipe(z.array(z.enum(['account', 'record'])).min(1))
+    .describe('What reports may be about (`subjectTypes` of the declaration): `account`, `record` or both, comma-separated.'),
+  LABELER_SUBJECT_COLLECTIONS: commaList('app.bsky.feed.post')
+    .pipe(z.array(z.string().refine(isValidNsid, 'not a collection NSID')))
+    .describe('Record collections reports may be about (`subjectCollections` of the declaration): the ones skysift labels.'),
+  REPORTS_PER_REPORTER_PER_HOUR: z.coerce.number().int().min(1).default(20).describe('Reports (appeals included) one account may send per hour; more are refused with RateLimitExceeded.'),
+  REPORTS_PER_MINUTE: z.coerce.number().int().min(1).default(300).describe('Reports taken per minute from everyone together; more are refused with RateLimitExceeded.'),
   LLM_BASE_URL: z
     .url({ protocol: /^https?$/ })
     .optional()

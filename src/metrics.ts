@@ -60,7 +60,35 @@ export class Metrics {
   });
   readonly manifestErrors = new Counter({ name: 'skysift_manifest_errors_total', help: 'Manifest problems reported on load or reload.', registers: [this.registry] });
   readonly cursorWriteFailures = new Counter({ name: 'skysift_cursor_write_failures_total', help: 'Failed writes of the Jetstream cursor (retried on the next tick).', registers: [this.registry] });
+  readonly reportsReceived = new Counter({
+    name: 'skysift_reports_received_total',
+    help: 'Reports taken through createReport (verified, within the limits, valid), by kind (appeal, report).',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly reportsRefused = new Counter({
+    name: 'skysift_reports_refused_total',
+    help: 'createReport requests refused, by error (BadJwtSignature, JwtExpired, BadJwtAudience, RateLimitExceeded, InvalidRequest, ...).',
+    labelNames: ['error'],
+    registers: [this.registry],
+  });
+  /** Read from the database at each scrape: reports are resolved by the CLI, in another process. */
+  private reportCounts: (() => Record<string, number>) | undefined;
+  readonly reports = new Gauge({
+    name: 'skysift_reports',
+    help: 'Reports in the database, by status (open, upheld, rejected).',
+    labelNames: ['status'],
+    registers: [this.registry],
+    collect: () => {
+      for (const [status, n] of Object.entries(this.reportCounts?.() ?? {})) this.reports.set({ status }, n);
+    },
+  });
   readonly batchFailures = new Counter({ name: 'skysift_batch_failures_total', help: 'Batches that failed (database busy, disk full, ...) and were retried.', registers: [this.registry] });
+
+  /** Where `skysift_reports` reads its counts. */
+  countReports(counts: () => Record<string, number>): void {
+    this.reportCounts = counts;
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'skysift_' });

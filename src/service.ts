@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ScheduledTask } from 'node-cron';
 import { databasePath, redactConfig, type Config } from './config.ts';
+import type { JetstreamEvent } from './consolidate/index.ts';
 import { healthReport } from './health.ts';
 import { wantedCollections } from './ingest/collections.ts';
 import { FeedSync } from './ingest/feeds.ts';
@@ -12,6 +13,9 @@ import { openLabelStore } from './label/open-store.ts';
 import type { Logger } from './log.ts';
 import { ManifestWatcher } from './manifests/watch.ts';
 import { Metrics } from './metrics.ts';
+import { createReportRoute } from './moderation/create-report.ts';
+import { ReportStore } from './moderation/reports.ts';
+import { serviceAuthVerifier } from './moderation/service-auth.ts';
 import { createPipeline } from './pipeline.ts';
 import { openServices } from './services/index.ts';
 import { openDatabase } from './store/database.ts';
@@ -47,7 +51,21 @@ export async function openStages(config: Config, logger: Logger) {
   const labeler = new Labeler({ identity, db, store: labelStore.store, dataDir: config.DATA_DIR, logger, metrics, signingThreads: config.SIGNING_THREADS });
   const posts = new PostStore(db);
   const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
+  const reports = new ReportStore(db);
+  metrics.countReports(() => reports.counts());
+  /** createReport, on the labeler's server: reports and appeals in, verified against the reporter's DID. */
+  const moderationRoutes = (app: FastifyInstance) =>
+    createReportRoute(app, {
+      policy: config,
+      reports,
+      labels: labeler.store,
+      verify: serviceAuthVerifier({ labelerDid: identity.did, plcUrl: config.LABELER_PLC_URL }),
+      logger,
+      metrics,
+    });
   return {
+    reports,
+    moderationRoutes,
     db,
     services,
     metrics,
@@ -67,7 +85,7 @@ export async function openStages(config: Config, logger: Logger) {
 }
 
 /** The Jetstream reader of the stages' manifests (their collections, followed as they change), its cursor in the stages' database. */
-export function jetstreamSource(config: Config, { db, metrics, manifests }: Awaited<ReturnType<typeof openStages>>, logger: Logger, handle: (events: unknown[]) => Promise<void>): JetstreamSource {
+export function jetstreamSource(config: Config, { db, metrics, manifests }: Awaited<ReturnType<typeof openStages>>, logger: Logger, handle: (events: JetstreamEvent[]) => Promise<void>): JetstreamSource {
   const source = new JetstreamSource({
     endpoint: config.JETSTREAM_URL,
     wantedCollections: wantedCollections(manifests.current()),
@@ -96,7 +114,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     return result;
   };
   const source = jetstreamSource(config, stages, logger, async (events) => {
-    await inTurn(() => pipeline(events));
+    await inTurn(() => pipeline.validated(events));
   });
   const feeds = new FeedSync({
     feeds: config.FEEDS,
@@ -108,6 +126,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   const health = () => healthReport({ db, source, manifests: () => manifests.current().length, metrics });
   const routes = (app: FastifyInstance) => {
+    stages.moderationRoutes(app);
     app.get('/health', async (_req, reply) => {
       const report = health();
       // Without Jetstream the labeler still serves its labels: degraded, not down.
@@ -122,7 +141,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     await stages.close();
     throw error;
   });
-  logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, /health and /metrics');
+  logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, createReport, /health and /metrics');
   source.start();
   const jobs = [schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger), ...(config.FEEDS.length ? [feeds.schedule(config.FEED_SYNC_CRON)] : [])];
 

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AtpAgent } from '@atproto/api';
-import { Secp256k1Keypair } from '@atproto/crypto';
 import { TestNetwork } from '@atproto/dev-env';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
@@ -14,7 +13,7 @@ import { openStages } from '../src/service.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { AppViewLabelBridge } from './support/appview-label-bridge.ts';
 import { freePort } from './support/capture.ts';
-import { runCli } from './support/cli.ts';
+import { RecordEvents, setUpLabelerAccount } from './support/labeler-account.ts';
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts';
 
 const silent = pino({ level: 'silent' });
@@ -36,16 +35,8 @@ describe('labels on a local Bluesky AppView', () => {
   let bridge: AppViewLabelBridge;
   let labelerDid: string;
   let alice: AtpAgent;
-  let time = 1_790_000_000_000_000;
-
-  /** The Jetstream event for a post as the PDS stored it (create or update), or its deletion. */
-  async function jetstreamEvent(uri: string, operation: 'create' | 'update' | 'delete') {
-    const [, , did, collection, rkey] = uri.split('/');
-    const commit = { operation, collection, rkey, rev: `rev${time}` };
-    if (operation === 'delete') return { kind: 'commit', did, time_us: time++, commit };
-    const { data } = await alice.com.atproto.repo.getRecord({ repo: did!, collection: collection!, rkey: rkey! });
-    return { kind: 'commit', did, time_us: time++, commit: { ...commit, cid: data.cid, record: data.value } };
-  }
+  let events: RecordEvents;
+  const jetstreamEvent = (uri: string, operation: 'create' | 'update' | 'delete') => events.of(uri, operation);
 
   const post = async (text: string) => (await alice.post({ text, createdAt: new Date().toISOString() })).uri;
 
@@ -62,43 +53,15 @@ describe('labels on a local Bluesky AppView', () => {
     pg = await startTestPostgres();
     process.env.REDIS_HOST ||= 'unused-by-these-tests';
     network = await TestNetwork.create({ dbPostgresUrl: pg.url, dbPostgresSchema: 'skysift_labels' });
-    const account = new AtpAgent({ service: network.pds.url });
-    await account.createAccount({ handle: 'labeler.test', email: 'labeler@skysift.test', password: 'labeler-account-pw' });
-    labelerDid = account.session!.did;
     alice = new AtpAgent({ service: network.pds.url });
     await alice.createAccount({ handle: 'alice.test', email: 'alice@skysift.test', password: 'alice-pw' });
-
+    events = new RecordEvents(alice);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-appview-'));
-    const manifestsDir = path.join(dataDir, 'manifests');
-    fs.mkdirSync(manifestsDir);
-    fs.writeFileSync(path.join(manifestsDir, 'election-talk.json'), JSON.stringify(MANIFEST));
-    const keypair = await Secp256k1Keypair.create({ exportable: true });
     const port = await freePort();
-    const env = {
-      DATA_DIR: dataDir,
-      MANIFESTS_DIR: manifestsDir,
-      LOG_LEVEL: 'silent',
-      LABELER_DID: labelerDid,
-      LABELER_SIGNING_KEY: Buffer.from(await keypair.export()).toString('hex'),
-      LABELER_HANDLE: 'labeler.test',
-      LABELER_PASSWORD: 'labeler-account-pw',
-      LABELER_PDS_URL: network.pds.url,
-      LABELER_PLC_URL: network.plc.url,
-      LABELER_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LABELER_PORT: String(port),
-    };
     // Production steps 1 and 2, as an operator runs them.
-    const request = await runCli(['setup'], env);
-    assert.equal(request.code, 0, request.stderr);
-    const [emailed] = await network.pds.ctx.accountManager.db.db
-      .selectFrom('email_token')
-      .select('token')
-      .where('did', '=', labelerDid as `did:${string}:${string}`)
-      .execute();
-    const confirm = await runCli(['setup', '--token', emailed!.token], env);
-    assert.equal(confirm.code, 0, confirm.stderr);
-    const declare = await runCli(['declare'], env);
-    assert.equal(declare.code, 0, declare.stderr);
+    const labeler = await setUpLabelerAccount(network, { dataDir, port, manifests: { 'election-talk.json': MANIFEST } });
+    labelerDid = labeler.did;
+    const env = labeler.env;
     await network.processAll();
 
     stages = await openStages(loadConfig(env), silent);
@@ -158,7 +121,12 @@ describe('labels on a local Bluesky AppView', () => {
     const labelledCid = (await seen(uri, labelerDid)).post!.cid;
     assert.deepEqual(await ourLabels(uri), [LABEL]);
     const [, , repo, collection, rkey] = uri.split('/');
-    const { data: edited } = await alice.com.atproto.repo.putRecord({ repo: repo!, collection: collection!, rkey: rkey!, record: { $type: 'app.bsky.feed.post', text: 'Thoughts on the weather', createdAt: new Date().toISOString() } });
+    const { data: edited } = await alice.com.atproto.repo.putRecord({
+      repo: repo!,
+      collection: collection!,
+      rkey: rkey!,
+      record: { $type: 'app.bsky.feed.post', text: 'Thoughts on the weather', createdAt: new Date().toISOString() },
+    });
     assert.notEqual(edited.cid, labelledCid);
     const before = bridge.written.length;
     const { negated } = await stages.pipeline([await jetstreamEvent(uri, 'update')]);
@@ -206,5 +174,4 @@ describe('labels on a local Bluesky AppView', () => {
       fs.rmSync(localDir, { recursive: true, force: true });
     }
   });
-
 });

@@ -79,6 +79,25 @@ describe('declare and setup against a local PDS and PLC', () => {
       record.policies.labelValueDefinitions.map((d: Record<string, unknown>) => [d.identifier, d.severity, d.blurs, d.defaultSetting, d.adultOnly]),
       labels.map((l) => [l.value, l.severity, l.blurs, l.defaultSetting, l.adultOnly]),
     );
+    assert.deepEqual(record.reasonTypes, [
+      'com.atproto.moderation.defs#reasonAppeal',
+      'tools.ozone.report.defs#reasonAppeal',
+      'com.atproto.moderation.defs#reasonOther',
+      'tools.ozone.report.defs#reasonOther',
+    ]);
+    assert.deepEqual(record.subjectTypes, ['account', 'record']);
+    assert.deepEqual(record.subjectCollections, ['app.bsky.feed.post']);
+  });
+
+  it('--dry-run takes the report reasons and subjects from configuration, and names a bad one', async () => {
+    const custom = await runCli(['declare', '--dry-run'], { ...env, LABELER_REASON_TYPES: 'appeal, com.atproto.moderation.defs#reasonSpam', LABELER_SUBJECT_TYPES: 'record' });
+    assert.equal(custom.code, 0, custom.stderr);
+    const record = JSON.parse(custom.stdout);
+    assert.deepEqual(record.reasonTypes, ['com.atproto.moderation.defs#reasonAppeal', 'tools.ozone.report.defs#reasonAppeal', 'com.atproto.moderation.defs#reasonSpam']);
+    assert.deepEqual(record.subjectTypes, ['record']);
+    const bad = await runCli(['declare', '--dry-run'], { ...env, LABELER_REASON_TYPES: 'appeal,complaint' });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /LABELER_REASON_TYPES: "complaint" is not a report reason/);
   });
 
   it('declare writes app.bsky.labeler.service/self with an app password, and writes nothing when unchanged', async () => {
@@ -91,12 +110,19 @@ describe('declare and setup against a local PDS and PLC', () => {
     assert.ok(checked.success);
     const dryRun = JSON.parse((await runCli(['declare', '--dry-run'], env)).stdout);
     assert.deepEqual(stored.data.value.policies, dryRun.policies);
+    assert.deepEqual(stored.data.value.reasonTypes, dryRun.reasonTypes);
 
     const second = await runCli(['declare'], env);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /nothing written/);
     const again = await reader.com.atproto.repo.getRecord({ repo: did, collection: 'app.bsky.labeler.service', rkey: 'self' });
     assert.equal(again.data.cid, stored.data.cid);
+
+    const appealsOnly = await runCli(['declare'], { ...env, LABELER_REASON_TYPES: 'appeal' });
+    assert.equal(appealsOnly.code, 0, appealsOnly.stderr);
+    assert.match(appealsOnly.stdout, /^declared did:plc:/, 'other report reasons are a change worth publishing');
+    const changed = await reader.com.atproto.repo.getRecord({ repo: did, collection: 'app.bsky.labeler.service', rkey: 'self' });
+    assert.deepEqual((changed.data.value as { reasonTypes: string[] }).reasonTypes, ['com.atproto.moderation.defs#reasonAppeal', 'tools.ozone.report.defs#reasonAppeal']);
   });
 
   it('declare refuses an account other than LABELER_DID', async () => {

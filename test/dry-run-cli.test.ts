@@ -233,7 +233,7 @@ describe('skysift evaluate: membership sets in a dry run', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /^at:\/\/did:plc:p2\/app\.bsky\.feed\.post\/2\n {2}text: "no fruit here"\nevaluated, not labelled: no manifest loaded when it was last seen \(\S+\) matched it\n$/);
       const json = JSON.parse((await runCli(['explain', 'at://did:plc:p2/app.bsky.feed.post/2', '--json'], { DATA_DIR: dataDir })).stdout);
-      assert.deepEqual(json, { uri: 'at://did:plc:p2/app.bsky.feed.post/2', status: 'evaluated, not labelled', text: 'no fruit here', labels: [] });
+      assert.deepEqual(json, { uri: 'at://did:plc:p2/app.bsky.feed.post/2', status: 'evaluated, not labelled', text: 'no fruit here', labels: [], overrides: [] });
     });
 
     it('says "never seen" apart, resolving an unknown handle through the AppView, and reports a handle it cannot resolve in one line', async () => {

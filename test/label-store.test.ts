@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SignedLabel, StoredLabel } from '../src/label/label.ts';
-import type { LabelStateRow, LabelStore } from '../src/label/store.ts';
+import { activeKey, type LabelOverride, type LabelStateRow, type LabelStore } from '../src/label/store.ts';
 import { postgresStores, sqliteStores, type OpenedStore } from './support/label-stores.ts';
 import { until } from './support/until.ts';
 
@@ -28,6 +28,18 @@ const state = (uri: string, val: string, active: boolean, extra: Partial<LabelSt
   exp: null,
   manifestVersion: 'v1',
   explanation: '[]',
+  ...extra,
+});
+
+const override = (uri: string, val: string, active: boolean, extra: Partial<LabelOverride> = {}): LabelOverride => ({
+  uri,
+  val,
+  active,
+  createdAt: '2026-02-01T00:00:00.000Z',
+  createdBy: 'moderator',
+  reason: 'by hand',
+  reportId: null,
+  manifest: { active: !active, cid: 'bafycid', manifestVersion: 'v1', explanation: '["matched"]' },
   ...extra,
 });
 
@@ -144,7 +156,7 @@ for (const kind of [sqliteStores(), postgresStores()]) {
       let told = 0;
       const stop = store.onCommit(() => told++);
       const [stored] = await other.commit({ state: [], labels: [label(post(2, 'erin'))] });
-      await until(() => told > 0 || kind.name === 'SQLite', { what: 'a notification of the other commit' });
+      await until(() => told > 0, { what: 'a notification of the other commit' });
       stop();
       assert.equal(await store.head(), stored!.id);
     });
@@ -177,6 +189,31 @@ for (const kind of [sqliteStores(), postgresStores()]) {
       assert.deepEqual(seen, span(start + 1, start + writers.length * perWriter * 3), 'every label once, in order');
       const seqs = (await store.range(start, 10_000)).map((l) => l.seq);
       assert.ok(seqs.every((seq, i) => i === 0 || seq >= seqs[i - 1]!), 'seqs never go back');
+    });
+    it('keeps overrides beside label state: written, replaced, cleared, read by subject, committed with the rest or not at all', async () => {
+      const head = await store.head();
+      const negated = override(post(1, 'olga'), 'spam', false, { reportId: opened.reportId });
+      const applied = override(post(1, 'olga'), 'rude', true, { reason: null, manifest: { active: false, cid: null, manifestVersion: null, explanation: null } });
+      await store.commit({ state: [state(post(1, 'olga'), 'spam', false)], labels: [], overrides: [negated, applied, override(post(2, 'olga'), 'spam', false)] });
+      const read = await store.overrides([post(1, 'olga'), post(3, 'olga')]);
+      assert.deepEqual([...read.keys()], [activeKey(post(1, 'olga'), 'rude'), activeKey(post(1, 'olga'), 'spam')]);
+      assert.deepEqual(read.get(activeKey(post(1, 'olga'), 'spam')), negated);
+      assert.deepEqual(read.get(activeKey(post(1, 'olga'), 'rude')), applied);
+      assert.equal(await store.head(), head, 'overrides alone add no label');
+
+      const replaced = override(post(1, 'olga'), 'spam', true, { createdBy: 'second look', manifest: { active: true, cid: 'bafynew', manifestVersion: 'v2', explanation: '[]' } });
+      await store.commit({ state: [], labels: [], overrides: [override(post(1, 'olga'), 'spam', false), replaced], clearedOverrides: [{ uri: post(1, 'olga'), val: 'rude' }] });
+      assert.deepEqual([...(await store.overrides([post(1, 'olga')])).values()], [replaced], 'the last word in a batch wins; a cleared override is gone');
+
+      await store.commit({ state: [], labels: [], clearedOverrides: [{ uri: post(2, 'olga'), val: 'spam' }], overrides: [override(post(2, 'olga'), 'spam', true)] });
+      assert.equal((await store.overrides([post(2, 'olga')])).get(activeKey(post(2, 'olga'), 'spam'))?.active, true, 'cleared, then written in the same commit: written');
+
+      const broken = { ...state(post(3, 'olga'), 'spam', true), manifestVersion: null as unknown as string };
+      await assert.rejects(store.commit({ state: [broken], labels: [], overrides: [override(post(3, 'olga'), 'spam', false)], clearedOverrides: [{ uri: post(1, 'olga'), val: 'spam' }] }));
+      assert.equal((await store.overrides([post(3, 'olga')])).size, 0, 'a failed commit writes no override');
+      assert.deepEqual([...(await store.overrides([post(1, 'olga')])).values()], [replaced], 'and clears none');
+      const other = await opened.connect();
+      assert.deepEqual([...(await other.overrides([post(1, 'olga')])).values()], [replaced], 'another connection reads the same overrides');
     });
   });
 }

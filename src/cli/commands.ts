@@ -9,6 +9,8 @@ import { train } from './commands/train.ts';
 import { declare } from './commands/declare.ts';
 import { relabel } from './commands/relabel.ts';
 import { setup } from './commands/setup.ts';
+import { labelAdd, labelClear, labelNegate } from './commands/label.ts';
+import { reportsList, reportsResolve, reportsShow } from './commands/reports.ts';
 
 /** Every CLI command, in the order `skysift --help` lists them. */
-export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay, relabel, setup, declare, train, modelsPull];
+export const commands: Command[] = [start, manifestsValidate, manifestsSchema, evaluate, explain, replay, relabel, labelAdd, labelNegate, labelClear, reportsList, reportsShow, reportsResolve, setup, declare, train, modelsPull];

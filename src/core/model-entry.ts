@@ -1,9 +1,12 @@
 import { z } from 'zod';
 
+/** The embedding model a manifest gets when it names none (`text_similarity`, `vectorizer`): the static table shipped in `models/`. */
+export const DEFAULT_EMBEDDER = 'skysift-static-v1';
+
 /** One block of a tree model's input, concatenated in the entry's order (built by `src/models/features.ts`). */
 export const FeatureModuleSchema = z.discriminatedUnion(
   'type',
-  [z.strictObject({ type: z.literal('time_features') }), z.strictObject({ type: z.literal('vectorizer'), model_name: z.string().min(1) }), z.strictObject({ type: z.literal('post_metadata') })],
+  [z.strictObject({ type: z.literal('time_features') }), z.strictObject({ type: z.literal('vectorizer'), model_name: z.string().min(1).default(DEFAULT_EMBEDDER) }), z.strictObject({ type: z.literal('post_metadata') })],
   { error: (issue) => (issue.code === 'invalid_union' ? 'unknown feature module type: use time_features, vectorizer or post_metadata' : undefined) },
 );
 

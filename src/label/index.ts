@@ -10,7 +10,7 @@ import { Sequencer } from './sequencer.ts';
 import { createLabelServer } from './server.ts';
 import { LabelSigner } from './signer.ts';
 import { SqliteLabelStore } from './sqlite-store.ts';
-import { activeKey, type LabelStateRow, type LabelStore } from './store.ts';
+import { activeKey, type LabelCommit, type LabelOverride, type LabelStateRow, type LabelStore, type ManifestDecision, type SubjectValue } from './store.ts';
 
 export interface LabelerOptions {
   identity: LabelerIdentity;
@@ -29,6 +29,31 @@ export interface EmitSummary {
   labelled: LabelStateRow[];
   negated: LabelStateRow[];
 }
+
+/** A human decision to apply (`active`) or negate a label, with who took it and why. */
+export interface ManualDecision {
+  uri: string;
+  val: string;
+  active: boolean;
+  /** The version a label applied by hand is for (a post's current cid); undefined: any version. */
+  cid?: string;
+  by: string;
+  reason?: string;
+  reportId?: number;
+}
+
+/** The explanation of a label state a human decided: one `manual` entry saying who and why. */
+const manualExplanation = (o: Pick<LabelOverride, 'active' | 'createdBy' | 'reason'>) =>
+  JSON.stringify([{ path: 'manual', op: 'manual', result: o.active, inputs: { reason: `by ${o.createdBy}${o.reason ? `: ${o.reason}` : ''}` } }]);
+
+/** What the manifests decided, read from the label state before a human overrides it. */
+const decisionOf = (row: LabelStateRow | undefined): ManifestDecision =>
+  row?.manifestVersion === MANUAL_VERSION || !row
+    ? { active: false, cid: row?.cid ?? null, manifestVersion: null, explanation: null }
+    : { active: row.active, cid: row.cid, manifestVersion: row.manifestVersion, explanation: row.explanation };
+
+/** The `manifestVersion` of label state a human decided. */
+export const MANUAL_VERSION = 'manual';
 
 /** Lifts a label for a reason other than a verdict (`op` shows in `skysift explain`); it keeps the label's cid. */
 function negation(row: LabelStateRow, cts: string, op: 'delete' | 'manifest-removed'): LabelStateRow {
@@ -92,15 +117,27 @@ export class Labeler {
       const uris = new Set(deleted);
       for (let i = 0; i < decisions.size; i++) uris.add(decisions.uri(i));
       const active = await this.store.activeState([...uris]);
+      const overrides = await this.store.overrides([...uris]);
       // Active labels by subject: a pair is compared with its subject's without building a key per pair.
       const bySubject = new Map<string, Map<string, LabelStateRow>>();
       for (const row of active.values()) bySubject.set(row.uri, (bySubject.get(row.uri) ?? new Map<string, LabelStateRow>()).set(row.val, row));
+      const overriddenSubjects = new Set([...overrides.values()].map((o) => o.uri));
       const changes = new Map<string, LabelStateRow>();
+      const remembered: LabelOverride[] = [];
       for (let i = 0; i < decisions.size; i++) {
         const matched = decisions.matched(i);
         if (matched === null) continue;
         const uri = decisions.uri(i);
         const current = bySubject.get(uri)?.get(decisions.label(i));
+        const override = overriddenSubjects.has(uri) ? overrides.get(activeKey(uri, decisions.label(i))) : undefined;
+        if (override) {
+          // A human decided: a verdict that differs from the last one is only remembered, for when the override is cleared.
+          if (matched === override.manifest.active || deleted.has(uri)) continue;
+          const v = decisions.verdict(i);
+          const manifest = { active: matched, cid: matched ? v.cid : (current?.cid ?? v.cid), manifestVersion: v.manifestVersion, explanation: JSON.stringify(v.explanation) };
+          remembered.push({ ...override, manifest });
+          continue;
+        }
         if (matched === Boolean(current) || deleted.has(uri)) continue;
         // The explanation is the reference evaluation: were it ever to disagree with the decision, it wins.
         const v = decisions.verdict(i);
@@ -118,7 +155,9 @@ export class Labeler {
         });
       }
       for (const row of active.values()) if (deleted.has(row.uri)) changes.set(activeKey(row.uri, row.val), negation(row, cts, 'delete'));
-      const rows = await this.commit([...changes.values()]);
+      // A deleted subject takes its human decisions with it.
+      const cleared = [...overrides.values()].filter((o) => deleted.has(o.uri));
+      const rows = await this.commit([...changes.values()], { overrides: remembered, clearedOverrides: cleared });
       return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
     });
   }
@@ -130,16 +169,72 @@ export class Labeler {
   retire(loadedValues: ReadonlySet<string>): Promise<LabelStateRow[]> {
     return this.inTurn(async () => {
       const cts = new Date().toISOString();
-      return this.commit((await this.store.activeOutside(loadedValues)).map((row) => negation(row, cts, 'manifest-removed')));
+      const retired = await this.store.activeOutside(loadedValues);
+      return this.commit(
+        retired.map((row) => negation(row, cts, 'manifest-removed')),
+        { clearedOverrides: retired },
+      );
     });
   }
 
-  /** Signs the changes, then commits them with their state in one transaction. */
-  private async commit(changes: readonly LabelStateRow[]): Promise<LabelStateRow[]> {
-    if (!changes.length) return [];
+  /**
+   * Records a human decision on (subject, value) and applies it: a label or a negation when the state
+   * differs, nothing new when it already agrees. It holds against later verdicts until `clearOverride`.
+   * Returns the label state it changed, if it changed one.
+   */
+  override(decision: ManualDecision): Promise<LabelStateRow | undefined> {
+    return this.inTurn(async () => {
+      const cts = new Date().toISOString();
+      const key = activeKey(decision.uri, decision.val);
+      const current = (await this.store.forSubject(decision.uri)).find((r) => r.val === decision.val);
+      const previous = (await this.store.overrides([decision.uri])).get(key);
+      const override: LabelOverride = {
+        uri: decision.uri,
+        val: decision.val,
+        active: decision.active,
+        createdAt: cts,
+        createdBy: decision.by,
+        reason: decision.reason ?? null,
+        reportId: decision.reportId ?? null,
+        manifest: previous?.manifest ?? decisionOf(current),
+      };
+      const changes: LabelStateRow[] = [];
+      if (decision.active !== Boolean(current?.active)) {
+        const cid = decision.active ? (decision.cid ?? null) : (current?.cid ?? null);
+        changes.push({ uri: decision.uri, val: decision.val, cid, active: decision.active, cts, exp: null, manifestVersion: MANUAL_VERSION, explanation: manualExplanation(override) });
+      }
+      const [changed] = await this.commit(changes, { overrides: [override] });
+      return changed;
+    });
+  }
+
+  /**
+   * Removes the human decision on (subject, value): the label becomes what the manifests last decided
+   * (applied or negated now, when that differs). Returns the override removed and the change, if any.
+   */
+  clearOverride(subject: SubjectValue): Promise<{ override?: LabelOverride; changed?: LabelStateRow }> {
+    return this.inTurn(async () => {
+      const override = (await this.store.overrides([subject.uri])).get(activeKey(subject.uri, subject.val));
+      if (!override) return {};
+      const current = (await this.store.forSubject(subject.uri)).find((r) => r.val === subject.val);
+      const { manifest } = override;
+      const changes: LabelStateRow[] = [];
+      if (manifest.active !== Boolean(current?.active)) {
+        const explanation = manifest.explanation ?? JSON.stringify([{ path: 'manual', op: 'manual-cleared', result: false }]);
+        const cid = manifest.active ? manifest.cid : (current?.cid ?? null);
+        changes.push({ ...subject, cid, active: manifest.active, cts: new Date().toISOString(), exp: null, manifestVersion: manifest.manifestVersion ?? MANUAL_VERSION, explanation });
+      }
+      const [changed] = await this.commit(changes, { clearedOverrides: [subject] });
+      return { override, changed };
+    });
+  }
+
+  /** Signs the changes, then commits them with their state (and overrides) in one transaction. */
+  private async commit(changes: readonly LabelStateRow[], also: Omit<LabelCommit, 'labels' | 'state'> = {}): Promise<LabelStateRow[]> {
+    if (!changes.length && !also.overrides?.length && !also.clearedOverrides?.length) return [];
     const signer = await this.ready;
     const labels = await signer.signAll(changes.map(({ uri, cid, val, active, cts, exp }) => ({ uri, cid, val, neg: !active, cts, exp })));
-    await this.store.commit({ labels, state: changes });
+    await this.store.commit({ labels, state: changes, ...also });
     return [...changes];
   }
 

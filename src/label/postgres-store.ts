@@ -1,7 +1,8 @@
 import type { Logger } from '../log.ts';
 import type { Pool, PoolClient } from '../store/postgres.ts';
 import type { LabelFields, StoredLabel } from './label.ts';
-import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
+import { fromOverrideRow, type OverrideRow } from './override-row.ts';
+import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelOverride, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
 
 /** A `labels` row as node-postgres returns it (BIGINT as a string). */
 interface LabelRow extends LabelFields {
@@ -37,6 +38,9 @@ const columns = <T>(rows: readonly T[], row: (r: T) => unknown[]): unknown[][] =
 };
 
 const fromStateRow = ({ manifest_version, ...row }: StateRow): LabelStateRow => ({ ...row, manifestVersion: manifest_version });
+
+/** One row per (uri, val): the last word on it in this batch, as a sequence of upserts would leave it. */
+const lastPerKey = <T extends { uri: string; val: string }>(rows: readonly T[]): T[] => [...new Map(rows.map((row) => [activeKey(row.uri, row.val), row])).values()];
 
 /** Held, per transaction, by whoever assigns label ids: any constant of ours. */
 const LABEL_LOG_LOCK = 0x736b7973_0002;
@@ -114,8 +118,7 @@ export class PostgresLabelStore implements LabelStore {
 
   async commit(batch: LabelCommit): Promise<StoredLabel[]> {
     const stored = await this.transaction(async (client) => {
-      // One row per (uri, val): the last word on it in this batch, as a sequence of upserts would leave it.
-      const state = [...new Map(batch.state.map((row) => [activeKey(row.uri, row.val), row])).values()];
+      const state = lastPerKey(batch.state);
       if (state.length) {
         await client.query(
           `INSERT INTO label_state (uri, val, cid, active, cts, exp, manifest_version, explanation)
@@ -125,6 +128,7 @@ export class PostgresLabelStore implements LabelStore {
           columns(state, (r) => [r.uri, r.val, r.cid, r.active, r.cts, r.exp, r.manifestVersion, r.explanation]),
         );
       }
+      await this.writeOverrides(client, batch);
       const { labels } = batch;
       if (!labels.length) return [];
       await client.query('INSERT INTO label_sources (src) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING', [labels.map((l) => l.src)]);
@@ -143,6 +147,39 @@ export class PostgresLabelStore implements LabelStore {
     });
     if (stored.length) this.tell();
     return stored;
+  }
+
+  /** Cleared overrides go first, then written ones replace what is there (as SQLite's INSERT OR REPLACE does). */
+  private async writeOverrides(client: PoolClient, batch: LabelCommit): Promise<void> {
+    const cleared = batch.clearedOverrides ?? [];
+    if (cleared.length) {
+      await client.query(
+        'DELETE FROM label_overrides o USING unnest($1::text[], $2::text[]) AS c (uri, val) WHERE o.uri = c.uri AND o.val = c.val',
+        columns(cleared, (c) => [c.uri, c.val]),
+      );
+    }
+    const written = lastPerKey(batch.overrides ?? []);
+    if (!written.length) return;
+    await client.query(
+      `INSERT INTO label_overrides (uri, val, active, created_at, created_by, reason, report_id, manifest_active, manifest_cid, manifest_version, manifest_explanation)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::boolean[], $9::text[], $10::text[], $11::text[])
+       ON CONFLICT (uri, val) DO UPDATE SET active = excluded.active, created_at = excluded.created_at, created_by = excluded.created_by, reason = excluded.reason,
+         report_id = excluded.report_id, manifest_active = excluded.manifest_active, manifest_cid = excluded.manifest_cid,
+         manifest_version = excluded.manifest_version, manifest_explanation = excluded.manifest_explanation`,
+      columns(written, (o) => [
+        o.uri,
+        o.val,
+        o.active,
+        o.createdAt,
+        o.createdBy,
+        o.reason,
+        o.reportId,
+        o.manifest.active,
+        o.manifest.cid,
+        o.manifest.manifestVersion,
+        o.manifest.explanation,
+      ]),
+    );
   }
 
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -224,6 +261,11 @@ export class PostgresLabelStore implements LabelStore {
   async forSubject(uri: string): Promise<LabelStateRow[]> {
     const { rows } = await this.pool.query<StateRow>('SELECT * FROM label_state WHERE uri = $1 ORDER BY val COLLATE "C"', [uri]);
     return rows.map(fromStateRow);
+  }
+
+  async overrides(uris: readonly string[]): Promise<Map<string, LabelOverride>> {
+    const { rows } = await this.pool.query<OverrideRow>('SELECT * FROM label_overrides WHERE uri = ANY($1::text[]) ORDER BY uri, val COLLATE "C"', [uris]);
+    return new Map(rows.map((r) => [activeKey(r.uri, r.val), fromOverrideRow(r)]));
   }
 
   async activeOutside(values: ReadonlySet<string>): Promise<LabelStateRow[]> {

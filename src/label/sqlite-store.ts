@@ -1,7 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import type { StoredLabel } from './label.ts';
-import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
+import { fromOverrideRow, type OverrideRow } from './override-row.ts';
+import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelOverride, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
 
 /** A `labels` row as SQLite returns it. */
 export interface LabelRow {
@@ -49,6 +50,9 @@ export const fromStateRow = (r: StateRow): LabelStateRow => ({
   explanation: r.explanation,
 });
 
+/** How often the store looks for commits other processes made to the file. */
+const OTHER_WRITERS_POLL_MS = 250;
+
 /** Labels read per page of such a walk. */
 const WALK_PAGE = 2_000;
 
@@ -62,11 +66,13 @@ const PREFIX_MATCH = 'l.uri >= p.value AND l.uri < p.value || char(1114111) AND 
  */
 export class SqliteLabelStore implements LabelStore {
   private readonly listeners = new Set<() => void>();
+  private otherWriters: NodeJS.Timeout | undefined;
   private readonly queries = new Map<string, Statement>();
   private readonly stmt;
 
   constructor(private readonly db: Database) {
     this.stmt = {
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       lastId: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'labels'").pluck(),
       head: db.prepare('SELECT max(id) FROM labels').pluck(),
       tail: db.prepare('SELECT min(id) FROM labels').pluck(),
@@ -83,6 +89,11 @@ export class SqliteLabelStore implements LabelStore {
       sources: db.prepare('SELECT src FROM label_sources').pluck(),
       addSource: db.prepare('INSERT OR IGNORE INTO label_sources (src) VALUES (?)'),
       forSubject: db.prepare('SELECT * FROM label_state WHERE uri = ? ORDER BY val'),
+      overrides: db.prepare('SELECT * FROM label_overrides WHERE uri IN (SELECT value FROM json_each(?)) ORDER BY uri, val'),
+      upsertOverride: db.prepare(`INSERT OR REPLACE INTO label_overrides (uri, val, active, created_at, created_by, reason, report_id,
+          manifest_active, manifest_cid, manifest_version, manifest_explanation)
+        VALUES (@uri, @val, @active, @createdAt, @createdBy, @reason, @reportId, @manifestActive, @manifestCid, @manifestVersion, @manifestExplanation)`),
+      clearOverride: db.prepare('DELETE FROM label_overrides WHERE uri = ? AND val = ?'),
       activeOutside: db.prepare('SELECT * FROM label_state WHERE active = 1 AND val NOT IN (SELECT value FROM json_each(?)) ORDER BY val, uri'),
     };
   }
@@ -102,6 +113,23 @@ export class SqliteLabelStore implements LabelStore {
     for (const row of batch.state) {
       const { uri, val, cid, cts, exp, manifestVersion, explanation } = row;
       this.stmt.upsertState.run({ uri, val, cid, active: row.active ? 1 : 0, cts, exp, manifestVersion, explanation });
+    }
+    for (const { uri, val } of batch.clearedOverrides ?? []) this.stmt.clearOverride.run(uri, val);
+    for (const o of batch.overrides ?? []) {
+      const { manifest, uri, val, createdAt, createdBy, reason, reportId } = o;
+      this.stmt.upsertOverride.run({
+        uri,
+        val,
+        createdAt,
+        createdBy,
+        reason,
+        reportId,
+        active: o.active ? 1 : 0,
+        manifestActive: manifest.active ? 1 : 0,
+        manifestCid: manifest.cid,
+        manifestVersion: manifest.manifestVersion,
+        manifestExplanation: manifest.explanation,
+      });
     }
     for (const src of new Set(batch.labels.map((l) => l.src))) this.stmt.addSource.run(src);
     const first = ((this.stmt.lastId.get() as number | undefined) ?? 0) + 1;
@@ -127,7 +155,30 @@ export class SqliteLabelStore implements LabelStore {
 
   onCommit(listener: () => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.watchOtherWriters();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size) return;
+      clearInterval(this.otherWriters);
+      this.otherWriters = undefined;
+    };
+  }
+
+  /**
+   * Commits of other processes on the same file (`skysift label`, `skysift reports resolve` while the
+   * service runs) change SQLite's `data_version`; checking it a few times a second wakes the
+   * listeners for them too.
+   */
+  private watchOtherWriters(): void {
+    if (this.otherWriters) return;
+    let seen = this.stmt.dataVersion.get() as number;
+    this.otherWriters = setInterval(() => {
+      const now = this.stmt.dataVersion.get() as number;
+      if (now === seen) return;
+      seen = now;
+      for (const listener of this.listeners) listener();
+    }, OTHER_WRITERS_POLL_MS);
+    this.otherWriters.unref();
   }
 
   async head(): Promise<number> {
@@ -222,6 +273,11 @@ export class SqliteLabelStore implements LabelStore {
 
   async forSubject(uri: string): Promise<LabelStateRow[]> {
     return (this.stmt.forSubject.all(uri) as StateRow[]).map(fromStateRow);
+  }
+
+  async overrides(uris: readonly string[]): Promise<Map<string, LabelOverride>> {
+    const rows = (this.stmt.overrides.all(JSON.stringify(uris)) as OverrideRow[]).map(fromOverrideRow);
+    return new Map(rows.map((o) => [activeKey(o.uri, o.val), o]));
   }
 
   async activeOutside(values: ReadonlySet<string>): Promise<LabelStateRow[]> {

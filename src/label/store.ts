@@ -13,10 +13,40 @@ export interface LabelStateRow {
   explanation: string;
 }
 
-/** The labels and the label state one decision batch changes: committed together or not at all. */
+/** What the manifests decided on a (subject, label value): kept beside a human decision that overrides it. */
+export interface ManifestDecision {
+  active: boolean;
+  cid: string | null;
+  manifestVersion: string | null;
+  explanation: string | null;
+}
+
+/**
+ * A human decision on (subject, label value): the label applied (`active`) or negated by hand. While
+ * it holds, manifest verdicts on the same subject and value change nothing but `manifest`.
+ */
+export interface LabelOverride {
+  uri: string;
+  val: string;
+  active: boolean;
+  createdAt: string;
+  createdBy: string;
+  reason: string | null;
+  /** The report whose resolution made this decision, if one did. */
+  reportId: number | null;
+  manifest: ManifestDecision;
+}
+
+export type SubjectValue = Pick<LabelStateRow, 'uri' | 'val'>;
+
+/** The labels, label state and overrides one decision batch changes: committed together or not at all. */
 export interface LabelCommit {
   labels: readonly SignedLabel[];
   state: readonly LabelStateRow[];
+  /** Overrides written (inserted or replaced). */
+  overrides?: readonly LabelOverride[];
+  /** Overrides removed: the subject and value return to the manifests. */
+  clearedOverrides?: readonly SubjectValue[];
 }
 
 /** queryLabels: labels after `after` (an id), in log order, matching any pattern and any source. */
@@ -69,6 +99,8 @@ export interface LabelStore {
   activeState(uris: readonly string[]): Promise<Map<string, LabelStateRow>>;
   /** Every decision on a subject, active or not (`skysift explain`). */
   forSubject(uri: string): Promise<LabelStateRow[]>;
+  /** The overrides on these subjects, keyed by `activeKey`. */
+  overrides(uris: readonly string[]): Promise<Map<string, LabelOverride>>;
   /** Active labels whose value is not one of `values` (labels of removed manifests). */
   activeOutside(values: ReadonlySet<string>): Promise<LabelStateRow[]>;
 }

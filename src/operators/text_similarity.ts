@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FeatureRequest } from '../core/features.ts';
 import type { OperatorDefinition } from '../core/operator.ts';
 import type { CompileServices } from '../core/services.ts';
-import { cosine } from '../models/embedders/embedder.ts';
+import { cosine, DEFAULT_EMBEDDER } from '../models/embedders/embedder.ts';
 import { EMBEDDERS, type EmbedderRegistry } from '../models/embedders/registry.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
 import { ComparatorSchema, compileComparison } from './compare.ts';
@@ -13,7 +13,11 @@ const TextSimilarityArgs = z.tuple([
   z
     .strictObject({
       anchor_text: z.string().min(1).meta({ title: 'anchor_text', description: 'The text posts are compared with.' }),
-      model_name: z.string().min(1).meta({ title: 'model_name', description: 'The sentence-embedding model: universal-sentence-encoder (shipped) or a transformers.js model in MODELS_DIR.' }),
+      model_name: z
+        .string()
+        .min(1)
+        .default(DEFAULT_EMBEDDER)
+        .meta({ title: 'model_name', description: 'The sentence-embedding model: skysift-static-v1 (the default, shipped), universal-sentence-encoder (shipped) or a transformers.js model in MODELS_DIR.' }),
     })
     .meta({ title: 'anchor', description: '{"anchor_text": ..., "model_name": ...}' }),
   ComparatorSchema,
@@ -27,7 +31,7 @@ export function embeddersOf(services: CompileServices): EmbedderRegistry {
 
 /**
  * `text_similarity [path, {anchor_text, model_name}, cmp, threshold]`: cosine similarity between the
- * text at `path` and the anchor, both embedded by the named model. The anchor is embedded once at
+ * text at `path` and the anchor, both embedded by the named model (`skysift-static-v1` when none is named). The anchor is embedded once at
  * compile time; post texts are features, embedded in batches. Over a `[*]` path each text is scored.
  */
 export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityArgs>> = {

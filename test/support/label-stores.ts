@@ -15,6 +15,8 @@ const silent = pino({ level: 'silent' });
 /** A fresh, empty label store; `connect` opens another store (another connection, as another process would) on the same data. */
 export interface OpenedStore {
   store: LabelStore;
+  /** A report id an override may name: a report in the SQLite file; PostgreSQL keeps no reports (they stay in each server's SQLite file). */
+  reportId: number;
   connect(): Promise<LabelStore>;
   close(): Promise<void>;
 }
@@ -33,8 +35,12 @@ export function sqliteStores(): StoreKind {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-store-'));
       const file = path.join(dir, 'skysift.sqlite');
       const dbs = [openDatabase(file).db];
+      const report = dbs[0]!
+        .prepare("INSERT INTO reports (reason_type, subject_type, subject, reported_by, created_at) VALUES ('com.atproto.moderation.defs#reasonSpam', 'record', 'at://did:plc:olga/app.bsky.feed.post/1', 'did:plc:reporter', '2026-02-01T00:00:00.000Z')")
+        .run();
       return {
         store: new SqliteLabelStore(dbs[0]!),
+        reportId: Number(report.lastInsertRowid),
         async connect() {
           const { db } = openDatabase(file);
           dbs.push(db);
@@ -75,6 +81,7 @@ export function postgresStores(): StoreKind {
       };
       return {
         store: await connect(),
+        reportId: 7,
         connect,
         async close() {
           for (const { pool, store } of opened) {

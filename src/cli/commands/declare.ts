@@ -7,12 +7,15 @@ import { loadAllManifests } from '../loaded-manifests.ts';
 
 export const declare: Command = {
   name: 'declare',
-  summary: `Publish the labeler declaration (${DECLARATION_COLLECTION}/self: label values and definitions from the manifests); --dry-run prints it.`,
+  summary: `Publish the labeler declaration (${DECLARATION_COLLECTION}/self: label values and definitions from the manifests, the report reasons and subjects it takes); --dry-run prints it.`,
   usage: 'declare [--dry-run]',
   options: { 'dry-run': { type: 'boolean', description: 'Print the record instead of publishing it.' } },
   run: reportingFailures(async ({ values }) => {
     const config = loadConfig();
-    const declaration = labelerDeclaration((await loadAllManifests(config)).map((m) => m.label));
+    const declaration = labelerDeclaration(
+      (await loadAllManifests(config)).map((m) => m.label),
+      config,
+    );
     if (values['dry-run']) {
       console.log(JSON.stringify(declaration, null, 2));
       return 0;

@@ -1,40 +1,30 @@
-import { databasePath, loadConfig, type Config } from '../../config.ts';
+import { databasePath, loadConfig } from '../../config.ts';
 import { openLabelStore } from '../../label/open-store.ts';
+import { activeKey, type LabelOverride } from '../../label/store.ts';
 import { stderrLogger } from '../../log.ts';
-import { AppView } from '../../social/appview.ts';
 import { openDatabase } from '../../store/database.ts';
 import { PostStore } from '../../store/posts.ts';
-import { UsageError, type Command } from '../command.ts';
+import type { Command } from '../command.ts';
 import { explanationLines } from '../explanation.ts';
 import { reportingFailures } from '../failure.ts';
+import { SUBJECT_FORMS, subjectUri } from '../subject.ts';
 
-const POST_URL = /^https:\/\/(?:www\.)?bsky\.app\/profile\/([^/]+)\/post\/([^/?#]+)\/?(?:[?#].*)?$/;
-
-/**
- * The at-uri of the subject: as given, or from a bsky.app post URL. A handle in the URL is resolved
- * from the identity events the service recorded, else by the AppView.
- */
-async function subjectUri(subject: string, posts: PostStore, config: Config): Promise<string> {
-  if (subject.startsWith('at://')) return subject;
-  const url = POST_URL.exec(subject);
-  if (!url) throw new UsageError(`expected an at:// URI or a post URL such as https://bsky.app/profile/<handle>/post/<id>, got ${JSON.stringify(subject)}`);
-  const actor = decodeURIComponent(url[1]!);
-  let did = actor.startsWith('did:') ? actor : posts.didOfHandle(actor);
-  if (!did) {
-    try {
-      did = await new AppView({ service: config.APPVIEW_URL, concurrency: 1, maxBackoffMs: 0 }).resolveDid(actor);
-    } catch (error) {
-      throw new Error(`cannot resolve the handle ${actor} (${(error as Error).message}): give the post's at:// URI, or the URL with the author's DID`);
-    }
-  }
-  return `at://${did}/app.bsky.feed.post/${url[2]}`;
+/** A human decision on one label of the subject, in words, with what the manifests say beneath it. */
+function overrideLines(o: LabelOverride): string[] {
+  const lines = [
+    `  overridden by hand: ${o.active ? 'applied' : 'negated'} by ${o.createdBy} at ${o.createdAt}${o.reason ? `: ${o.reason}` : ''}${o.reportId !== null ? ` (report #${o.reportId})` : ''}; manifest verdicts do not change it until \`skysift label clear\``,
+  ];
+  const { manifest } = o;
+  lines.push(`  the manifests last said: ${manifest.active ? 'label' : 'no label'}${manifest.manifestVersion ? ` (manifest version ${manifest.manifestVersion})` : ''}`);
+  if (manifest.explanation) lines.push(...explanationLines(JSON.parse(manifest.explanation), '    '));
+  return lines;
 }
 
 export const explain: Command = {
   name: 'explain',
-  summary: 'Why a post is (or is not) labelled: its text, each label applied or negated with the manifest version and the conditions that decided it.',
-  usage: 'explain <at-uri | https://bsky.app/profile/…/post/…> [--json]',
-  options: { json: { type: 'boolean', description: 'Print {uri, status, text, labels} as one JSON object.' } },
+  summary: 'Why a post or account is (or is not) labelled: its text, each label applied or negated with the manifest version and the conditions that decided it, and any decision taken by hand.',
+  usage: `explain ${SUBJECT_FORMS} [--json]`,
+  options: { json: { type: 'boolean', description: 'Print {uri, status, text, labels, overrides} as one JSON object (each label with its override, if any).' } },
   positionals: { min: 1, max: 1 },
   run: reportingFailures(async ({ positionals, values }) => {
     const config = loadConfig();
@@ -44,10 +34,13 @@ export const explain: Command = {
       const uri = await subjectUri(positionals[0]!, posts, config);
       const post = posts.get(uri);
       const labels = await openLabelStore(config, db, stderrLogger(config.LOG_LEVEL));
-      const rows = await labels.store.forSubject(uri).finally(() => labels.close());
-      const status = rows.length ? 'labelled' : post ? 'evaluated, not labelled' : 'never seen';
+      const [rows, overrides] = await Promise.all([labels.store.forSubject(uri), labels.store.overrides([uri])]).finally(() => labels.close());
+      // A negation by hand of a label never applied leaves no label state, only the override.
+      const undecided = [...overrides.values()].filter((o) => !rows.some((r) => r.val === o.val));
+      const status = rows.length || overrides.size ? 'labelled' : post ? 'evaluated, not labelled' : 'never seen';
       if (values.json) {
-        console.log(JSON.stringify({ uri, status, text: post?.record.text ?? null, labels: rows.map((r) => ({ ...r, explanation: JSON.parse(r.explanation) })) }));
+        const labels = rows.map((r) => ({ ...r, explanation: JSON.parse(r.explanation), override: overrides.get(activeKey(uri, r.val)) ?? null }));
+        console.log(JSON.stringify({ uri, status, text: post?.record.text ?? null, labels, overrides: [...overrides.values()] }));
         return status === 'never seen' ? 1 : 0;
       }
       console.log(uri);
@@ -58,10 +51,14 @@ export const explain: Command = {
       }
       if (status === 'evaluated, not labelled') console.log(`evaluated, not labelled: no manifest loaded when it was last seen (${post!.source.syncedAt}) matched it`);
       for (const row of rows) {
-        console.log(
-          `${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion})`,
-        );
+        console.log(`${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion})`);
         for (const line of explanationLines(JSON.parse(row.explanation))) console.log(line);
+        const override = overrides.get(activeKey(uri, row.val));
+        if (override) for (const line of overrideLines(override)) console.log(line);
+      }
+      for (const override of undecided) {
+        console.log(`${override.val}: never applied`);
+        for (const line of overrideLines(override)) console.log(line);
       }
       return 0;
     } finally {

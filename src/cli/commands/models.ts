@@ -1,6 +1,5 @@
 import { loadConfig } from '../../config.ts';
-import { EmbedderRegistry } from '../../models/embedders/registry.ts';
-import { UNIVERSAL_SENTENCE_ENCODER } from '../../models/embedders/embedder.ts';
+import { BUILT_IN_EMBEDDERS, EmbedderRegistry } from '../../models/embedders/registry.ts';
 import type { Command } from '../command.ts';
 
 export const modelsPull: Command = {
@@ -13,7 +12,7 @@ export const modelsPull: Command = {
     const config = loadConfig();
     const registry = new EmbedderRegistry({ modelsDir: config.MODELS_DIR, allowRemote: config.MODELS_ALLOW_REMOTE });
     const local = registry.localFolder(name);
-    if (name !== UNIVERSAL_SENTENCE_ENCODER && !local && !config.MODELS_ALLOW_REMOTE) {
+    if (!BUILT_IN_EMBEDDERS.includes(name) && !local && !config.MODELS_ALLOW_REMOTE) {
       console.error(`models pull downloads from the Hugging Face hub: set MODELS_ALLOW_REMOTE=true to allow it (nothing was downloaded)`);
       return 1;
     }

@@ -24,3 +24,8 @@ export function cosine(a: Float32Array, b: Float32Array): number {
 
 /** The offline default: Google's Universal Sentence Encoder lite, shipped in an npm package. */
 export const UNIVERSAL_SENTENCE_ENCODER = 'universal-sentence-encoder';
+
+/** The fast default: a static embedding table distilled from the encoder above, shipped in `models/` (see its MODEL_CARD.md). */
+export const STATIC_EMBEDDER = 'skysift-static-v1';
+
+export { DEFAULT_EMBEDDER } from '../../core/model-entry.ts';

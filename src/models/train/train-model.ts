@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FeatureModuleSchema, type FeatureModule } from '../../core/model-entry.ts';
-import { UNIVERSAL_SENTENCE_ENCODER } from '../embedders/embedder.ts';
 import type { EmbedderRegistry } from '../embedders/registry.ts';
 import { buildFeatures, featureNames, vectorizerModels } from '../features.ts';
 import { treeModelFile } from '../tree-models.ts';
@@ -12,11 +11,11 @@ import { boosterProbability, trainGbdt, type Booster, type GbdtOptions } from '.
 import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 import { toXGBoostJson } from './xgboost-json.ts';
 
-/** Parses `time_features,vectorizer:<model>,post_metadata` (a bare `vectorizer` uses the offline model). */
+/** Parses `time_features,vectorizer:<model>,post_metadata` (a bare `vectorizer` uses the default embedder, as in manifests). */
 export function parseFeatureModules(spec: string): FeatureModule[] {
   return spec.split(',').map((part) => {
     const [type, model] = part.trim().split(':');
-    const parsed = FeatureModuleSchema.safeParse(type === 'vectorizer' ? { type, model_name: model || UNIVERSAL_SENTENCE_ENCODER } : { type });
+    const parsed = FeatureModuleSchema.safeParse(type === 'vectorizer' && model ? { type, model_name: model } : { type });
     if (!parsed.success || (model && type !== 'vectorizer')) throw new Error(`unknown feature module "${part}": use time_features, vectorizer[:<embedding model>] or post_metadata`);
     return parsed.data;
   });
