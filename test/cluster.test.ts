@@ -11,6 +11,7 @@ import { startIngestRole, startWorkerRole } from '../src/cluster-roles.ts';
 import { loadConfig } from '../src/config.ts';
 import { EVENTS_STREAM } from '../src/ingest/nats-events.ts';
 import { expectedActiveLabels, recordedEvents } from './support/capture.ts';
+import { runCli } from './support/cli.ts';
 import { fixture } from './support/fixtures.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { startTestNats, type TestNats } from './support/nats.ts';
@@ -82,5 +83,24 @@ describe('cluster roles: ingest → NATS JetStream → workers → PostgreSQL', 
       await ingest.stop();
       for (const worker of workers) await worker.stop();
     }
+  });
+  it('decisions by hand from the CLI go to the shared PostgreSQL store, where explain reads them', async () => {
+    const env = { DATABASE_URL: postgres.url, DATA_DIR: dataDir(), MANIFESTS_DIR: 'manifests', LOG_LEVEL: 'warn' };
+    const subject = 'did:plc:handpicked';
+    const before = (await db.query<{ n: string }>('SELECT count(*) AS n FROM labels')).rows[0]!.n;
+    const added = await runCli(['label', 'add', subject, 'art', '--reason', 'draws every day', '--by', 'mod-ann'], env);
+    assert.equal(added.code, 0, added.stderr);
+    const { rows } = await db.query('SELECT uri, val, active, created_by, reason FROM label_overrides');
+    assert.deepEqual(rows, [{ uri: subject, val: 'art', active: true, created_by: 'mod-ann', reason: 'draws every day' }]);
+    const labels = await db.query('SELECT uri, val, neg FROM labels WHERE uri = $1', [subject]);
+    assert.deepEqual(labels.rows, [{ uri: subject, val: 'art', neg: false }]);
+    assert.equal(Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM labels')).rows[0]!.n), Number(before) + 1);
+    const explained = await runCli(['explain', subject, '--json'], env);
+    assert.equal(explained.code, 0, explained.stderr);
+    const json = JSON.parse(explained.stdout);
+    assert.deepEqual(
+      json.labels.map((l: { val: string; active: boolean; override: { createdBy: string } }) => [l.val, l.active, l.override.createdBy]),
+      [['art', true, 'mod-ann']],
+    );
   });
 });
