@@ -106,9 +106,9 @@ export function classify(model: PoliticalModel, text: string, embedding?: Float3
   return scoreVector(model, featurize(text, model.bits), embedding);
 }
 
-const toBase64 = (weights: Float32Array): string => Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).toString('base64');
+export const toBase64 = (weights: Float32Array): string => Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).toString('base64');
 
-function fromBase64(text: string, size: number): Float32Array {
+export function fromBase64(text: string, size: number): Float32Array {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length !== size * 4) throw new Error(`weights have ${bytes.length / 4} entries, expected ${size}`);
   const weights = new Float32Array(size);
