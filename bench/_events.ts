@@ -4,8 +4,7 @@
  */
 import fs from 'node:fs';
 import { AtUri } from '@atproto/syntax';
-
-const shared = new URL('../../shared/data/', import.meta.url);
+import { feedFiles, fixture } from '../test/support/fixtures.ts';
 
 export interface JetstreamEvent {
   did: string;
@@ -16,8 +15,8 @@ export interface JetstreamEvent {
 
 function feedPostCommits(): JetstreamEvent[] {
   const out: JetstreamEvent[] = [];
-  for (const file of fs.readdirSync(new URL('feeds/', shared))) {
-    const feed = JSON.parse(fs.readFileSync(new URL(`feeds/${file}`, shared), 'utf8')) as { feed: { post: { uri: string; cid: string; record: unknown } }[] };
+  for (const file of feedFiles()) {
+    const feed = JSON.parse(fs.readFileSync(fixture(`feeds/${file}`), 'utf8')) as { feed: { post: { uri: string; cid: string; record: unknown } }[] };
     for (const { post } of feed.feed) {
       const uri = new AtUri(post.uri);
       out.push({ did: uri.host, time_us: 0, kind: 'commit', commit: { rev: '3l3qo2vutsw2b', operation: 'create', collection: uri.collection, rkey: uri.rkey, record: post.record, cid: post.cid } });
@@ -29,7 +28,7 @@ function feedPostCommits(): JetstreamEvent[] {
 /** `count` events in time order, each a new subject (distinct rkey per round). */
 export function recordedEvents(count: number): JetstreamEvent[] {
   const capture: JetstreamEvent[] = fs
-    .readFileSync(new URL('jetstream/expected_v1.jsonl', shared), 'utf8')
+    .readFileSync(fixture('jetstream/expected_v1.jsonl'), 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));

@@ -5,14 +5,14 @@ import path from 'node:path';
 import { consolidateJetstreamEvent, type ConsolidatedPost } from '../src/consolidate/index.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { PostStore } from '../src/store/posts.ts';
+import { fixture } from '../test/support/fixtures.ts';
 
-const shared = new URL('../../shared/data/', import.meta.url);
 const BATCH = 256;
 
 /** The capture's post creates as raw JSON messages, varied (did, rkey, time_us) into `count` distinct posts. */
 function amplifiedPostMessages(count: number): string[] {
   const events = fs
-    .readFileSync(new URL('jetstream/expected_v1.jsonl', shared), 'utf8')
+    .readFileSync(fixture('jetstream/expected_v1.jsonl'), 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { LlmClassifier } from '../src/llm/classifier.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { ChatCompletionsServer } from '../test/support/chat-completions-server.ts';
-import { sharedData } from '../test/support/shared.ts';
+import { recordedTexts } from './_posts.ts';
 
 /**
  * The LLM path's own overhead, against the loopback chat-completions server that answers at once:
@@ -13,11 +13,7 @@ import { sharedData } from '../test/support/shared.ts';
  * seconds per request), then posts/s answered from the cache alone.
  */
 export async function run(): Promise<Record<string, number | string>> {
-  const texts = fs
-    .readFileSync(sharedData('political/llm_labeled_posts.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => (JSON.parse(line) as { text: string }).text);
+  const texts = recordedTexts();
   const server = new ChatCompletionsServer();
   const baseUrl = await server.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-bench-llm-'));

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { progress } from '../src/cli/progress.ts';
 
 type Measurements = Record<string, number | string>;
 
@@ -25,7 +26,9 @@ function format(value: number | string): string {
 }
 
 const results: Record<string, Measurements> = {};
-for (const suite of suites) {
+const shown = progress('bench');
+for (const [i, suite] of suites.entries()) {
+  shown.update(`${suite} (${i + 1} of ${suites.length})`);
   const mod = (await import(pathToFileURL(path.join(here, `${suite}.ts`)).href)) as { run: () => Promise<Measurements> };
   const started = performance.now();
   try {
@@ -35,6 +38,7 @@ for (const suite of suites) {
   }
   results[suite]!['suite seconds'] = Math.round((performance.now() - started) / 100) / 10;
 }
+shown.done();
 
 const rows = Object.entries(results).flatMap(([suite, m]) => Object.entries(m).map(([name, value]) => [suite, name, format(value)]));
 const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['suite', 'measurement', 'value'][i]!.length));

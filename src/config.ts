@@ -18,14 +18,18 @@ export const ConfigSchema = z.object({
     .describe('Allow downloading a missing transformers.js embedding model from the Hugging Face hub into MODELS_DIR (`true`/`false`).'),
   EMBEDDING_BATCH_SIZE: z.coerce.number().int().positive().default(16).describe('Most texts sent to an embedding model in one call (the offline encoder is fastest around 8–16).'),
   EMBEDDING_CACHE_SIZE: z.coerce.number().int().nonnegative().default(20000).describe('Embeddings kept in memory (LRU), keyed by model and text hash.'),
-  POLITICAL_CASCADE: z
-    .stringbool()
-    .default(false)
-    .describe('Political classifier: also ask the Universal Sentence Encoder about posts the fast n-gram model is unsure of (more accurate, ~30 ms per such post).'),
-  TOXICITY_CASCADE: z
-    .stringbool()
-    .default(false)
-    .describe('Toxicity classifier: also ask the Universal Sentence Encoder about posts the fast n-gram model is unsure of (more accurate, ~30 ms per such post).'),
+  POLITICAL_MODE: z
+    .enum(['default', 'quality'])
+    .default('default')
+    .describe(
+      'Political classifier: `default` (fast n-gram model, every post of the firehose) or `quality` (posts the fast model is unsure of also get a Universal Sentence Encoder opinion: more accurate, ~25 ms per such post). See models/political/MODEL_CARD.md.',
+    ),
+  TOXICITY_MODE: z
+    .enum(['default', 'quality'])
+    .default('default')
+    .describe(
+      'Toxicity classifier: `default` (fast n-gram model, every post of the firehose) or `quality` (posts the fast model is unsure of also get a Universal Sentence Encoder opinion: more accurate, ~25 ms per such post). See models/toxicity/MODEL_CARD.md.',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
   JETSTREAM_URL: z
     .url({ protocol: /^wss?$/ })
@@ -57,6 +61,11 @@ export const ConfigSchema = z.object({
   LABELER_SIGNING_KEY: z.string().optional().describe("The labeler's secp256k1 private key, hex. Secret."),
   LABELER_SIGNING_KEY_FILE: z.string().optional().describe('A file holding LABELER_SIGNING_KEY, instead of the variable.'),
   LABELER_PORT: z.coerce.number().int().min(0).max(65535).default(14831).describe("Port of the labeler's HTTP/WebSocket server (`subscribeLabels`, `queryLabels`, health, metrics)."),
+  LABELER_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Address the server listens on. Loopback by default, so a local run is not reachable from the network; `0.0.0.0` to serve other machines (the Docker image sets it; put a TLS proxy in front).'),
   LABELER_HANDLE: z.string().optional().describe('Handle (or DID) of the labeler account, to log in for `skysift setup` and `skysift declare`.'),
   LABELER_PASSWORD: z.string().optional().describe('Password of the labeler account: an app password is enough for `declare`; `setup` (a PLC operation) needs the account password. Secret.'),
   LABELER_PASSWORD_FILE: z.string().optional().describe('A file holding LABELER_PASSWORD, instead of the variable.'),

@@ -109,7 +109,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   };
-  const address = await labeler.start(config.LABELER_PORT, '0.0.0.0', routes);
+  const address = await labeler.start(config.LABELER_PORT, config.LABELER_HOST, routes).catch(async (error: unknown) => {
+    await stages.close();
+    throw error;
+  });
   logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, /health and /metrics');
   source.start();
   const jobs = [schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger), ...(config.FEEDS.length ? [feeds.schedule(config.FEED_SYNC_CRON)] : [])];

@@ -10,16 +10,12 @@ import {
   type Consolidated,
   type ConsolidatedPost,
 } from '../src/consolidate/index.ts';
-import { sharedData } from './support/shared.ts';
+import { feedFiles, fixture } from './support/fixtures.ts';
 
-const FEEDS_DIR = sharedData('feeds/');
-const feeds = fs
-  .readdirSync(FEEDS_DIR)
-  .filter((file) => file.endsWith('.json'))
-  .map((file) => ({
-    name: path.basename(file, '.json'),
-    items: (JSON.parse(fs.readFileSync(path.join(FEEDS_DIR, file), 'utf8')) as { feed: FeedItem[] }).feed,
-  }));
+const feeds = feedFiles().map((file) => ({
+  name: path.basename(file, '.json'),
+  items: (JSON.parse(fs.readFileSync(fixture(`feeds/${file}`), 'utf8')) as { feed: FeedItem[] }).feed,
+}));
 
 type FeedItem = {
   post: {

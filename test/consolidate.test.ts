@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
-import { sharedData } from './support/shared.ts';
+import { fixture } from './support/fixtures.ts';
 
 const events = (file: string) =>
   fs
-    .readFileSync(sharedData(`jetstream/${file}`), 'utf8')
+    .readFileSync(fixture(`jetstream/${file}`), 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));

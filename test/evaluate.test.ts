@@ -22,6 +22,7 @@ describe('evaluator', () => {
     assert.deepEqual(
       verdict!.explanation.map((e) => [e.path, e.result]),
       [
+        ['filter.and', false],
         ['filter.and[1].contains', false],
         ['filter.and[0].length_score_above', 'skipped'],
       ],
@@ -53,15 +54,26 @@ describe('evaluator', () => {
     assert.deepEqual(calls.inputs, ['xyz']);
   });
 
-  it('treats empty and as true and empty or as false, and ignores metadata', async () => {
-    const a = await compiled({ and: [], metadata: { note: 'x' } }, 'always');
-    const o = await compiled({ or: [] }, 'never');
-    const verdicts = await evaluateBatch([post('anything')], [a.manifest, o.manifest]);
+  it('rejects an empty and (it would label every post) and an empty or, and ignores metadata', async () => {
+    const problems = async (filter: unknown) => (await compileManifest('m.json', JSON.stringify({ label: { value: 'x' }, filter }), { registry: testRegistry().registry })).problems;
+    assert.deepEqual(await problems({ and: [], metadata: { note: 'x' } }), [{ path: 'filter.and', message: 'an empty "and" would match every post: give it at least one condition' }]);
+    assert.deepEqual(await problems({ or: [{ contains: ['a'] }, { or: [] }] }), [{ path: 'filter.or[1].or', message: 'an empty "or" would match no post: give it at least one condition' }]);
+    const annotated = await compiled({ and: [{ contains: ['a'], metadata: { note: 'leaf note' } }], metadata: { note: 'x' } });
+    assert.deepEqual((await evaluateBatch([post('a')], [annotated.manifest])).map((v) => v.matched), [true]);
+  });
+
+  it('records the result of every logic node in the explanation, before its children, in the order they ran', async () => {
+    const { manifest } = await compiled({ or: [{ and: [{ contains: ['a'] }, { not: { contains: ['b'] } }] }, { contains: ['z'] }] });
+    const [verdict] = await evaluateBatch([post('a b')], [manifest]);
     assert.deepEqual(
-      verdicts.map((v) => [v.label, v.matched]),
+      verdict!.explanation.map((e) => [e.path, e.result]),
       [
-        ['always', true],
-        ['never', false],
+        ['filter.or', false],
+        ['filter.or[1].contains', false],
+        ['filter.or[0].and', false],
+        ['filter.or[0].and[0].contains', true],
+        ['filter.or[0].and[1].not', false],
+        ['filter.or[0].and[1].not.contains', true],
       ],
     );
   });
@@ -84,9 +96,12 @@ describe('evaluator', () => {
     assert.equal(failed!.matched === null && failed!.undecided, 'length service failed');
     assert.deepEqual(
       failed!.explanation.map((e) => [e.op, e.result]),
-      [['long_text', 'undecided']],
+      [
+        ['not', 'undecided'],
+        ['long_text', 'undecided'],
+      ],
     );
-    assert.deepEqual(failed!.explanation[0]!.inputs, { reason: 'length service failed' });
+    assert.deepEqual(failed!.explanation[1]!.inputs, { reason: 'length service failed' });
     assert.equal(decided!.matched, true, 'the other post of the batch is decided as usual');
     assert.equal(isDecided(failed!), false);
     assert.equal(isDecided(decided!), true);

@@ -10,15 +10,15 @@ import { evaluateBatch } from '../src/evaluate/index.ts';
 import { FeedSync } from '../src/ingest/feeds.ts';
 import { openStages } from '../src/service.ts';
 import { AppViewServer, type FeedBehaviour } from './support/appview-server.ts';
-import { sharedData } from './support/shared.ts';
+import { feedFiles, fixture } from './support/fixtures.ts';
 import { shippedManifests } from './support/shipped-manifests.ts';
 
-const files = fs.readdirSync(sharedData('feeds')).sort();
+const files = feedFiles();
 const GOOD = 'at://did:plc:test/app.bsky.feed.generator/most-liked';
 const SHORT = 'at://did:plc:test/app.bsky.feed.generator/short';
 const FAILING = 'at://did:plc:test/app.bsky.feed.generator/failing';
 const HANGING = 'at://did:plc:test/app.bsky.feed.generator/hanging';
-const feedItems = (file: string) => (JSON.parse(fs.readFileSync(sharedData(`feeds/${file}`), 'utf8')) as { feed: { post: { uri: string; cid: string; record: unknown } }[] }).feed;
+const feedItems = (file: string) => (JSON.parse(fs.readFileSync(fixture(`feeds/${file}`), 'utf8')) as { feed: { post: { uri: string; cid: string; record: unknown } }[] }).feed;
 
 describe('feed sync', () => {
   let appview: AppViewServer;

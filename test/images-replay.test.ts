@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { SHIPPED_MODELS_DIR } from '../src/political/load.ts';
+import { loadToxicityModel } from '../src/toxicity/load.ts';
 import { runCli } from './support/cli.ts';
 import { generatedImage, ImageCdn } from './support/image-cdn.ts';
 import { imagePost, imagePostEvent } from './support/image-posts.ts';
@@ -14,7 +16,8 @@ const MISSING = 'bafkreimissingimage';
 /** `imagehash.phash` of `generatedImage(3, 'png')` (see images.test.ts). */
 const LISTED_HASH = '9908d976ff0b2471';
 const TOXIC = 'You are a pathetic, worthless idiot and a disgusting liar. Shut the fuck up, loser.';
-const suggestedThreshold = (JSON.parse(fs.readFileSync(new URL('../models/toxicity/metrics.json', import.meta.url), 'utf8')) as { suggestedThreshold: number }).suggestedThreshold;
+/** The threshold the toxicity model card quotes, chosen on validation posts. */
+const { threshold } = loadToxicityModel(SHIPPED_MODELS_DIR);
 
 const manifests = {
   'known-image.json': {
@@ -23,10 +26,10 @@ const manifests = {
       and: [{ embed_type: ['==', 'image'] }, { not: { regex_matches: ['text', '#art\\b'] } }, { or: [{ image_hash_match: ['known-images.txt', 6] }, { image_nsfw: ['NSFW', '>=', 0.8] }] }],
     },
   },
-  'toxic.json': { label: { value: 'toxic' }, filter: { and: [{ entity_matches: ['langs', ['en']] }, { toxicity_analysis: ['Toxic', '>=', suggestedThreshold] }] } },
+  'toxic.json': { label: { value: 'toxic' }, filter: { and: [{ entity_matches: ['langs', ['en']] }, { toxicity_analysis: ['Toxic', '>=', threshold] }] } },
   'calm-images.json': {
     label: { value: 'calm-images' },
-    filter: { and: [{ embed_type: ['==', 'image'] }, { image_nsfw: ['SFW', '>=', 0.5] }, { toxicity_analysis: ['Toxic', '<', suggestedThreshold] }] },
+    filter: { and: [{ embed_type: ['==', 'image'] }, { image_nsfw: ['SFW', '>=', 0.5] }, { toxicity_analysis: ['Toxic', '<', threshold] }] },
   },
 };
 
@@ -77,8 +80,8 @@ describe('a manifest set combining image and toxicity operators with rules, repl
       new Set([`${uri('p1listed')} known-image`, `${uri('p1listed')} calm-images`, `${uri('p2art')} calm-images`, `${uri('p3other')} calm-images`, `${uri('p5toxic')} toxic`]),
     );
     assert.deepEqual(
-      verdicts.filter((v) => v.matched === null).map((v) => `${v.uri} ${v.label}`),
-      [`${uri('p4missing')} known-image`, `${uri('p4missing')} calm-images`],
+      new Set(verdicts.filter((v) => v.matched === null).map((v) => `${v.uri} ${v.label}`)),
+      new Set([`${uri('p4missing')} known-image`, `${uri('p4missing')} calm-images`]),
       'the unreadable image leaves both image manifests undecided',
     );
 

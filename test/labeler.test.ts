@@ -14,13 +14,13 @@ import type { CompiledManifest } from '../src/manifests/load.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel, type WireLabel } from './support/label-verifier.ts';
 import { runCli } from './support/cli.ts';
-import { sharedData } from './support/shared.ts';
+import { fixture } from './support/fixtures.ts';
 import { shippedManifests } from './support/shipped-manifests.ts';
 
 const silent = pino({ level: 'silent' });
 
 function recordedPosts(): { posts: ConsolidatedPost[]; deletes: string[] } {
-  const events = fs.readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const events = fs.readFileSync(fixture('jetstream/expected_v1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const results = events.map(consolidateJetstreamEvent);
   return {
     posts: results.flatMap((r) => (r.kind === 'post' ? [r.post] : [])),

@@ -13,6 +13,7 @@ import { openServices } from '../src/services/index.ts';
 import type { Services } from '../src/core/services.ts';
 import { EMBEDDERS } from '../src/models/embedders/registry.ts';
 import { feedPost, withRecord } from './support/feed-posts.ts';
+import { feedFiles } from './support/fixtures.ts';
 import { recordedPosts } from './support/recorded-posts.ts';
 import { ROOT } from './support/cli.ts';
 
@@ -96,7 +97,7 @@ test('a manifest using both operators evaluates over the recorded posts; the exp
 });
 
 test('text_similarity ranks a related post above an unrelated one; over [*] paths any element counts', async () => {
-  const base = feedPost(fs.readdirSync(`${ROOT}../shared/data/feeds`)[0]!, 0);
+  const base = feedPost(feedFiles()[0]!, 0);
   const related = withRecord(base, { text: 'The senate voted on the budget bill today', langs: ['en'] });
   const unrelated = withRecord(base, { text: 'Look at my cat sleeping in the garden', langs: ['en'] });
   const manifest = await compiled({ label: label('budget'), filter: { text_similarity: ['text', { anchor_text: 'Congress passed the spending legislation', model_name: USE }, '>', 0.4] } });

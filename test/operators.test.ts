@@ -76,7 +76,8 @@ const cases: Case[] = [
   ['literal terms are escaped', 'regex_any', ['text', ['c++']], text('I write c++ daily'), true],
   ['domain term', 'regex_any', ['text', ['princeton.edu']], external, true],
   ['domain term not followed by a word', 'regex_any', ['text', ['cs.princeton.ed']], external, false],
-  ['asRegex terms', 'regex_any', ['text', ['w.am+'], true, true], hashtag, true],
+  ['asRegex terms', 'regex_any', ['text', ['wham+ageddon'], true, true], hashtag, true],
+  ['asRegex terms keep the trailing boundary', 'regex_any', ['text', ['w.am+'], true, true], hashtag, false],
   ['regex_none', 'regex_none', ['text', ['apple', 'pear']], text('only pears'), true],
   ['regex_none with a match', 'regex_none', ['text', ['apple', 'pear']], text('one pear'), false],
   // entities
@@ -90,24 +91,24 @@ const cases: Case[] = [
   ['self-labels', 'entity_matches', ['labels', ['porn']], selfLabelled, true],
   ['entity_excludes', 'entity_excludes', ['langs', ['de']], hashtag, true],
   ['entity_excludes with a match', 'entity_excludes', ['hashtags', ['whamageddon']], hashtag, false],
-  // embed kinds
+  // embed kinds, with Graze's meanings (grazer app/algos/operators/attribute.py, embed_type)
   ['one image', 'embed_type', ['==', 'image'], imageOne, true],
-  ['two images are a group', 'embed_type', ['==', 'image_group'], imageTwo, true],
-  ['image group is not image', 'embed_type', ['==', 'image'], imageTwo, false],
+  ['two images are an image embed too', 'embed_type', ['==', 'image'], imageTwo, true],
+  ['two images are not an image_group (a quote with images)', 'embed_type', ['==', 'image_group'], imageTwo, false],
   ['video', 'embed_type', ['==', 'video'], video, true],
   ['external is a link', 'embed_type', ['==', 'link'], external, true],
   ['tenor is a gif', 'embed_type', ['==', 'gif'], gif, true],
   ['record is a post', 'embed_type', ['==', 'post'], quote, true],
-  ['recordWithMedia images: post', 'embed_type', ['==', 'post'], quoteWithImages, true],
+  ['recordWithMedia images: not a plain post', 'embed_type', ['==', 'post'], quoteWithImages, false],
   ['recordWithMedia images: image_group', 'embed_type', ['==', 'image_group'], quoteWithImages, true],
-  ['recordWithMedia external: link', 'embed_type', ['==', 'link'], quoteWithLink, true],
+  ['recordWithMedia external: not a link (Graze reads the top-level embed)', 'embed_type', ['==', 'link'], quoteWithLink, false],
   ['recordWithMedia video: video', 'embed_type', ['==', 'video'], quoteWithVideo, true],
   ['!= on a post without embed', 'embed_type', ['!=', 'image'], hashtag, true],
   // post types
   ['reply', 'post_type', ['in', ['reply']], reply, true],
   ['not a reply', 'post_type', ['in', ['reply']], hashtag, false],
   ['quote', 'post_type', ['in', ['quote']], quote, true],
-  ['quote with media', 'post_type', ['is_in', ['quote']], quoteWithVideo, true],
+  ['quote with media is not a quote (Graze)', 'post_type', ['is_in', ['quote']], quoteWithVideo, false],
   ['not_in', 'post_type', ['not_in', ['reply', 'quote']], imageOne, true],
 ];
 
@@ -136,7 +137,8 @@ describe('rule operators', () => {
   });
 
   it('rejects a pattern the linear-time engine cannot run, with its message', async () => {
-    await assert.rejects(leaf('regex_matches', ['text', '(a)\\1']), /cannot be compiled by the linear-time engine/);
+    await assert.rejects(leaf('regex_matches', ['text', '(a)\\1']), /backreferences \(\\1, \\2, …\) are not supported by RE2/);
+    await assert.rejects(leaf('regex_matches', ['text', 'a)']), /^Error: regex "a\)" cannot be compiled by the linear-time engine \(RE2\): unexpected \): `a\)`$/);
   });
 
   it('does not stall on a catastrophic pattern over 100 KB', async () => {

@@ -16,7 +16,7 @@ import { openDatabase } from '../src/store/database.ts';
 import { spawnCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { queryAllLabels } from './support/label-verifier.ts';
-import { sharedData } from './support/shared.ts';
+import { fixture } from './support/fixtures.ts';
 
 const EMIT_EVENT = '/xrpc/tools.ozone.moderation.emitEvent';
 
@@ -113,7 +113,7 @@ describe('secrets never reach the logs', () => {
   });
 
   it('runs the service at trace level with every secret set and finds none of them in its output', async () => {
-    const server = await JetstreamReplayServer.start([sharedData('jetstream/expected_v1.jsonl')]);
+    const server = await JetstreamReplayServer.start([fixture('jetstream/expected_v1.jsonl')]);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-secrets-'));
     const keypair = await Secp256k1Keypair.create({ exportable: true });
     const signingKey = Buffer.from(await keypair.export()).toString('hex');

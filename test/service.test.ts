@@ -12,11 +12,11 @@ import { openDatabase } from '../src/store/database.ts';
 import { KeyValueStore } from '../src/store/kv.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel } from './support/label-verifier.ts';
-import { sharedData } from './support/shared.ts';
+import { fixture } from './support/fixtures.ts';
 import { shippedManifests } from './support/shipped-manifests.ts';
 import { until } from './support/until.ts';
 
-const capture = sharedData('jetstream/expected_v1.jsonl');
+const capture = fixture('jetstream/expected_v1.jsonl');
 const events = fs.readFileSync(capture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const lastPostTime = Math.max(...events.filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post').map((e) => e.time_us));
 

@@ -110,7 +110,7 @@ describe('social operators at compile time', () => {
         [{ handle: 'me.test', password: { file: 'missing.txt' } }, 'author.password', `password file ${path.join(dir, 'missing.txt')} cannot be read (ENOENT)`],
         [{ handle: 'me.test', password: 'inline-secret' }, 'author.password', /^plaintext password/],
         [{ password: { env: 'HOME' } }, 'author.handle', /expected string|invalid/i],
-        [{ handle: 'me.test', password: { env: 'HOME' }, pasword: { env: 'HOME' } }, 'author', /unrecognized key/i],
+        [{ handle: 'me.test', password: { env: 'HOME' }, pasword: { env: 'HOME' } }, 'author', /unknown key "pasword" \(did you mean "password"\?\)/],
         [{ handle: 'me.test', password: { env: 'HOME' }, service: 'ftp://pds.example' }, 'author.service', /url/i],
       ];
       for (const [author, at, message] of cases) {

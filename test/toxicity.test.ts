@@ -1,22 +1,20 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { evaluateBatch } from '../src/evaluate/index.ts';
 import { createLogger } from '../src/log.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../src/models/embedders/embedder.ts';
-import { EMBEDDING, embeddingRequest } from '../src/models/embedding-provider.ts';
+import { EMBEDDING, embeddingRequest, type EmbeddingProvider } from '../src/models/embedding-provider.ts';
 import { SHIPPED_MODELS_DIR } from '../src/political/load.ts';
 import { openServices } from '../src/services/index.ts';
 import { loadToxicityModel } from '../src/toxicity/load.ts';
-import { toxicity, wantsEmbedding } from '../src/toxicity/model.ts';
-import { toxicityText } from '../src/toxicity/text.ts';
+import { cascadeToxicity, classifyToxicity, wantsQuality } from '../src/toxicity/model.ts';
 import { imagePost } from './support/image-posts.ts';
 
 const silent = createLogger('silent');
 const model = loadToxicityModel(SHIPPED_MODELS_DIR);
-const { suggestedThreshold } = JSON.parse(fs.readFileSync(new URL('../models/toxicity/metrics.json', import.meta.url), 'utf8')) as { suggestedThreshold: number };
+const toxicity = (text: string) => classifyToxicity(model.default, { text });
 
 const TOXIC = [
   'You are a pathetic, worthless idiot and a disgusting liar. Shut the fuck up, loser.',
@@ -32,9 +30,9 @@ const post = (text: string, i: number) => ({ ...imagePost(`t${i}`, undefined, te
 const manifest = (filter: unknown) => JSON.stringify({ label: { value: 'toxic' }, filter });
 
 describe('toxicity_analysis', () => {
-  it('labels plainly toxic posts and not civil ones at the model card’s suggested threshold, the probability as the score', async () => {
+  it('labels plainly toxic posts and not civil ones at the threshold chosen on validation posts, the probability as the score', async () => {
     const services = await openServices({ config: loadConfig({}), logger: silent });
-    const { manifest: compiled, problems } = await compileManifest('toxic.json', manifest({ toxicity_analysis: ['Toxic', '>=', suggestedThreshold] }), { services: services.compile });
+    const { manifest: compiled, problems } = await compileManifest('toxic.json', manifest({ toxicity_analysis: ['Toxic', '>=', model.threshold] }), { services: services.compile });
     assert.deepEqual(problems, []);
     const posts = [...TOXIC, ...CIVIL].map(post);
     const verdicts = await evaluateBatch(posts, [compiled!], services.providers);
@@ -42,17 +40,20 @@ describe('toxicity_analysis', () => {
       verdicts.map((v) => v.matched),
       [...TOXIC.map(() => true), ...CIVIL.map(() => false)],
     );
-    verdicts.forEach((v, i) => assert.equal(v.explanation[0]!.score, toxicity(model, posts[i]!.record.text)));
+    verdicts.forEach((v, i) => assert.equal(v.explanation[0]!.score, toxicity(posts[i]!.record.text)));
     await services.close();
   });
 
-  it("reads what Graze's operator reads: the text, image alt texts and the link card", () => {
-    const images = { $type: 'app.bsky.embed.images', images: [{ alt: 'a worthless idiot', image: {} }, { alt: '' }] };
-    assert.equal(toxicityText(imagePost('a', images, 'look').record), 'look\na worthless idiot');
-    const card = { $type: 'app.bsky.embed.external', external: { uri: 'https://example.com', title: 'Title', description: 'About it' } };
-    assert.equal(toxicityText(imagePost('b', card, '').record), 'Title\nAbout it');
-    const withAlt = toxicity(model, toxicityText(imagePost('c', { $type: 'app.bsky.embed.images', images: [{ alt: TOXIC[0] }] }, 'my photo').record));
-    assert.ok(withAlt > toxicity(model, 'my photo'), 'a toxic alt text raises the score');
+  it("reads what Graze's operator reads: the text, image alt texts and the link card", async () => {
+    const services = await openServices({ config: loadConfig({}), logger: silent });
+    const { manifest: compiled } = await compileManifest('toxic.json', manifest({ toxicity_analysis: ['Toxic', '>=', 0] }), { services: services.compile });
+    const withAlt = imagePost('alt', { $type: 'app.bsky.embed.images', images: [{ alt: TOXIC[0], image: {} }] }, 'my photo');
+    const withCard = imagePost('card', { $type: 'app.bsky.embed.external', external: { uri: 'https://example.com', title: TOXIC[1], description: 'a link' } }, 'read this');
+    const [alt, card, plain] = await evaluateBatch([withAlt, withCard, imagePost('plain', undefined, 'my photo')], [compiled!], services.providers);
+    assert.equal(alt!.explanation[0]!.score, toxicity(`my photo\n${TOXIC[0]}`));
+    assert.equal(card!.explanation[0]!.score, toxicity(`read this\n${TOXIC[1]}\na link`));
+    assert.ok(alt!.explanation[0]!.score! > plain!.explanation[0]!.score!, 'a toxic alt text raises the score');
+    await services.close();
   });
 
   it("refuses Graze's other classes with what the model offers instead", async () => {
@@ -66,19 +67,21 @@ describe('toxicity_analysis', () => {
     await services.close();
   });
 
-  it('with TOXICITY_CASCADE, unsure posts wait for their sentence embedding and get the mean of both models', async () => {
-    const services = await openServices({ config: loadConfig({ TOXICITY_CASCADE: 'true' }), logger: silent });
-    const { manifest: compiled } = await compileManifest('toxic.json', manifest({ toxicity_analysis: ['Toxic', '>=', suggestedThreshold] }), { services: services.compile });
-    const texts = [...TOXIC, ...CIVIL, 'honestly this take is so dumb lol', 'I hate Mondays so much', 'the senator lied again, what a clown'];
+  it('in quality mode, posts the default mode is unsure of wait for their sentence embedding and get the quality answer', async () => {
+    const services = await openServices({ config: loadConfig({ TOXICITY_MODE: 'quality' }), logger: silent });
+    const { manifest: compiled } = await compileManifest('toxic.json', manifest({ toxicity_analysis: ['Toxic', '>=', model.threshold] }), { services: services.compile });
+    // The first and the last are sure enough for the default mode; the others fall inside the band.
+    const texts = ['Happy birthday to my wonderful mom! Love you so much', ...TOXIC, ...CIVIL, 'the senator lied again, what a clown', 'fuck you fuck you fuck you asshole'];
     const posts = texts.map(post);
-    const unsure = texts.filter((t) => wantsEmbedding(model, toxicity(model, t)));
+    const quality = model.quality!;
+    const unsure = texts.filter((t) => wantsQuality(quality, toxicity(t)));
     assert.ok(unsure.length > 0 && unsure.length < texts.length, `${unsure.length} of ${texts.length} texts unsure`);
+    const provider = services.providers.get(EMBEDDING.name) as EmbeddingProvider;
     const verdicts = await evaluateBatch(posts, [compiled!], services.providers);
-    const provider = services.providers.get(EMBEDDING.name)!;
-    const embeddings = (await provider.compute(unsure.map((t) => embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, t).input))) as Float32Array[];
+    assert.equal(provider.embedded.get(UNIVERSAL_SENTENCE_ENCODER), unsure.length, 'only the unsure posts were embedded');
+    const embeddings = (await provider.compute(texts.map((t) => embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, t).input))) as Float32Array[];
     verdicts.forEach((v, i) => {
-      const index = unsure.indexOf(texts[i]!);
-      const expected = toxicity(model, texts[i]!, index < 0 ? undefined : embeddings[index]);
+      const expected = cascadeToxicity({ default: model.default, quality }, { text: texts[i]!, embeddings: new Map([[UNIVERSAL_SENTENCE_ENCODER, embeddings[i]!]]) });
       assert.ok(Math.abs(v.explanation[0]!.score! - expected) < 1e-6, `${texts[i]}: ${v.explanation[0]!.score} vs ${expected}`);
     });
     await services.close();

@@ -13,7 +13,15 @@ import { testRegistry } from './support/test-operators.ts';
 const FOLLOW = 'app.bsky.graph.follow';
 
 /** An operator that, like the social graph ones, needs follow records from the stream. */
-const followsAnyone: OperatorDefinition<[]> = { name: 'follows_anyone', args: z.tuple([]), cost: 1, collections: [FOLLOW], compile: () => () => ({ matched: false }) };
+const followsAnyone: OperatorDefinition<[]> = {
+  name: 'follows_anyone',
+  description: 'Never matches; needs follow records.',
+  examples: [],
+  args: z.tuple([]),
+  cost: 1,
+  collections: [FOLLOW],
+  compile: () => () => ({ matched: false }),
+};
 const registry = new Map([...testRegistry().registry, ['follows_anyone', followsAnyone]]);
 
 async function compiled(filter: unknown) {

@@ -60,10 +60,26 @@ export interface CompileEnvironment {
   author?: Credentials;
 }
 
-/** A leaf operator: validates its argument array and compiles it once into a closure. */
+/** An example of an operator's arguments, shown in the generated reference (docs/operators.md). */
+export interface OperatorExample {
+  args: unknown[];
+  /** What the example matches, in words. */
+  means: string;
+}
+
+/**
+ * A leaf operator: validates its argument array and compiles it once into a closure. The operator
+ * reference and the JSON Schema are generated from `description`, `examples`, `graze` and the `args`
+ * schema (whose positions carry a title and description), so they cannot drift from what validates.
+ */
 export interface OperatorDefinition<Args = unknown> {
   name: string;
   aliases?: string[];
+  /** What the operator tests, for the reference and editor help. */
+  description: string;
+  examples: OperatorExample[];
+  /** How it differs from Graze's operator of the same name, where it does. */
+  graze?: string;
   /** Schema of the argument array as written in the manifest. */
   args: z.ZodType<Args>;
   /** Jetstream collections this operator needs besides posts (e.g. graph follows for live membership updates). */

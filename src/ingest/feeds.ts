@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { consolidateFeedViewPost, type ConsolidatedPost } from '../consolidate/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { describedFetch } from '../network.ts';
 
 export interface FeedSyncOptions {
   /** Feed generator at-uris. */
@@ -30,7 +31,7 @@ export class FeedSync {
 
   constructor(private readonly options: FeedSyncOptions) {
     const timeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.agent = new AtpAgent({ service: options.appviewUrl, fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }) });
+    this.agent = new AtpAgent({ service: options.appviewUrl, fetch: (input, init) => describedFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }) });
   }
 
   /** Syncs every feed once; never throws. Returns the posts processed per feed (undefined: failed). */

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { describedFetch } from '../network.ts';
 
 /** A service entry of a PLC operation (`services.atproto_pds`, `services.atproto_labeler`). */
 export interface PlcService {
@@ -36,8 +37,11 @@ export function labelerDidPlan(current: PlcData, signingDidKey: string, endpoint
 /** The DID's current PLC state, from the directory. */
 export async function fetchPlcData(plcUrl: string, did: string): Promise<PlcData> {
   if (!did.startsWith('did:plc:')) throw new Error(`${did} is not a did:plc; add #atproto_label and #atproto_labeler to its DID document by hand`);
-  const response = await fetch(new URL(`/${encodeURIComponent(did)}/data`, plcUrl));
-  if (!response.ok) throw new Error(`the PLC directory ${plcUrl} answered ${response.status} for ${did}`);
+  const url = new URL(`/${encodeURIComponent(did)}/data`, plcUrl);
+  const response = await describedFetch(url).catch((error: Error) => {
+    throw new Error(`could not read ${did} from the PLC directory: ${error.message}`);
+  });
+  if (!response.ok) throw new Error(`the PLC directory answered ${response.status} for GET ${url}`);
   const data = (await response.json()) as PlcData;
   return { verificationMethods: data.verificationMethods ?? {}, services: data.services ?? {} };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { networkCause } from '../network.ts';
 import type { ChatMessage } from './prompt.ts';
 
 export interface ChatClientOptions {
@@ -57,7 +58,7 @@ export class ChatClient {
       body = await response.text();
     } catch (error) {
       const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-      throw new LlmCallError(timedOut ? `no answer within ${this.options.timeoutMs} ms` : `request failed: ${this.redact((error as Error).message)}`, true);
+      throw new LlmCallError(timedOut ? `no answer within ${this.options.timeoutMs} ms` : `POST ${this.url}: ${this.redact(networkCause(error))}`, true);
     }
     if (!response.ok) {
       const retryable = RETRYABLE_STATUS.has(response.status) || response.status >= 500;

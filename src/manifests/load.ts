@@ -5,6 +5,8 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import type { Credentials } from '../core/credentials.ts';
 import { CompileServices } from '../core/services.ts';
 import { compileFilter, type CompiledNode, type OperatorRegistry, type Problem } from '../evaluate/compile.ts';
+import { ParamsSchema } from '../evaluate/params.ts';
+import { issueMessage } from '../messages.ts';
 import { operators } from '../operators/index.ts';
 import type { Label } from './label.ts';
 import { ManifestSchema } from './schema.ts';
@@ -63,7 +65,7 @@ export async function compileManifest(
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push({ path: issue.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${String(k)}` : String(k)), ''), message: issue.message });
+      problems.push({ path: issue.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${String(k)}` : String(k)), '') || '(manifest)', message: issueMessage(issue) });
     }
   }
   const models = new Map(parsed.success ? parsed.data.models.map((m) => [m.model_name, m]) : []);
@@ -75,7 +77,10 @@ export async function compileManifest(
   }
   const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const env = { models, services, manifestFile: file, manifestVersion: version, ...(author && { author }) };
-  const filter = json && typeof json === 'object' && 'filter' in json ? await compileFilter(json.filter, 'filter', env, problems, registry) : undefined;
+  // Parameters are read on their own, so the filter is checked (and its problems reported) even when another part of the manifest is wrong.
+  const params = ParamsSchema.safeParse((json as { params?: unknown } | null)?.params ?? {});
+  const context = { env, problems, registry, params: new Map(params.success ? Object.entries(params.data) : []) };
+  const filter = json && typeof json === 'object' && 'filter' in json ? await compileFilter(json.filter, 'filter', context) : undefined;
   if (parsed.success && !('filter' in (json as object))) problems.push({ path: 'filter', message: 'a manifest needs a filter' });
   if (problems.length || !parsed.success || !filter) return { problems };
   return { manifest: { file, label: parsed.data.label, version, filter, collections: filter.collections }, problems };

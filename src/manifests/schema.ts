@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { ModelEntrySchema } from '../core/model-entry.ts';
+import { ParamsSchema } from '../evaluate/params.ts';
 import { ActorSchema } from '../social/sets.ts';
 import { LabelSchema } from './label.ts';
+import { strictObject } from './strict.ts';
 
 /** A secret is named, never written inline: an environment variable or a file outside the repo. */
 export const SecretRefSchema = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
 
 /** The account whose view of the network a manifest's social sets are fetched with (blocks and private lists differ per viewer). */
-export const AuthorSchema = z.strictObject({
+export const AuthorSchema = strictObject({
   /** Handle or DID to log in with; a DID keeps the cache key of its sets stable across handle changes. */
   handle: ActorSchema,
   password: z.union(SecretRefSchema.options, {
@@ -21,12 +23,21 @@ export const AuthorSchema = z.strictObject({
 });
 
 /** The manifest file, with the filter checked separately by the compiler against the operator registry. */
-export const ManifestSchema = z.object({
-  label: LabelSchema,
-  filter: z.unknown(),
-  models: z.array(ModelEntrySchema).default([]),
-  author: AuthorSchema.optional(),
-});
+export const ManifestSchema = strictObject(
+  {
+    $schema: z.string().optional().meta({ description: "The manifest JSON Schema, for editors (e.g. \"../docs/manifest.schema.json\"); ignored by skysift." }),
+    label: LabelSchema,
+    filter: z.unknown().meta({ description: 'When the label applies: one condition, usually an "and" or "or" of several (see Logic and Operators).' }),
+    models: z.array(ModelEntrySchema).default([]).meta({ description: 'Tree models used by model_probability, with the features they read.' }),
+    author: AuthorSchema.optional().meta({ description: 'The account whose view of the network social sets are read with.' }),
+    params: ParamsSchema.default({}),
+  },
+  {
+    comment: 'JSON has no comments: put notes in a filter node\'s "metadata", e.g. {"regex_any": [...], "metadata": {"note": "..."}}',
+    description: 'a label\'s description goes in label.locales: [{"lang": "en", "name": "...", "description": "..."}]',
+    name: 'the label value goes in label.value, its display name in label.locales',
+  },
+);
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type Author = z.infer<typeof AuthorSchema>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * A scorer for gradient-boosted tree models saved in XGBoost's JSON format (`Booster.save_model("m.json")`),
  * in TypeScript so nothing runs Python at evaluation time. It reads only the subset of the format that
- * prediction needs (schema: `../shared/data/xgboost/model.schema.json`): `gbtree` boosters with numeric
+ * prediction needs (schema: `test/fixtures/xgboost/model.schema.json`): `gbtree` boosters with numeric
  * splits, one output, objectives `binary:logistic` and `reg:squarederror`.
  *
  * To reproduce XGBoost's own predictions it follows XGBoost's arithmetic: inputs are cast to float32

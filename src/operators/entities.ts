@@ -69,6 +69,6 @@ export function entitiesOf(post: ConsolidatedPost, kind: EntityKind): string[] {
 /** Normalises an operator's value the way `entitiesOf` normalises the post's. */
 export function normalizeEntity(kind: EntityKind, value: string): string {
   if (kind === 'domains') return normalizeDomain(value);
-  if (kind === 'hashtags') return value.replace(/^#/, '').toLowerCase();
+  if (kind === 'hashtags') return value.replaceAll('#', '').toLowerCase();
   return value.toLowerCase();
 }

@@ -30,7 +30,14 @@ function readHashList(file: string, manifestFile: string): HashList {
  */
 export const image_hash_match: OperatorDefinition<[string, number]> = {
   name: 'image_hash_match',
-  args: z.tuple([z.string().min(1, 'name the hash list file (relative to the manifest)'), z.number().int().min(0).max(64)]),
+  description:
+    "Matches when one of the post's images has a 64-bit perceptual hash (pHash, as Python's imagehash.phash writes it: 16 hex digits) within max_distance bits of a hash in the list file. The file is named relative to the manifest: one hash per line, an optional note after it, # for comments; it is read when the manifest loads. The explanation gives each image's hash, its closest listed hash, the note and the Hamming distance (the leaf's score is the smallest). A post without images does not match; an image that cannot be read leaves the manifest undecided on the post unless another image matched.",
+  examples: [{ args: ['known-images.txt', 8], means: 'an image is a near copy (at most 8 of 64 bits differ) of one listed in known-images.txt beside the manifest' }],
+  graze: 'Not a Graze operator (labelers such as Skywatch match images by perceptual hash).',
+  args: z.tuple([
+    z.string().min(1, 'name the hash list file (relative to the manifest)').meta({ title: 'hash list', description: 'A text file beside the manifest: one 16-hex-digit pHash per line, optionally followed by a note.' }),
+    z.number().int().min(0).max(64).meta({ title: 'max_distance', description: 'The most bits (of 64) in which an image may differ from a listed hash; 6–10 catches re-encoded and resized copies.' }),
+  ]),
   // A download and a decode per image, no model: below image_nsfw, far above any text leaf.
   cost: 3000,
   compile([file, maxDistance], env) {

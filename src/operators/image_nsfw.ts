@@ -19,13 +19,26 @@ const ClassSchema = z.enum(IMAGE_CLASSES, { error: (issue) => `unknown image cla
  */
 export const image_nsfw: OperatorDefinition<[ImageClass, Comparator, number]> = {
   name: 'image_nsfw',
-  args: z.tuple([ClassSchema, ComparatorSchema, z.number().min(0).max(1)]),
+  description:
+    "The highest probability of `class` among the post's images (its images embed, or a quote's media), from nsfwjs's MobileNetV2 run locally. NSFW is Porn + Hentai + Sexy, SFW is Neutral + Drawing. A post without images scores 0. Images are downloaded from IMAGE_CDN_URL and their scores cached by blob CID; an image that cannot be read leaves the manifest undecided on the post (no label change) unless the other images already decide it. The probability is the leaf's score.",
+  examples: [
+    { args: ['NSFW', '>=', 0.8], means: 'an image is explicit or suggestive with probability at least 0.8 (posts without images never match)' },
+    { args: ['NSFW', '<=', 0.3], means: 'no image is likely NSFW (posts without images match): a feed filter' },
+    { args: ['Porn', '>=', 0.7], means: 'an image is likely explicit, suggestive ones aside' },
+  ],
+  graze:
+    "Graze scores images with another model (Falconsai/nsfw_image_detection, classes NSFW and SFW), so thresholds tuned on Graze may need adjusting; skysift adds the model's five classes. Graze answers true for a post without images whatever the comparison; skysift scores it 0, which agrees for <, <= and != but never labels a text-only post through >, >= or ==. Graze treats an image it could not fetch as absent; skysift leaves the leaf undecided.",
+  args: z.tuple([
+    ClassSchema.meta({ title: 'class', description: 'NSFW or SFW (as in Graze), or one of the model classes Drawing, Hentai, Neutral, Porn, Sexy.' }),
+    ComparatorSchema,
+    z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
+  ]),
   // A download and a convolutional network per image: far above any text leaf.
   cost: 5000,
   compile([cls, comparator, threshold], env) {
     env.services.require(IMAGE_ANALYZER, 'image_nsfw needs the images capability, which is not running here');
     const compare = compileComparison(comparator, threshold);
-    const test = (score: number) => compare({ many: false, value: score });
+    const test = (score: number) => compare([score]);
     return (post, context) => {
       const refs = imageRefs(post);
       if (!refs.length) return { matched: test(0), score: 0, inputs: { class: cls, images: [] } };

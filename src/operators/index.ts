@@ -8,6 +8,7 @@ import { image_nsfw } from './image_nsfw.ts';
 import { list_member } from './list_member.ts';
 import { llm_classification } from './llm_classification.ts';
 import { model_probability } from './model_probability.ts';
+import { param_compare } from './param_compare.ts';
 import { political } from './political.ts';
 import { post_type } from './post_type.ts';
 import { regex_any } from './regex_any.ts';
@@ -20,7 +21,7 @@ import { starter_pack_member } from './starter_pack_member.ts';
 import { text_similarity } from './text_similarity.ts';
 import { toxicity_analysis } from './toxicity_analysis.ts';
 
-/** Every leaf operator, one line each (`and`, `or`, `not` live in `logic.ts`). */
+/** Every leaf operator, one line each (`and`, `or`, `not` and `each` live in `logic.ts`; Graze operators skysift does not run in `graze-only.ts`). */
 const definitions: OperatorDefinition<any>[] = [
   attribute_compare,
   regex_matches,
@@ -42,9 +43,7 @@ const definitions: OperatorDefinition<any>[] = [
   social_list,
   list_member,
   starter_pack_member,
+  param_compare,
 ];
-
-/** Names from Graze's language that are recognised but not implemented yet. */
-export const notSupportedYet = new Set(['param_compare', 'each']);
 
 export const operators: ReadonlyMap<string, OperatorDefinition<any>> = new Map(definitions.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((name) => [name, d] as const)));

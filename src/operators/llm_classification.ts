@@ -18,10 +18,16 @@ export function categoryScore(answer: Classification, category: Category): numbe
  */
 export const llm_classification: OperatorDefinition<[Category, Comparator, number | string]> = {
   name: 'llm_classification',
+  description:
+    "Asks an OpenAI-compatible chat model (LLM_BASE_URL, LLM_MODEL) the research pipeline's two questions about the post: is it sociopolitical, and its US political lean. The category scores 1 or 0. Posts go out in batches and answers are cached; a call that keeps failing leaves the manifest undecided on the post (no label change). Without LLM_BASE_URL a manifest using it is rejected at load.",
+  examples: [{ args: ['sociopolitical', '==', 1], means: 'the LLM judges the post political or about a social issue' }],
+  graze: 'Not a Graze operator.',
   args: z.tuple([
-    z.enum(CATEGORIES, { error: (issue) => `unknown category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` }),
+    z
+      .enum(CATEGORIES, { error: (issue) => `unknown category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` })
+      .meta({ title: 'category', description: 'sociopolitical (is the post about politics or social issues), or its lean: left, right, moderate, unclear.' }),
     ComparatorSchema,
-    z.union([z.number(), z.string()]),
+    z.union([z.number(), z.string()]).meta({ title: 'threshold', description: 'The score is 1 when the LLM put the post in the category, else 0: compare with == 1.' }),
   ]),
   // Far above any local leaf: a request to a remote model, paid per token.
   cost: 10_000,
@@ -35,7 +41,7 @@ export const llm_classification: OperatorDefinition<[Category, Comparator, numbe
       if (answer === undefined) return { pending: [request] };
       if ('error' in answer) return { undecided: `llm_classification: ${answer.error}` };
       const score = categoryScore(answer, category);
-      return { matched: compare({ many: false, value: score }), score, inputs: answer };
+      return { matched: compare([score]), score, inputs: answer };
     };
   },
 };

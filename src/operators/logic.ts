@@ -12,6 +12,8 @@ export type NodeValue = boolean | FeatureRequest[] | UndecidedOutcome;
 /** The logic operators `and`, `or` (over a list of nodes) and `not` (over one node). */
 export interface LogicOperator {
   name: 'and' | 'or' | 'not';
+  /** For the generated reference and editor help. */
+  description: string;
   /** `and`/`or` take a list of nodes, `not` a single node. */
   takesList: boolean;
   /** The child value that decides the node at once (`false` for `and`, `true` for `or`); null for `not`. */
@@ -23,9 +25,10 @@ export interface LogicOperator {
 const pendingOf = (values: NodeValue[]) => values.filter((v): v is FeatureRequest[] => Array.isArray(v)).flat();
 export const isUndecidedValue = (value: NodeValue): value is UndecidedOutcome => typeof value === 'object' && !Array.isArray(value);
 
-function allDecided(name: 'and' | 'or', whenDecided: boolean): LogicOperator {
+function allDecided(name: 'and' | 'or', whenDecided: boolean, description: string): LogicOperator {
   return {
     name,
+    description,
     takesList: true,
     shortCircuitOn: !whenDecided,
     combine(values) {
@@ -36,11 +39,12 @@ function allDecided(name: 'and' | 'or', whenDecided: boolean): LogicOperator {
   };
 }
 
-/** Empty `and` is true, empty `or` is false. */
-export const and = allDecided('and', true);
-export const or = allDecided('or', false);
+/** A manifest never has an empty `and`/`or` (rejected at load); an `each` may combine as they do. */
+export const and = allDecided('and', true, 'Every condition in the list holds. Cheaper conditions run first, whatever their order in the file; an empty list is rejected (it would match every post).');
+export const or = allDecided('or', false, 'At least one condition in the list holds. Cheaper conditions run first; an empty list is rejected (it would match no post).');
 export const not: LogicOperator = {
   name: 'not',
+  description: 'The condition does not hold (an addition of skysift; Graze has the negated operators instead). A condition that could not be decided stays undecided under not.',
   takesList: false,
   shortCircuitOn: null,
   combine([value]) {
@@ -49,3 +53,10 @@ export const not: LogicOperator = {
 };
 
 export const logicOperators: ReadonlyMap<string, LogicOperator> = new Map([and, or, not].map((op) => [op.name, op]));
+
+/** `each`, expanded by the compiler: a condition run once per element of a list parameter, combined as `or` (any) or `and` (all). */
+export const EACH = {
+  name: 'each',
+  description:
+    'Runs a condition once per element of a list parameter, with $NAME standing for the element: `{"each": {"param": "LISTS", "any": {"list_member": ["$LISTS", "in"]}}}` holds when the author is on any of the lists ("all" instead of "any": on every one). The parameter must be a non-empty list in the manifest\'s "params".',
+} as const;

@@ -7,7 +7,13 @@ import { TREE_MODELS } from '../models/tree-models.ts';
 import { ComparatorSchema, compileComparison } from './compare.ts';
 import { embeddersOf } from './text_similarity.ts';
 
-const ModelProbabilityArgs = z.tuple([z.strictObject({ model_name: z.string().min(1) }), ComparatorSchema, z.number()]);
+const ModelProbabilityArgs = z.tuple([
+  z
+    .strictObject({ model_name: z.string().min(1).meta({ title: 'model_name', description: "The model's directory under MODELS_DIR and its models[] entry." }) })
+    .meta({ title: 'model', description: 'Which tree model scores the post: {"model_name": name}.' }),
+  ComparatorSchema,
+  z.number().meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
+]);
 
 /**
  * `model_probability [{model_name}, cmp, threshold]`: the probability a tree model (XGBoost JSON under
@@ -17,6 +23,10 @@ const ModelProbabilityArgs = z.tuple([z.strictObject({ model_name: z.string().mi
  */
 export const model_probability: OperatorDefinition<z.infer<typeof ModelProbabilityArgs>> = {
   name: 'model_probability',
+  description:
+    "The probability that a gradient-boosted tree model (XGBoost JSON in MODELS_DIR/<model_name>/model.json, e.g. trained with `skysift train`) gives the post, compared with `threshold`. The model's input is built from the manifest's models[] entry of that name: time_features = [hour of createdAt (UTC), days since epoch mod 7], vectorizer = the text's sentence embedding, post_metadata = [text length, count of \"!\"], in the listed order.",
+  examples: [{ args: [{ model_name: 'news_without_science' }, '>=', 0.9], means: 'the news_without_science model gives at least 0.9' }],
+  graze: "Graze's feature modules, scored locally; the model's feature count is checked when the manifest loads.",
   args: ModelProbabilityArgs,
   cost: 1100,
   async compile([{ model_name }, comparator, threshold], env) {
@@ -43,7 +53,7 @@ export const model_probability: OperatorDefinition<z.infer<typeof ModelProbabili
       }
       if (pending.length) return { pending };
       const score = tree.score(buildFeatures(modules, { text, createdAt }, (name) => vectors.get(name)!, dimensions));
-      return { matched: compare({ many: false, value: score }), inputs: { model: model_name }, score };
+      return { matched: compare([score]), inputs: { model: model_name }, score };
     };
   },
 };

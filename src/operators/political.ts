@@ -9,21 +9,32 @@ const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political
 /**
  * `political [category, comparator, threshold]`: the calibrated probability that the post is
  * sociopolitical, or P(lean | sociopolitical) × P(sociopolitical) for left/right/moderate/unclear,
- * from the `political-classifier` service (MODELS_DIR; with POLITICAL_CASCADE unsure posts also consult
- * sentence embeddings). The probability is the leaf's score.
+ * from the `political-classifier` service (MODELS_DIR; POLITICAL_MODE chooses the fast default or the quality mode,
+ * and a reply or quote is read with the post it answers when the store has it). The probability is the leaf's score.
  */
 export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.infer<typeof ComparatorSchema>, number]> = {
   name: 'political',
-  args: z.tuple([CategorySchema, ComparatorSchema, z.number().min(0).max(1)]),
+  description:
+    "The calibrated probability, from the local classifier in models/political, that the post is sociopolitical (about politics: government, elections, politicians, activism; or a social issue affecting many people), or for left/right/moderate/unclear P(lean | sociopolitical) × P(sociopolitical). The default mode runs on every post at firehose speed; POLITICAL_MODE=quality asks a sentence encoder about the posts it is unsure of. The probability is the leaf's score. See models/political/MODEL_CARD.md.",
+  examples: [
+    { args: ['sociopolitical', '>=', 0.4], means: 'political at the threshold chosen on held-out validation posts (the shipped manifest)' },
+    { args: ['left', '>=', 0.3], means: 'political and left-leaning with probability at least 0.3' },
+  ],
+  graze: 'Not a Graze operator.',
+  args: z.tuple([
+    CategorySchema.meta({ title: 'category', description: 'sociopolitical, left, right, moderate or unclear.' }),
+    ComparatorSchema,
+    z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
+  ]),
   cost: 20,
   compile([category, comparator, threshold], env) {
     const classifier = env.services.require(POLITICAL_CLASSIFIER, 'political needs the political classifier service (models/political), which is not running');
     const compare = compileComparison(comparator, threshold);
     return (post, context) => {
       const scores = classifier.scores(post, context);
-      if ('kind' in scores) return { pending: [scores] };
+      if (Array.isArray(scores)) return { pending: scores };
       const score = scores[category];
-      return { matched: compare({ many: false, value: score }), score, inputs: { category, ...scores } };
+      return { matched: compare([score]), score, inputs: { category, ...scores } };
     };
   },
 };

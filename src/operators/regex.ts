@@ -1,33 +1,83 @@
 import { RE2JS } from 're2js';
-import type { Resolved } from './path.ts';
+
+/** Constructs RE2 cannot run, found before compiling so the message can say what to do instead. */
+const UNSUPPORTED: [RegExp, string][] = [
+  [
+    /(^|[^\\])(\\\\)*\(\?<[=!]/,
+    'lookbehind ((?<= and (?<!) is not supported by RE2, the linear-time engine: match the preceding text instead, or use regex_any, which keeps terms off word, "/" and "." boundaries',
+  ],
+  [/(^|[^\\])(\\\\)*\(\?[=!]/, 'lookahead ((?= and (?!) is not supported by RE2, the linear-time engine: match the following text instead, or split the condition with and/not'],
+  [/(^|[^\\])(\\\\)*\\[1-9]/, 'backreferences (\\1, \\2, …) are not supported by RE2, the linear-time engine'],
+];
 
 /**
  * Patterns come from manifests and must never hang the service, so they run on RE2 semantics
- * (linear time). A pattern RE2 cannot run (backreferences, lookaround) is a load error.
+ * (linear time). A pattern RE2 cannot run (backreferences, lookaround) is a load error saying so.
  */
 export function compileRegex(pattern: string, caseInsensitive: boolean): RE2JS {
+  const unsupported = UNSUPPORTED.find(([construct]) => construct.test(pattern));
+  if (unsupported) throw new Error(`regex ${JSON.stringify(pattern)}: ${unsupported[1]}`);
   try {
     return RE2JS.compile(pattern, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (error) {
-    throw new Error(`regex ${JSON.stringify(pattern)} cannot be compiled by the linear-time engine: ${(error as Error).message}`);
+    // re2js quotes the pattern with the (?i) it added for the case-insensitive flag; the operator never wrote it.
+    const reason = (error as Error).message.replace(/^error parsing regexp: /, '').replace(/`\(\?i\)/, '`');
+    throw new Error(`regex ${JSON.stringify(pattern)} cannot be compiled by the linear-time engine (RE2): ${reason}`);
   }
 }
 
-/** True when any string (or number) the path yields matches. */
-export function anyMatches(regex: RE2JS, resolved: Resolved): boolean {
-  const values = resolved.many ? resolved.values : [resolved.value];
-  return values.some((v) => (typeof v === 'string' || typeof v === 'number') && regex.test(String(v)));
+/** Where a regex matched: the value's index among those looked at, and the matched span in it. */
+export interface RegexMatch {
+  index: number;
+  text: string;
+  start: number;
+  end: number;
 }
 
-/** Literal terms: word-like ones match as whole words (not inside `theapple` nor `apple-pie`); domain-like ones must not run on into a word. */
+/** Named groups around the terms of a terms pattern, so the reported span leaves out the boundary characters. */
+const TERM_GROUPS = ['skysift_word', 'skysift_domain'];
+
+/**
+ * The first match in the strings (and numbers) among `values`, or undefined. Most texts do not match:
+ * they are only tested, which RE2 does without tracking groups; the span is found for a match alone.
+ */
+export function firstMatch(regex: RE2JS, values: readonly unknown[]): RegexMatch | undefined {
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if ((typeof value !== 'string' && typeof value !== 'number') || !regex.test(String(value))) continue;
+    const matcher = regex.matcher(String(value));
+    matcher.find();
+    const group = TERM_GROUPS.find((name) => name in regex.namedGroups() && matcher.start(name) >= 0) ?? 0;
+    return { index, text: matcher.group(group) ?? '', start: matcher.start(group), end: matcher.end(group) };
+  }
+  return undefined;
+}
+
+/**
+ * Graze's word boundary, which Python's `re` runs with Unicode word characters (letters, digits and
+ * `_` of any script; RE2's `\w` is ASCII only, so `café` would end at `caf`).
+ */
+const WORD = '\\p{L}\\p{N}_';
+
+/** Graze's test for terms that are domains or URLs (helpers.is_likely_domain_or_url). */
+const isDomainLike = (term: string) => term.includes('.') || term.startsWith('http');
+
+/**
+ * The pattern of `regex_any`/`regex_none` terms, as Graze builds it (app/algos/operators/regex.py):
+ * a word-like term must not follow a word character, `-`, `/` or `.` (so `apple` matches neither
+ * `theapple`, `/apple` nor `.apple`) and must not run on into a word character or `-` (`apple-pie`);
+ * a domain-like term has only the trailing rule. Literal terms are escaped; regex terms (asRegex) keep
+ * their syntax under the same boundaries, each wrapped in a group (Graze splices them in bare, so an
+ * alternation inside one term escapes its boundaries). RE2 has no lookbehind, so the leading rule
+ * consumes the character before the term; the term itself is a named group, for the span.
+ */
 export function termsPattern(terms: readonly string[], asRegex: boolean): string {
-  if (asRegex) return terms.map((t) => `(?:${t})`).join('|');
-  const domainLike = (t: string) => t.includes('.') || t.toLowerCase().startsWith('http');
-  const alternatives = terms.map((t) => RE2JS.quote(t));
-  const words = alternatives.filter((_, i) => !domainLike(terms[i]!));
-  const domains = alternatives.filter((_, i) => domainLike(terms[i]!));
+  const alternatives = terms.map((t) => (asRegex ? `(?:${t})` : RE2JS.quote(t)));
+  const words = alternatives.filter((_, i) => !isDomainLike(terms[i]!));
+  const domains = alternatives.filter((_, i) => isDomainLike(terms[i]!));
+  const after = `(?:$|[^${WORD}-])`;
   const parts = [];
-  if (words.length) parts.push(`(?:^|[^\\w-])(?:${words.join('|')})(?:$|[^\\w-])`);
-  if (domains.length) parts.push(`(?:${domains.join('|')})(?:$|[^\\w-])`);
-  return parts.join('|') || '$^';
+  if (words.length) parts.push(`(?:^|[^${WORD}\\-/.])(?P<${TERM_GROUPS[0]}>${words.join('|')})${after}`);
+  if (domains.length) parts.push(`(?P<${TERM_GROUPS[1]}>${domains.join('|')})${after}`);
+  return parts.join('|');
 }

@@ -1,24 +1,41 @@
 import { z } from 'zod';
 import type { OperatorDefinition } from '../core/operator.ts';
-import { compilePath, PathSchema } from './path.ts';
-import { anyMatches, compileRegex } from './regex.ts';
+import { compilePath, PathSchema, shown } from './path.ts';
+import { compileRegex, firstMatch } from './regex.ts';
 
-export const RegexArgsSchema = z.tuple([PathSchema, z.string(), z.boolean().default(true)]);
+export const CaseInsensitiveSchema = z.boolean().default(true).meta({ title: 'caseInsensitive', description: 'Ignore case.' });
+
+export const RegexArgsSchema = z.tuple([
+  PathSchema.meta({ title: 'path', description: 'The text to search, usually "text"; over a list every element is searched.' }),
+  z.string().meta({ title: 'pattern', description: 'A regular expression in RE2 syntax (no lookaround, no backreferences); it matches anywhere unless anchored.' }),
+  CaseInsensitiveSchema,
+]);
 type RegexArgs = z.infer<typeof RegexArgsSchema>;
 
 /** Builds `regex_matches` and its negation from one definition. */
-export function regexOperator(name: string, negate: boolean): OperatorDefinition<RegexArgs> {
+export function regexOperator(name: string, negate: boolean, description: string, examples: OperatorDefinition['examples']): OperatorDefinition<RegexArgs> {
   return {
     name,
+    description,
+    examples,
+    graze:
+      'Same pattern semantics for patterns RE2 can run (Graze falls back to Python `re` for others, which skysift rejects at load). Graze searches a missing value as the text "None" and a list as its printed form; skysift searches nothing for a missing value and each element of a list.',
     args: RegexArgsSchema,
     cost: 5,
     compile([path, pattern, caseInsensitive]) {
       const resolve = compilePath(path);
       const regex = compileRegex(pattern, caseInsensitive);
-      return (post) => ({ matched: anyMatches(regex, resolve(post)) !== negate, inputs: { pattern } });
+      return (post) => {
+        const values = resolve(post);
+        const match = firstMatch(regex, values);
+        return { matched: (match !== undefined) !== negate, inputs: { value: shown(values), ...(match && { match }) } };
+      };
     },
   };
 }
 
 /** `regex_matches [path, pattern, caseInsensitive = true]`. */
-export const regex_matches = regexOperator('regex_matches', false);
+export const regex_matches = regexOperator('regex_matches', false, 'The text at `path` matches the regular expression `pattern` (anywhere in it, unless anchored with ^ or $).', [
+  { args: ['text', '\\belection(s)?\\b'], means: 'the text mentions "election" or "elections" as a word' },
+  { args: ['embed.external.uri', '^https://(www\\.)?youtube\\.com/', false], means: 'the link card points at YouTube (case-sensitive)' },
+]);

@@ -8,7 +8,17 @@ import { embeddingRequest } from '../models/embedding-provider.ts';
 import { ComparatorSchema, compileComparison } from './compare.ts';
 import { compilePath, PathSchema } from './path.ts';
 
-const TextSimilarityArgs = z.tuple([PathSchema, z.strictObject({ anchor_text: z.string().min(1), model_name: z.string().min(1) }), ComparatorSchema, z.number()]);
+const TextSimilarityArgs = z.tuple([
+  PathSchema.meta({ title: 'path', description: 'The text to embed, usually "text"; over a list each element is scored.' }),
+  z
+    .strictObject({
+      anchor_text: z.string().min(1).meta({ title: 'anchor_text', description: 'The text posts are compared with.' }),
+      model_name: z.string().min(1).meta({ title: 'model_name', description: 'The sentence-embedding model: universal-sentence-encoder (shipped) or a transformers.js model in MODELS_DIR.' }),
+    })
+    .meta({ title: 'anchor', description: '{"anchor_text": ..., "model_name": ...}' }),
+  ComparatorSchema,
+  z.number().meta({ title: 'threshold', description: 'A cosine similarity, from -1 to 1.' }),
+]);
 
 /** The embedding registry, or a clear compile error where the ML services are not opened. */
 export function embeddersOf(services: CompileServices): EmbedderRegistry {
@@ -22,6 +32,11 @@ export function embeddersOf(services: CompileServices): EmbedderRegistry {
  */
 export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityArgs>> = {
   name: 'text_similarity',
+  description:
+    'The cosine similarity between the sentence embeddings (mean-pooled, normalised) of the text at `path` and of the anchor text, compared with `threshold`. The anchor is embedded once when the manifest loads; post texts in batches, each once per model. An empty text has no score (it does not match).',
+  examples: [{ args: ['text', { anchor_text: 'breaking news headlines', model_name: 'universal-sentence-encoder' }, '>=', 0.4], means: 'the text reads like a news headline' }],
+  graze:
+    'Graze reads `path` as a top-level key only and scores an empty text; skysift resolves any path and gives an empty text no score. `model_name` must name an embedding model skysift has (no silent fallback to another).',
   args: TextSimilarityArgs,
   cost: 1000,
   async compile([path, { anchor_text, model_name }, comparator, threshold], env) {
@@ -31,7 +46,7 @@ export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityAr
     const resolve = compilePath(path);
     return (post, context) => {
       const resolved = resolve(post);
-      const texts = (resolved.many ? resolved.values : [resolved.value]).filter((v): v is string => typeof v === 'string' && v !== '');
+      const texts = resolved.filter((v): v is string => typeof v === 'string' && v !== '');
       const pending: FeatureRequest[] = [];
       const scores: number[] = [];
       for (const text of texts) {
@@ -41,7 +56,7 @@ export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityAr
         else pending.push(request);
       }
       if (pending.length) return { pending };
-      const matched = compare(resolved.many ? { many: true, values: scores } : { many: false, value: scores[0] ?? null });
+      const matched = scores.length > 0 && compare(scores);
       const inputs = { model: model_name, anchor: anchor_text };
       return scores.length ? { matched, inputs, score: Math.max(...scores) } : { matched, inputs };
     };

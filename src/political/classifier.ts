@@ -2,58 +2,89 @@ import type { ConsolidatedPost } from '../consolidate/post.ts';
 import type { FeatureRequest } from '../core/features.ts';
 import type { EvaluationContext } from '../core/operator.ts';
 import { provide, serviceKey, type ServiceContext, type ServicePart } from '../core/services.ts';
-import { UNIVERSAL_SENTENCE_ENCODER } from '../models/embedders/embedder.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
-import { featurize, type SparseVector } from './features.ts';
+import { PostStore } from '../store/posts.ts';
+import { answeredPostProvider, answeredPostRequest } from './context-provider.ts';
+import { answeredUri, ownText } from './context.ts';
 import { loadPoliticalModel } from './load.ts';
-import { ngramProbability, scoreVector, wantsEmbedding, type PoliticalModel, type PoliticalScores } from './model.ts';
+import { classify, embeddersOf, type FeatureBlock, type Mode, type ModeInput, type PoliticalModel, type PoliticalScores, wantsQuality } from './model.ts';
 
-/** The compile-time service the `political` operator looks up: final scores, or the embedding the cascade still needs. */
+/** The compile-time service the `political` operator looks up: final scores, or the features still needed. */
 export interface PoliticalClassifier {
-  scores(post: ConsolidatedPost, context: EvaluationContext): PoliticalScores | FeatureRequest;
+  readonly mode: Mode;
+  scores(post: ConsolidatedPost, context: EvaluationContext): PoliticalScores | FeatureRequest[];
 }
 
 export const POLITICAL_CLASSIFIER = serviceKey<PoliticalClassifier>('political-classifier');
 
-interface Memo {
-  x: SparseVector;
-  ngram: number;
-  scores?: PoliticalScores;
+export interface ClassifierOptions {
+  mode: Mode;
+  /** Whether the answered post's text can be looked up (the service's post store); without it, replies are read alone. */
+  lookUpContext: boolean;
 }
 
 /**
- * The n-gram model is well under a millisecond, so it runs inline; the memo lets every manifest's leaves share one
- * inference per post. With `cascade`, posts the n-gram model is unsure about wait for their sentence embedding
- * (the shared, batched and cached `embedding` provider) and get the mean of both models.
+ * Scores a post in the chosen mode. Default: the fast model over the post's own text (with its link card and alt
+ * text) and, for a reply or quote, the text of the post it answers when the post store has it (a local lookup through
+ * the `answered-post` provider, never the network). Quality: posts the default model is unsure about also wait for
+ * their sentence embedding. Embeddings come from the shared, batched, cached `embedding` provider. A per-post memo
+ * lets every manifest's leaves share one inference.
  */
-export function createPoliticalClassifier(model: PoliticalModel, { cascade }: { cascade: boolean }): PoliticalClassifier {
-  const memo = new WeakMap<ConsolidatedPost, Memo>();
+export function createPoliticalClassifier(model: PoliticalModel, { mode, lookUpContext }: ClassifierOptions): PoliticalClassifier {
+  const quality = mode === 'quality' ? model.quality : undefined;
+  if (mode === 'quality' && !quality) throw new Error('POLITICAL_MODE=quality needs a political model with a quality mode');
+  const wantsContext = [model.default, ...(quality ? [quality] : [])].some((m) => m.features.some((b) => b.kind === 'context-ngrams'));
+  const memo = new WeakMap<ConsolidatedPost, PoliticalScores>();
+  /** The embeddings a mode needs for `text`, or the requests for those not computed yet. */
+  const embeddingsFor = (features: readonly FeatureBlock[], text: string, context: EvaluationContext): Map<string, Float32Array> | FeatureRequest[] => {
+    const requests = embeddersOf(features).map((embedder) => embeddingRequest(embedder, text));
+    const vectors = requests.map((r) => context.feature(r));
+    const missing = requests.filter((_, i) => !vectors[i]);
+    return missing.length ? missing : new Map(embeddersOf(features).map((name, i) => [name, vectors[i]!]));
+  };
   return {
+    mode,
     scores(post, context) {
-      let entry = memo.get(post);
-      if (!entry) {
-        const x = featurize(post.record.text, model.bits);
-        memo.set(post, (entry = { x, ngram: ngramProbability(model, x) }));
+      const known = memo.get(post);
+      if (known) return known;
+      const input: ModeInput = { text: ownText(post.record) };
+      const pending: FeatureRequest[] = [];
+      const uri = wantsContext && lookUpContext ? answeredUri(post.record) : undefined;
+      if (uri) {
+        const request = answeredPostRequest(uri);
+        const answered = context.feature(request);
+        if (answered === undefined) pending.push(request);
+        else if (answered) input.context = answered;
       }
-      if (entry.scores) return entry.scores;
-      if (!cascade || !wantsEmbedding(model, entry.ngram)) return (entry.scores = scoreVector(model, entry.x));
-      const request = embeddingRequest(UNIVERSAL_SENTENCE_ENCODER, post.record.text);
-      const embedding = context.feature(request);
-      if (!embedding) return request;
-      return (entry.scores = scoreVector(model, entry.x, embedding));
+      // A default mode with an embedding block (a fast static embedder) asks for it together with the parent.
+      const fastEmbeddings = embeddingsFor(model.default.features, input.text, context);
+      if (Array.isArray(fastEmbeddings)) pending.push(...fastEmbeddings);
+      if (pending.length) return pending;
+      const fast = classify(model.default, { ...input, embeddings: fastEmbeddings as Map<string, Float32Array> });
+      if (!quality || !wantsQuality(quality, fast.sociopolitical)) {
+        memo.set(post, fast);
+        return fast;
+      }
+      const embeddings = embeddingsFor(quality.features, input.text, context);
+      if (Array.isArray(embeddings)) return embeddings;
+      const scores = classify(quality, { ...input, embeddings });
+      memo.set(post, scores);
+      return scores;
     },
   };
 }
 
-/** The political capability: the classifier of `models/political/`, loaded once. */
+/** The political capability: the classifier of `models/political/`, loaded once, and the answered-post provider. */
 export function openPolitical(context: ServiceContext): ServicePart {
   const started = Date.now();
   const model = loadPoliticalModel(context.config.MODELS_DIR);
-  const cascade = context.config.POLITICAL_CASCADE;
-  if (cascade && model.embedding?.embedder !== UNIVERSAL_SENTENCE_ENCODER) throw new Error('POLITICAL_CASCADE needs a political model with a universal-sentence-encoder head');
-  context.logger.debug({ ms: Date.now() - started, cascade }, 'political classifier loaded');
+  const mode = context.config.POLITICAL_MODE;
+  const lookUpContext = context.db !== undefined;
+  const classifier = createPoliticalClassifier(model, { mode, lookUpContext });
+  context.logger.debug({ ms: Date.now() - started, mode, lookUpContext }, 'political classifier loaded');
   return {
-    // The cascade's embeddings come from the models capability's `embedding` provider.
-    compile: [provide(POLITICAL_CLASSIFIER, createPoliticalClassifier(model, { cascade }))],
+    // Embeddings come from the models capability's `embedding` provider.
+    compile: [provide(POLITICAL_CLASSIFIER, classifier)],
+    providers: context.db ? [answeredPostProvider(new PostStore(context.db))] : [],
   };
 }

@@ -11,14 +11,17 @@ export interface SparseVector {
 const URL_PATTERN = /https?:\/\/(?:www\.)?([^/\s]+)\S*/gu;
 const TOKEN_PATTERN = /[\p{L}\p{N}#@'_]+/gu;
 
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a of the UTF-16 code units, from a seeded offset basis (one seed per feature family). */
 export function fnv1a(text: string, seed: number): number {
-  let hash = 0x811c9dc5 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+  return fnvExtend(0x811c9dc5 ^ seed, text, 0, text.length) >>> 0;
+}
+
+/** Continues an FNV-1a hash over `text[start, end)`: hashing "a b" equals extending hash("a") by " " and "b", with no new string. */
+function fnvExtend(hash: number, text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
+  return hash;
 }
 
 /** Lower-cased words; a link becomes its domain, so outlets (breitbart.com, foxnews.com) are features. */
@@ -27,18 +30,71 @@ export function tokenize(text: string): string[] {
   return withDomains.match(TOKEN_PATTERN) ?? [];
 }
 
-export function featurize(text: string, bits: number): SparseVector {
-  const mask = (1 << bits) - 1;
-  const buckets = new Set<number>();
+/** Feature families are told apart by their hash seed: the post's own words, and the words of what it answers. */
+const POST_SEEDS = [1, 2, 3] as const;
+const CONTEXT_SEEDS = [11, 12, 13] as const;
+
+/** Word unigrams, bigrams and character 3–5-grams inside `<word>`, hashed in place (the hot path allocates no n-gram strings). */
+function addNgrams(buckets: Set<number>, text: string, mask: number, [word, bigram, char]: readonly [number, number, number]) {
   const words = tokenize(text);
   for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    buckets.add(fnv1a(word, 1) & mask);
-    if (i > 0) buckets.add(fnv1a(`${words[i - 1]} ${word}`, 2) & mask);
-    const padded = `<${word}>`;
-    for (let n = 3; n <= 5; n++) for (let start = 0; start + n <= padded.length; start++) buckets.add(fnv1a(padded.slice(start, start + n), 3) & mask);
+    const current = words[i]!;
+    buckets.add(fnv1a(current, word) & mask);
+    if (i > 0) {
+      const previous = words[i - 1]!;
+      buckets.add(fnvExtend(fnvExtend(fnvExtend(0x811c9dc5 ^ bigram, previous, 0, previous.length), ' ', 0, 1), current, 0, current.length) & mask);
+    }
+    const padded = `<${current}>`;
+    // Each start position extends one hash through lengths 3, 4 and 5.
+    for (let start = 0; start + 3 <= padded.length; start++) {
+      let hash = fnvExtend(0x811c9dc5 ^ char, padded, start, start + 2);
+      for (let end = start + 3; end <= Math.min(start + 5, padded.length); end++) {
+        hash = fnvExtend(hash, padded, end - 1, end);
+        buckets.add((hash >>> 0) & mask);
+      }
+    }
   }
+}
+
+/** Binary, L2-normalised over the given buckets, sorted by index. */
+function normalisedVector(buckets: Set<number>, scale = 1): SparseVector {
   const indices = Uint32Array.from(buckets).sort();
-  const values = new Float32Array(indices.length).fill(indices.length ? 1 / Math.sqrt(indices.length) : 0);
+  const values = new Float32Array(indices.length).fill(indices.length ? scale / Math.sqrt(indices.length) : 0);
   return { indices, values };
+}
+
+/** The post's own hashed n-grams, a vector of length `scale`. */
+export function featurize(text: string, bits: number, scale = 1): SparseVector {
+  const buckets = new Set<number>();
+  addNgrams(buckets, text, (1 << bits) - 1, POST_SEEDS);
+  return normalisedVector(buckets, scale);
+}
+
+/** The n-grams of the text a post answers (parent or quoted post), in their own hash family so they get their own weights. */
+export function featurizeContext(context: string, bits: number, scale = 1): SparseVector {
+  const buckets = new Set<number>();
+  addNgrams(buckets, context, (1 << bits) - 1, CONTEXT_SEEDS);
+  return normalisedVector(buckets, scale);
+}
+
+/** Concatenates vectors laid end to end: each part's indices are shifted by the sizes of the parts before it. */
+export function concatenate(parts: readonly { x: SparseVector; size: number }[]): SparseVector {
+  const length = parts.reduce((n, p) => n + p.x.indices.length, 0);
+  const indices = new Uint32Array(length);
+  const values = new Float32Array(length);
+  let at = 0;
+  let offset = 0;
+  for (const { x, size } of parts) {
+    for (let i = 0; i < x.indices.length; i++, at++) {
+      indices[at] = x.indices[i]! + offset;
+      values[at] = x.values[i]!;
+    }
+    offset += size;
+  }
+  return { indices, values };
+}
+
+/** A dense embedding as a sparse vector with every dimension present. */
+export function denseVector(values: Float32Array): SparseVector {
+  return { indices: Uint32Array.from(values, (_, i) => i), values };
 }

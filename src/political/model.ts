@@ -1,32 +1,49 @@
 import { z } from 'zod';
-import { featurize, type SparseVector } from './features.ts';
+import { concatenate, denseVector, featurize, featurizeContext, type SparseVector } from './features.ts';
 
 export const LEANS = ['left', 'right', 'moderate', 'unclear'] as const;
 export type Lean = (typeof LEANS)[number];
 export const CATEGORIES = ['sociopolitical', ...LEANS] as const;
 export type Category = (typeof CATEGORIES)[number];
+export const MODES = ['default', 'quality'] as const;
+export type Mode = (typeof MODES)[number];
 
-/** The shipped file: float32 weights as base64, so the JSON stays a few MB and loads in milliseconds. */
-export const PoliticalModelFileSchema = z.object({
-  format: z.literal('skysift-political-v1'),
-  bits: z.number().int().min(10).max(22),
-  sociopolitical: z.object({ weights: z.string(), bias: z.number(), platt: z.object({ a: z.number(), b: z.number() }) }),
+/**
+ * A block of a mode's feature vector, laid end to end in the model's order: the post's own hashed n-grams, the hashed
+ * n-grams of the post it answers, or a sentence embedding of the post's own text (unit length). An n-gram block's
+ * `scale` (its vector's length) sets how strongly it speaks against the others under the same regularisation.
+ */
+export const FeatureBlockSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ngrams'), bits: z.number().int().min(10).max(22), scale: z.number().positive().max(1) }),
+  z.object({ kind: z.literal('context-ngrams'), bits: z.number().int().min(10).max(22), scale: z.number().positive().max(1) }),
+  z.object({ kind: z.literal('embedding'), embedder: z.string(), dimensions: z.number().int().positive() }),
+]);
+export type FeatureBlock = z.infer<typeof FeatureBlockSchema>;
+
+const PlattSchema = z.object({ a: z.number(), b: z.number() });
+/** int16 weights of one head, base64, with the step of each feature block (see `quantize`). */
+export const QuantizedSchema = z.object({ steps: z.array(z.number().nonnegative()), data: z.string() });
+type Quantized = z.infer<typeof QuantizedSchema>;
+
+/** One operating mode: its features, a calibrated sociopolitical head, a lean softmax, and the threshold chosen on validation. */
+const ModeFileSchema = z.object({
+  features: z.array(FeatureBlockSchema).min(1),
+  sociopolitical: z.object({ weights: QuantizedSchema, bias: z.number(), platt: PlattSchema }),
   lean: z.object({
     classes: z.tuple([z.literal('left'), z.literal('right'), z.literal('moderate'), z.literal('unclear')]),
-    weights: z.array(z.string()).length(4),
+    weights: z.array(QuantizedSchema).length(4),
     biases: z.array(z.number()).length(4),
   }),
-  /** Optional cascade: a logistic head over sentence embeddings, consulted only when the n-gram probability lies inside `band`. */
-  embedding: z
-    .object({
-      embedder: z.string(),
-      dimensions: z.number().int().positive(),
-      weights: z.string(),
-      bias: z.number(),
-      platt: z.object({ a: z.number(), b: z.number() }),
-      band: z.object({ low: z.number(), high: z.number() }),
-    })
-    .optional(),
+  /** P(sociopolitical) at which the shipped manifest labels a post, chosen on validation posts (recall first). */
+  threshold: z.number().min(0).max(1),
+  /** Quality mode only: posts whose default-mode probability lies outside (low, high) keep the default answer and skip the embedding. */
+  band: z.object({ low: z.number(), high: z.number() }).optional(),
+});
+
+/** The shipped file: quantised weights as base64, so the JSON stays small and loads in milliseconds. */
+export const PoliticalModelFileSchema = z.object({
+  format: z.literal('skysift-political-v2'),
+  modes: z.object({ default: ModeFileSchema, quality: ModeFileSchema.optional() }),
   trained: z.record(z.string(), z.unknown()),
 });
 export type PoliticalModelFile = z.infer<typeof PoliticalModelFileSchema>;
@@ -41,21 +58,28 @@ export interface Platt {
   b: number;
 }
 
-export interface EmbeddingHead extends LinearModel {
-  embedder: string;
-  platt: Platt;
-  band: { low: number; high: number };
+export interface ModeModel {
+  features: FeatureBlock[];
+  sociopolitical: LinearModel & { platt: Platt };
+  lean: LinearModel[];
+  threshold: number;
+  band?: { low: number; high: number };
 }
 
 export interface PoliticalModel {
-  bits: number;
-  sociopolitical: LinearModel & { platt: Platt };
-  lean: LinearModel[];
-  embedding?: EmbeddingHead;
+  default: ModeModel;
+  quality?: ModeModel;
 }
 
 /** Calibrated probabilities. Lean probabilities are P(lean | sociopolitical) × P(sociopolitical), so they never exceed `sociopolitical`. */
 export type PoliticalScores = Record<Category, number>;
+
+/** What a mode's features are computed from: the post's own text, the answered post's text, and embeddings by embedder name. */
+export interface ModeInput {
+  text: string;
+  context?: string;
+  embeddings?: ReadonlyMap<string, Float32Array>;
+}
 
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
@@ -65,83 +89,130 @@ export function dot(weights: ArrayLike<number>, x: SparseVector, bias: number): 
   return sum;
 }
 
-export function softmax(logits: number[]): number[] {
+export function softmax(logits: readonly number[]): number[] {
   const max = Math.max(...logits);
   const exps = logits.map((l) => Math.exp(l - max));
   const total = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / total);
 }
 
-export function ngramProbability(model: PoliticalModel, x: SparseVector): number {
-  const { sociopolitical: s } = model;
+export function blockSize(block: FeatureBlock): number {
+  return block.kind === 'embedding' ? block.dimensions : 1 << block.bits;
+}
+
+export const layoutSize = (features: readonly FeatureBlock[]): number => features.reduce((n, b) => n + blockSize(b), 0);
+
+const EMPTY: SparseVector = { indices: new Uint32Array(0), values: new Float32Array(0) };
+
+/** The embedders a mode needs, by name. */
+export const embeddersOf = (features: readonly FeatureBlock[]): string[] => features.flatMap((b) => (b.kind === 'embedding' ? [b.embedder] : []));
+
+/** The feature vector of a mode's layout. A missing context is an empty block; a missing embedding is an error (the caller waits for it). */
+export function featureVector(features: readonly FeatureBlock[], input: ModeInput): SparseVector {
+  return concatenate(
+    features.map((block) => {
+      if (block.kind === 'ngrams') return { x: featurize(input.text, block.bits, block.scale), size: blockSize(block) };
+      if (block.kind === 'context-ngrams') return { x: input.context ? featurizeContext(input.context, block.bits, block.scale) : EMPTY, size: blockSize(block) };
+      const embedding = input.embeddings?.get(block.embedder);
+      if (!embedding) throw new Error(`the ${block.embedder} embedding is missing`);
+      if (embedding.length !== block.dimensions) throw new Error(`the ${block.embedder} embedding has ${embedding.length} dimensions, the model expects ${block.dimensions}`);
+      return { x: denseVector(embedding), size: block.dimensions };
+    }),
+  );
+}
+
+export function sociopoliticalProbability(mode: ModeModel, x: SparseVector): number {
+  const { sociopolitical: s } = mode;
   return sigmoid(s.platt.a * dot(s.weights, x, s.bias) + s.platt.b);
 }
 
-/** Whether the cascade wants the post's sentence embedding: the model has a head and the n-gram model is unsure. */
-export function wantsEmbedding(model: PoliticalModel, ngram: number): boolean {
-  return model.embedding !== undefined && ngram > model.embedding.band.low && ngram < model.embedding.band.high;
-}
-
-export function embeddingProbability(head: EmbeddingHead, embedding: Float32Array): number {
-  let margin = head.bias;
-  for (let i = 0; i < embedding.length; i++) margin += head.weights[i]! * embedding[i]!;
-  return sigmoid(head.platt.a * margin + head.platt.b);
-}
-
 /** P(lean | sociopolitical) in `LEANS` order. */
-export function leanDistribution(model: PoliticalModel, x: SparseVector): number[] {
-  return softmax(model.lean.map((m) => dot(m.weights, x, m.bias)));
+export function leanDistribution(mode: ModeModel, x: SparseVector): number[] {
+  return softmax(mode.lean.map((m) => dot(m.weights, x, m.bias)));
 }
 
-/** Scores from the features and, for unsure posts, the sentence embedding: then P(sociopolitical) is the mean of both calibrated models. */
-export function scoreVector(model: PoliticalModel, x: SparseVector, embedding?: Float32Array): PoliticalScores {
-  const ngram = ngramProbability(model, x);
-  const p = embedding && model.embedding && wantsEmbedding(model, ngram) ? (ngram + embeddingProbability(model.embedding, embedding)) / 2 : ngram;
-  const lean = leanDistribution(model, x);
+export function scoreFeatures(mode: ModeModel, x: SparseVector): PoliticalScores {
+  const p = sociopoliticalProbability(mode, x);
+  const lean = leanDistribution(mode, x);
   return { sociopolitical: p, left: lean[0]! * p, right: lean[1]! * p, moderate: lean[2]! * p, unclear: lean[3]! * p };
 }
 
-/** Pure inference: the same text (and embedding) always gives the same scores. */
-export function classify(model: PoliticalModel, text: string, embedding?: Float32Array): PoliticalScores {
-  return scoreVector(model, featurize(text, model.bits), embedding);
+/** Pure inference of one mode: the same input always gives the same scores. */
+export function classify(mode: ModeModel, input: ModeInput): PoliticalScores {
+  return scoreFeatures(mode, featureVector(mode.features, input));
 }
 
-export const toBase64 = (weights: Float32Array): string => Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).toString('base64');
+/** Whether quality mode needs its own (embedding) answer for a post whose default-mode probability is `p`. */
+export function wantsQuality(quality: ModeModel, p: number): boolean {
+  return !quality.band || (p > quality.band.low && p < quality.band.high);
+}
 
-export function fromBase64(text: string, size: number): Float32Array {
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== size * 4) throw new Error(`weights have ${bytes.length / 4} entries, expected ${size}`);
+/**
+ * Weights as stored: int16 per feature block, each block with its own step (its largest magnitude / 32767), base64.
+ * Half the size of float32 at a rounding error far below what changes a score (the trainer reports the numbers of
+ * the model as stored, after this round trip).
+ */
+
+export function quantize(weights: Float32Array, features: readonly FeatureBlock[]): Quantized {
+  const data = new Int16Array(weights.length);
+  const steps: number[] = [];
+  let start = 0;
+  for (const block of features) {
+    const end = start + blockSize(block);
+    let max = 0;
+    for (let i = start; i < end; i++) max = Math.max(max, Math.abs(weights[i]!));
+    const step = max / 32767;
+    for (let i = start; i < end; i++) data[i] = step ? Math.round(weights[i]! / step) : 0;
+    steps.push(step);
+    start = end;
+  }
+  return { steps, data: Buffer.from(data.buffer).toString('base64') };
+}
+
+export function dequantize({ steps, data }: Quantized, features: readonly FeatureBlock[]): Float32Array {
+  const bytes = Buffer.from(data, 'base64');
+  const size = layoutSize(features);
+  if (bytes.length !== size * 2) throw new Error(`weights have ${bytes.length / 2} entries, expected ${size}`);
+  if (steps.length !== features.length) throw new Error(`weights have ${steps.length} block steps, expected ${features.length}`);
+  const values = new Int16Array(size);
+  new Uint8Array(values.buffer).set(bytes);
   const weights = new Float32Array(size);
-  new Uint8Array(weights.buffer).set(bytes);
+  let start = 0;
+  features.forEach((block, b) => {
+    const end = start + blockSize(block);
+    for (let i = start; i < end; i++) weights[i] = values[i]! * steps[b]!;
+    start = end;
+  });
   return weights;
 }
 
-export function encodeModel(model: PoliticalModel, trained: Record<string, unknown>): PoliticalModelFile {
-  const { sociopolitical: s } = model;
+function encodeMode(mode: ModeModel): z.infer<typeof ModeFileSchema> {
   return {
-    format: 'skysift-political-v1',
-    bits: model.bits,
-    sociopolitical: { weights: toBase64(s.weights), bias: s.bias, platt: s.platt },
-    lean: { classes: [...LEANS], weights: model.lean.map((m) => toBase64(m.weights)), biases: model.lean.map((m) => m.bias) },
-    ...(model.embedding && { embedding: { ...model.embedding, dimensions: model.embedding.weights.length, weights: toBase64(model.embedding.weights) } }),
-    trained,
+    features: mode.features,
+    sociopolitical: { weights: quantize(mode.sociopolitical.weights, mode.features), bias: mode.sociopolitical.bias, platt: mode.sociopolitical.platt },
+    lean: { classes: [...LEANS], weights: mode.lean.map((m) => quantize(m.weights, mode.features)), biases: mode.lean.map((m) => m.bias) },
+    threshold: mode.threshold,
+    ...(mode.band && { band: mode.band }),
   };
 }
 
-export function decodeModel(file: PoliticalModelFile): PoliticalModel {
-  const size = 1 << file.bits;
+function decodeMode(file: z.infer<typeof ModeFileSchema>): ModeModel {
   return {
-    bits: file.bits,
-    sociopolitical: { weights: fromBase64(file.sociopolitical.weights, size), bias: file.sociopolitical.bias, platt: file.sociopolitical.platt },
-    lean: file.lean.weights.map((w, i) => ({ weights: fromBase64(w, size), bias: file.lean.biases[i]! })),
-    ...(file.embedding && {
-      embedding: {
-        embedder: file.embedding.embedder,
-        bias: file.embedding.bias,
-        platt: file.embedding.platt,
-        band: file.embedding.band,
-        weights: fromBase64(file.embedding.weights, file.embedding.dimensions),
-      },
-    }),
+    features: file.features,
+    sociopolitical: { weights: dequantize(file.sociopolitical.weights, file.features), bias: file.sociopolitical.bias, platt: file.sociopolitical.platt },
+    lean: file.lean.weights.map((w, i) => ({ weights: dequantize(w, file.features), bias: file.lean.biases[i]! })),
+    threshold: file.threshold,
+    ...(file.band && { band: file.band }),
   };
+}
+
+export function encodeModel(model: PoliticalModel, trained: Record<string, unknown>): PoliticalModelFile {
+  return { format: 'skysift-political-v2', modes: { default: encodeMode(model.default), ...(model.quality && { quality: encodeMode(model.quality) }) }, trained };
+}
+
+/** The model as the shipped file will hold it (weights quantised): what the trainer evaluates and reports. */
+export const asStored = (model: PoliticalModel): PoliticalModel => decodeModel(encodeModel(model, {}));
+
+export function decodeModel(file: PoliticalModelFile): PoliticalModel {
+  return { default: decodeMode(file.modes.default), ...(file.modes.quality && { quality: decodeMode(file.modes.quality) }) };
 }

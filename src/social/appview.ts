@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppBskyGraphDefs, AtpAgent, XRPCError } from '@atproto/api';
 import { createLimit } from '../concurrency.ts';
+import { describedFetch } from '../network.ts';
 import { recordUri, type SetSpec } from './sets.ts';
 
 /**
@@ -33,7 +34,7 @@ export class AppView {
   private readonly maxBackoffMs: number;
 
   constructor(options: AppViewOptions) {
-    this.agent = 'agent' in options ? options.agent : new AtpAgent({ service: options.service });
+    this.agent = 'agent' in options ? options.agent : new AtpAgent({ service: options.service, fetch: describedFetch });
     this.limit = createLimit(options.concurrency);
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
   }

@@ -1,6 +1,6 @@
 import { provide, type ServiceContext, type ServicePart } from '../core/services.ts';
 import { AppView } from './appview.ts';
-import { MEMBERSHIP_WATCHER, MembershipRegistry } from './registry.ts';
+import { MEMBERSHIP_REGISTRY, MEMBERSHIP_WATCHER, MembershipRegistry } from './registry.ts';
 import { AuthorSessions } from './sessions.ts';
 import { SocialSetStore } from './store.ts';
 
@@ -19,7 +19,7 @@ export function openSocial({ config, logger, db }: ServiceContext): ServicePart 
   });
   if (db) registry.start();
   return {
-    compile: [provide(MEMBERSHIP_WATCHER, registry)],
+    compile: [provide(MEMBERSHIP_WATCHER, registry), provide(MEMBERSHIP_REGISTRY, registry)],
     memberships: () => registry.snapshots(),
     observe: (events) => registry.observe(events),
     retain: (manifests) => registry.retain(manifests),

@@ -5,8 +5,11 @@ import { serviceKey, type ManifestRef, type Memberships } from '../core/services
 import type { Logger } from '../log.ts';
 import type { AppView } from './appview.ts';
 import { applyChange, fetchedSet, liveSet, type LiveSet, type RecordChange } from './live-set.ts';
-import { setKey, type SetSpec } from './sets.ts';
+import { knownMembers, setKey, type SetSpec } from './sets.ts';
 import type { SocialSetStore } from './store.ts';
+
+/** Where a one-shot command's set came from: the manifest (DIDs), the SQLite cache (perhaps stale), the AppView, or nowhere (why). */
+export type SetLoad = { key: string; members: number } & ({ from: 'manifest' | 'appview' } | { from: 'cache'; stale: boolean } | { from: 'none'; reason: string });
 
 /** Who uses a set: the manifest compilation that referred to it, and the author it is read as (if any). */
 export interface WatchOptions {
@@ -21,6 +24,9 @@ export interface MembershipWatcher {
 
 /** The compile-time service the social operators look up. */
 export const MEMBERSHIP_WATCHER = serviceKey<MembershipWatcher>('social');
+
+/** The registry itself, for commands that load the sets once (a dry run) rather than follow them. */
+export const MEMBERSHIP_REGISTRY = serviceKey<MembershipRegistry>('social-registry');
 
 interface Watched {
   spec: SetSpec;
@@ -102,6 +108,29 @@ export class MembershipRegistry implements MembershipWatcher {
     this.started = true;
     for (const key of this.specs.keys()) this.load(key);
     this.task = cron.schedule('* * * * *', () => this.refreshDue());
+  }
+
+  /**
+   * For one-shot commands (a dry run): loads every watched set once, with no cron job and no writes. A
+   * list of DIDs needs nothing; otherwise the SQLite copy in `cache` if there is one (stale or not: the
+   * report says), else the AppView unless `offline`. Each set's outcome is reported.
+   */
+  async loadOnce({ cache, offline }: { cache?: Pick<SocialSetStore, 'get'>; offline: boolean }): Promise<SetLoad[]> {
+    return Promise.all(
+      [...this.specs].map(async ([key, watched]): Promise<SetLoad> => {
+        const known = knownMembers(watched.spec);
+        if (known) return { key, from: 'manifest', members: this.install(key, liveSet({ members: known, records: [] }), Infinity).members.size };
+        const cached = cache?.get(key);
+        if (cached) return { key, from: 'cache', stale: cached.expiresAt <= this.now(), members: this.install(key, cached.set, cached.expiresAt).members.size };
+        if (offline) return { key, from: 'none', members: 0, reason: 'not in the cache, and --offline forbids fetching it' };
+        try {
+          const fetched = await (await this.appviewFor(watched)).fetch(watched.spec);
+          return { key, from: 'appview', members: this.install(key, liveSet(fetched), this.now() + this.options.ttlMs).members.size };
+        } catch (error) {
+          return { key, from: 'none', members: 0, reason: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
   }
 
   /** Keys of every set the compiled manifests refer to. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AtpAgent } from '@atproto/api';
 import type { Credentials } from '../core/credentials.ts';
+import { describedFetch } from '../network.ts';
 import { AppView } from './appview.ts';
 
 /** A failed login is not tried again for this long: PDSes limit logins per account (bsky.social: 30 per 5 minutes, 300 a day). */
@@ -33,6 +34,7 @@ export class AuthorSessions {
   private async login(id: string, author: Credentials): Promise<AppView> {
     const agent = new AtpAgent({
       service: author.service,
+      fetch: describedFetch,
       persistSession: (event) => {
         if (event === 'expired') this.sessions.delete(id);
       },

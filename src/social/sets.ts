@@ -18,6 +18,11 @@ export function setKey(spec: SetSpec): string {
   }
 }
 
+/** The members of a set the manifest itself spells out (a list of DIDs), which need no network; else undefined. */
+export function knownMembers(spec: SetSpec): string[] | undefined {
+  return spec.type === 'accounts' && spec.actors.every((actor) => actor.startsWith('did:')) ? [...new Set(spec.actors)] : undefined;
+}
+
 export function recordUri(repo: string, type: 'list' | 'starterpack', rkey: string): string {
   return `at://${repo}/${COLLECTIONS[type]}/${rkey}`;
 }

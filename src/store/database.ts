@@ -13,6 +13,11 @@ export interface OpenedDatabase {
   applied: string[];
 }
 
+/** Opens an existing database file read-only and as it is (no migration), for commands that only look; undefined when there is none. */
+export function openExistingDatabaseReadOnly(file: string): Database.Database | undefined {
+  return fs.existsSync(file) ? new Database(file, { readonly: true, fileMustExist: true }) : undefined;
+}
+
 /** Opens (creating if needed) the one database file in WAL mode and brings its schema up to date. */
 export function openDatabase(file: string, migrationsDir = MIGRATIONS_DIR): OpenedDatabase {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -20,6 +20,7 @@ export class PostStore {
   private readonly deletePost;
   private readonly prunePosts;
   private readonly selectAuthor;
+  private readonly selectDidOfHandle;
   private readonly upsertHandle;
   private readonly upsertAccount;
 
@@ -32,6 +33,7 @@ export class PostStore {
     this.deletePost = db.prepare('DELETE FROM posts WHERE uri = ?');
     this.prunePosts = db.prepare('DELETE FROM posts WHERE indexed_at < ?');
     this.selectAuthor = db.prepare('SELECT * FROM authors WHERE did = ?');
+    this.selectDidOfHandle = db.prepare('SELECT did FROM authors WHERE handle = ? ORDER BY updated_time_us DESC LIMIT 1').pluck();
     // Events can arrive out of order across restarts (rewind): an older event never overwrites a newer one.
     // An identity event without a handle (a DID document change) keeps the handle we know.
     this.upsertHandle = db.prepare(
@@ -74,6 +76,11 @@ export class PostStore {
 
   author(did: string): AuthorRow | undefined {
     return this.selectAuthor.get(did) as AuthorRow | undefined;
+  }
+
+  /** The DID last seen with this handle (from identity events), if any. */
+  didOfHandle(handle: string): string | undefined {
+    return this.selectDidOfHandle.get(handle.toLowerCase()) as string | undefined;
   }
 
   recordHandle(did: string, handle: string | undefined, timeUs: number): void {

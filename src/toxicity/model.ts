@@ -1,70 +1,74 @@
 import { z } from 'zod';
-import { featurize, type SparseVector } from '../political/features.ts';
-import { dot, embeddingProbability, fromBase64, PoliticalModelFileSchema, sigmoid, toBase64, type EmbeddingHead, type LinearModel, type Platt } from '../political/model.ts';
+import type { SparseVector } from '../political/features.ts';
+import { dequantize, dot, featureVector, FeatureBlockSchema, quantize, QuantizedSchema, sigmoid, type FeatureBlock, type LinearModel, type ModeInput, type Platt } from '../political/model.ts';
 
 /**
- * The shipped file: the political classifier's hashed n-gram features under one Platt-calibrated
- * logistic output, and optionally a head over sentence embeddings for the cascade (TOXICITY_CASCADE),
- * stored as the political model stores its own.
+ * The toxicity classifier has the political classifier's two modes, features and stored weights: `default`, hashed
+ * n-grams fast enough for every post; `quality`, n-grams beside a sentence embedding, asked only about posts whose
+ * default probability lies inside its band. One calibrated logistic output per mode.
  */
+const ModeFileSchema = z.object({
+  features: z.array(FeatureBlockSchema).min(1),
+  toxic: z.object({ weights: QuantizedSchema, bias: z.number(), platt: z.object({ a: z.number(), b: z.number() }) }),
+  band: z.object({ low: z.number(), high: z.number() }).optional(),
+});
+
 export const ToxicityModelFileSchema = z.object({
   format: z.literal('skysift-toxicity-v1'),
-  bits: z.number().int().min(10).max(22),
-  weights: z.string(),
-  bias: z.number(),
-  platt: z.object({ a: z.number(), b: z.number() }),
-  embedding: PoliticalModelFileSchema.shape.embedding,
+  modes: z.object({ default: ModeFileSchema, quality: ModeFileSchema.optional() }),
+  /** The threshold with the best F1 on validation posts: where the model card's numbers are quoted, a starting point for manifests. */
+  threshold: z.number().min(0).max(1),
   trained: z.record(z.string(), z.unknown()),
 });
 export type ToxicityModelFile = z.infer<typeof ToxicityModelFileSchema>;
 
-export interface ToxicityModel extends LinearModel {
-  bits: number;
-  platt: Platt;
-  /** Consulted, with TOXICITY_CASCADE, for posts whose n-gram probability lies inside its band. */
-  embedding?: EmbeddingHead;
+export interface ToxicityMode {
+  features: FeatureBlock[];
+  toxic: LinearModel & { platt: Platt };
+  band?: { low: number; high: number };
 }
 
-/** The n-gram model's calibrated probability that a text is toxic, from its features. */
-export function ngramToxicity(model: LinearModel & { platt: Platt }, x: SparseVector): number {
-  return sigmoid(model.platt.a * dot(model.weights, x, model.bias) + model.platt.b);
+export interface ToxicityModel {
+  default: ToxicityMode;
+  quality?: ToxicityMode;
+  threshold: number;
 }
 
-/** Whether the cascade wants the post's sentence embedding: the model has a head and the n-gram model is unsure. */
-export function wantsEmbedding(model: ToxicityModel, ngram: number): boolean {
-  return model.embedding !== undefined && ngram > model.embedding.band.low && ngram < model.embedding.band.high;
+export function toxicProbability(mode: ToxicityMode, x: SparseVector): number {
+  return sigmoid(mode.toxic.platt.a * dot(mode.toxic.weights, x, mode.toxic.bias) + mode.toxic.platt.b);
 }
 
-/** The probability: the n-gram model's, or for an unsure post with its embedding, the mean of both calibrated models. */
-export function combinedToxicity(model: ToxicityModel, ngram: number, embedding?: Float32Array): number {
-  return embedding && model.embedding && wantsEmbedding(model, ngram) ? (ngram + embeddingProbability(model.embedding, embedding)) / 2 : ngram;
+/** Pure inference of one mode: the same input always gives the same probability. */
+export const classifyToxicity = (mode: ToxicityMode, input: ModeInput): number => toxicProbability(mode, featureVector(mode.features, input));
+
+/** Whether quality mode needs its own (embedding) answer for a post whose default probability is `p`. */
+export const wantsQuality = ({ band }: ToxicityMode, p: number): boolean => !band || (p > band.low && p < band.high);
+
+/** Quality mode as the classifier runs it: the default answer unless the default probability falls inside the band. */
+export function cascadeToxicity(model: Pick<ToxicityModel, 'default'> & { quality: ToxicityMode }, input: ModeInput): number {
+  const fast = classifyToxicity(model.default, { text: input.text });
+  return wantsQuality(model.quality, fast) ? classifyToxicity(model.quality, input) : fast;
 }
 
-/** Pure inference: the same text (and embedding) always gives the same probability. */
-export const toxicity = (model: ToxicityModel, text: string, embedding?: Float32Array): number => combinedToxicity(model, ngramToxicity(model, featurize(text, model.bits)), embedding);
+const encodeMode = (mode: ToxicityMode): z.infer<typeof ModeFileSchema> => ({
+  features: mode.features,
+  toxic: { weights: quantize(mode.toxic.weights, mode.features), bias: mode.toxic.bias, platt: mode.toxic.platt },
+  ...(mode.band && { band: mode.band }),
+});
+
+const decodeMode = (file: z.infer<typeof ModeFileSchema>): ToxicityMode => ({
+  features: file.features,
+  toxic: { weights: dequantize(file.toxic.weights, file.features), bias: file.toxic.bias, platt: file.toxic.platt },
+  ...(file.band && { band: file.band }),
+});
 
 export function encodeToxicityModel(model: ToxicityModel, trained: Record<string, unknown>): ToxicityModelFile {
-  const { embedding } = model;
-  return {
-    format: 'skysift-toxicity-v1',
-    bits: model.bits,
-    weights: toBase64(model.weights),
-    bias: model.bias,
-    platt: model.platt,
-    ...(embedding && { embedding: { ...embedding, dimensions: embedding.weights.length, weights: toBase64(embedding.weights) } }),
-    trained,
-  };
+  return { format: 'skysift-toxicity-v1', modes: { default: encodeMode(model.default), ...(model.quality && { quality: encodeMode(model.quality) }) }, threshold: model.threshold, trained };
 }
 
 export function decodeToxicityModel(file: ToxicityModelFile): ToxicityModel {
-  const { embedding } = file;
-  return {
-    bits: file.bits,
-    weights: fromBase64(file.weights, 1 << file.bits),
-    bias: file.bias,
-    platt: file.platt,
-    ...(embedding && {
-      embedding: { embedder: embedding.embedder, bias: embedding.bias, platt: embedding.platt, band: embedding.band, weights: fromBase64(embedding.weights, embedding.dimensions) },
-    }),
-  };
+  return { default: decodeMode(file.modes.default), ...(file.modes.quality && { quality: decodeMode(file.modes.quality) }), threshold: file.threshold };
 }
+
+/** The model as the shipped file will hold it (weights quantised): what the trainer evaluates and reports. */
+export const asStoredToxicity = (model: ToxicityModel): ToxicityModel => decodeToxicityModel(encodeToxicityModel(model, {}));

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sharedData } from './shared.ts';
+import { fixture } from './fixtures.ts';
 
 export type FeedBehaviour = { pages: string[] } | { status: number } | 'hang';
 
 /**
  * A loopback AppView answering `app.bsky.feed.getFeed` as the real one does (XRPC: GET
  * /xrpc/app.bsky.feed.getFeed?feed&limit&cursor → {feed, cursor}, errors as {error, message}).
- * Each feed's pages are recorded `../shared/data/feeds/*.json` files; a feed can fail or hang.
+ * Each feed's pages are recorded `test/fixtures/feeds/*.json` files; a feed can fail or hang.
  */
 export class AppViewServer {
   readonly requests: { feed: string; limit: number; cursor?: string }[] = [];
@@ -41,7 +41,7 @@ export class AppViewServer {
     if (behaviour === 'hang') return;
     if ('status' in behaviour) return json(behaviour.status, { error: 'InternalServerError', message: 'feed generator failed' });
     const page = Number(cursor ?? 0);
-    const items = (JSON.parse(fs.readFileSync(sharedData(`feeds/${behaviour.pages[page]}`), 'utf8')) as { feed: unknown[] }).feed.slice(0, limit);
+    const items = (JSON.parse(fs.readFileSync(fixture(`feeds/${behaviour.pages[page]}`), 'utf8')) as { feed: unknown[] }).feed.slice(0, limit);
     json(200, { feed: items, ...(page + 1 < behaviour.pages.length && { cursor: String(page + 1) }) });
   }
 

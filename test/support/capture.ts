@@ -1,9 +1,7 @@
-import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import { consolidateJetstreamEvent } from '../../src/consolidate/index.ts';
 import { evaluateBatch } from '../../src/evaluate/index.ts';
-import { sharedData } from './shared.ts';
+import { fixture } from './fixtures.ts';
 import { shippedManifests } from './shipped-manifests.ts';
 
 export interface RecordedEvent {
@@ -16,7 +14,7 @@ export interface RecordedEvent {
 /** The recorded Jetstream capture `expected_v1.jsonl`, one object per event. */
 export function recordedEvents(): RecordedEvent[] {
   return fs
-    .readFileSync(sharedData('jetstream/expected_v1.jsonl'), 'utf8')
+    .readFileSync(fixture('jetstream/expected_v1.jsonl'), 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
@@ -56,10 +54,4 @@ export function activeKeys(labels: readonly Record<string, unknown>[]): string[]
     .sort();
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  return port;
-}
+export { freePort } from './ports.ts';

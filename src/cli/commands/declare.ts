@@ -9,8 +9,8 @@ export const declare: Command = {
   name: 'declare',
   summary: `Publish the labeler declaration (${DECLARATION_COLLECTION}/self: label values and definitions from the manifests); --dry-run prints it.`,
   usage: 'declare [--dry-run]',
-  options: { 'dry-run': { type: 'boolean' } },
-  run: reportingFailures('declare', async ({ values }) => {
+  options: { 'dry-run': { type: 'boolean', description: 'Print the record instead of publishing it.' } },
+  run: reportingFailures(async ({ values }) => {
     const config = loadConfig();
     const declaration = labelerDeclaration((await loadAllManifests(config)).map((m) => m.label));
     if (values['dry-run']) {

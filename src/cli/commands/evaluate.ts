@@ -1,15 +1,21 @@
-import fs from 'node:fs';
 import { loadConfig } from '../../config.ts';
 import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/index.ts';
-import { evaluateBatch } from '../../evaluate/index.ts';
+import { evaluateBatch, type Verdict } from '../../evaluate/index.ts';
 import { stderrLogger } from '../../log.ts';
 import type { Services } from '../../core/services.ts';
+import { formatProblems, loadManifestFiles, type CompiledManifest } from '../../manifests/load.ts';
 import { openServices } from '../../services/index.ts';
-import { formatProblems, loadManifestFiles, manifestFiles } from '../../manifests/load.ts';
-import type { Command } from '../command.ts';
+import { UsageError, type Command } from '../command.ts';
+import { explanationLines, postExcerpt } from '../explanation.ts';
+import { inputFile } from '../inputs.ts';
 import { jsonlBatches } from '../jsonl.ts';
+import { manifestTargets } from '../loaded-manifests.ts';
+import { loadMembershipSets } from '../membership-sets.ts';
 
 const BATCH = 256;
+/** A manifest matching at least this share of at least BROAD_SAMPLE posts is probably broader than meant. */
+const BROAD_RATE = 0.9;
+const BROAD_SAMPLE = 10;
 
 /** A line is either a Jetstream event or an already consolidated post. */
 function toPost(json: unknown): ConsolidatedPost | string | undefined {
@@ -21,28 +27,90 @@ function toPost(json: unknown): ConsolidatedPost | string | undefined {
   return post.success ? post.data : `not a Jetstream event nor a consolidated post: ${post.error.issues[0]?.message}`;
 }
 
+interface Options {
+  matchesOnly: boolean;
+  human: boolean;
+}
+
+/** One post's verdicts as a person reads them: the post, then a line per manifest, the conditions of each match below it. */
+function humanLines(post: ConsolidatedPost, verdicts: Verdict[], { matchesOnly }: Options): string[] {
+  const shown = matchesOnly ? verdicts.filter((v) => v.matched === true) : verdicts;
+  if (!shown.length) return [];
+  const width = Math.max(...shown.map((v) => v.label.length));
+  return [
+    `${post.uri}  ${postExcerpt(post.record.text)}`,
+    ...shown.flatMap((v) =>
+      v.matched === true
+        ? [`  ✓ ${v.label.padEnd(width)}  matched`, ...explanationLines(v.explanation, '      ')]
+        : v.matched === false
+          ? [`  · ${v.label.padEnd(width)}  no match`]
+          : [`  ? ${v.label.padEnd(width)}  undecided${'undecided' in v ? `: ${v.undecided}` : ''}`],
+    ),
+    '',
+  ];
+}
+
+/** Posts, matches and undecided verdicts per manifest. */
+class Summary {
+  posts = 0;
+  private readonly counts = new Map<string, { matched: number; undecided: number }>();
+
+  constructor(manifests: readonly CompiledManifest[]) {
+    for (const m of manifests) this.counts.set(m.label.value, { matched: 0, undecided: 0 });
+  }
+
+  add(verdicts: readonly Verdict[]) {
+    for (const v of verdicts) {
+      const count = this.counts.get(v.label)!;
+      if (v.matched === true) count.matched++;
+      if (v.matched === null) count.undecided++;
+    }
+  }
+
+  lines(): string[] {
+    const width = Math.max(8, ...[...this.counts.keys()].map((l) => l.length));
+    const rate = (n: number) => (this.posts ? `${((100 * n) / this.posts).toFixed(1)}%` : '-');
+    const rows = [...this.counts].map(([label, c]) => `  ${label.padEnd(width)}  ${String(c.matched).padStart(7)}  ${rate(c.matched).padStart(6)}  ${String(c.undecided).padStart(9)}`);
+    const broad = [...this.counts]
+      .filter(([, c]) => this.posts >= BROAD_SAMPLE && c.matched >= BROAD_RATE * this.posts)
+      .map(([label, c]) => `warning: "${label}" matched ${c.matched} of ${this.posts} posts (${rate(c.matched)}): nearly every post; is its filter broader than you meant?`);
+    return [`summary: ${this.posts} post(s)`, `  ${'manifest'.padEnd(width)}  matched    rate  undecided`, ...rows, ...broad];
+  }
+}
+
 export const evaluate: Command = {
   name: 'evaluate',
-  summary: 'Dry-run manifests over Jetstream events or consolidated posts (JSONL), printing one verdict per post and manifest.',
-  usage: 'evaluate <manifest.json | dir> <input.jsonl>',
+  summary: 'Dry-run manifests over Jetstream events or consolidated posts (JSONL): a verdict per post and manifest with its explanation, then a summary per manifest.',
+  usage: 'evaluate <manifest.json | dir> <input.jsonl> [--matches-only] [--format json|human] [--offline]',
+  options: {
+    'matches-only': { type: 'boolean', description: 'Print only the verdicts that matched.' },
+    format: { type: 'string', value: '<json|human>', description: 'One JSON verdict per line, or a readable tree per post.', default: 'human on a terminal, json otherwise' },
+    offline: { type: 'boolean', description: 'Never ask the AppView for membership sets: use plain DIDs and the cache in DATA_DIR only.' },
+  },
   positionals: { min: 2, max: 2 },
-  async run({ positionals }) {
+  async run({ positionals, values }) {
     const [target, input] = positionals as [string, string];
-    const files = fs.statSync(target).isDirectory() ? manifestFiles(target) : [target];
+    const format = (values.format as string | undefined) ?? (process.stdout.isTTY ? 'human' : 'json');
+    if (format !== 'json' && format !== 'human') throw new UsageError(`--format is json or human, not ${JSON.stringify(format)}`);
+    const files = manifestTargets(target);
+    inputFile(input, 'a JSON-lines file of Jetstream events or consolidated posts');
     const config = loadConfig();
     const services = await openServices({ config, logger: stderrLogger(config.LOG_LEVEL) });
     try {
-      return await evaluateFiles(files, input, services);
+      const { manifests, problems } = await loadManifestFiles(files, { services: services.compile });
+      if (problems.length) console.error(formatProblems(problems));
+      if (!manifests.length) return 1;
+      for (const line of await loadMembershipSets(services, config, values.offline === true)) console.error(line);
+      await evaluateInput(input, manifests, services, { matchesOnly: values['matches-only'] === true, human: format === 'human' });
+      return problems.length ? 1 : 0;
     } finally {
       await services.close();
     }
   },
 };
 
-async function evaluateFiles(files: string[], input: string, services: Services): Promise<number> {
-  const { manifests, problems } = await loadManifestFiles(files, { services: services.compile });
-  if (problems.length) console.error(formatProblems(problems));
-  if (!manifests.length) return 1;
+async function evaluateInput(input: string, manifests: CompiledManifest[], services: Services, options: Options): Promise<void> {
+  const summary = new Summary(manifests);
   for await (const lines of jsonlBatches(input, BATCH)) {
     const posts: ConsolidatedPost[] = [];
     for (const line of lines) {
@@ -50,7 +118,14 @@ async function evaluateFiles(files: string[], input: string, services: Services)
       if (typeof post === 'string') console.error(`${input}:${line.lineNo}: skipped: ${post}`);
       else if (post) posts.push(post);
     }
-    for (const verdict of await evaluateBatch(posts, manifests, services.providers, services.memberships())) console.log(JSON.stringify(verdict));
+    const verdicts = await evaluateBatch(posts, manifests, services.providers, services.memberships());
+    summary.posts += posts.length;
+    summary.add(verdicts);
+    posts.forEach((post, p) => {
+      const own = verdicts.slice(p * manifests.length, (p + 1) * manifests.length);
+      if (options.human) for (const line of humanLines(post, own, options)) console.log(line);
+      else for (const v of own) if (!options.matchesOnly || v.matched === true) console.log(JSON.stringify(v));
+    });
   }
-  return problems.length ? 1 : 0;
+  for (const line of summary.lines()) console.error(line);
 }

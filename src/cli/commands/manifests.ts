@@ -6,8 +6,8 @@ import { compileManifestsOffline } from '../loaded-manifests.ts';
 
 export const manifestsValidate: Command = {
   name: 'manifests validate',
-  summary: 'Validate every manifest in a directory (default MANIFESTS_DIR); exit 1 listing every problem.',
-  usage: 'manifests validate [dir]',
+  summary: 'Validate one manifest file or every manifest of a folder (default MANIFESTS_DIR); exit 1 listing every problem.',
+  usage: 'manifests validate [manifest.json | dir]',
   positionals: { min: 0, max: 1 },
   async run({ positionals }) {
     const config = loadConfig();

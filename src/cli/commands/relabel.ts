@@ -18,8 +18,8 @@ export const relabel: Command = {
   name: 'relabel',
   summary: 'Negate the active labels of manifests no longer in MANIFESTS_DIR (signed and served like any label); --dry-run lists them. Run it with the service stopped.',
   usage: 'relabel [--dry-run]',
-  options: { 'dry-run': { type: 'boolean' } },
-  run: reportingFailures('relabel', async ({ values }) => {
+  options: { 'dry-run': { type: 'boolean', description: 'List the labels that would be negated; change nothing.' } },
+  run: reportingFailures(async ({ values }) => {
     const config = loadConfig();
     const loaded = new Set((await loadAllManifests(config)).map((m) => m.label.value));
     const { db } = openDatabase(databasePath(config));

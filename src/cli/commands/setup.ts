@@ -20,8 +20,8 @@ export const setup: Command = {
   name: 'setup',
   summary: "Add the labeler's signing key (#atproto_label) and LABELER_PUBLIC_URL (#atproto_labeler) to its DID document; the PDS emails a code for --token.",
   usage: 'setup [--token <code from the email>]',
-  options: { token: { type: 'string' } },
-  run: reportingFailures('setup', async ({ values }) => {
+  options: { token: { type: 'string', value: '<code>', description: 'The confirmation code the PDS emailed; without it, setup asks the PDS to send one.' } },
+  run: reportingFailures(async ({ values }) => {
     const config = loadConfig();
     if (!config.LABELER_DID) throw new Error('setup publishes the production identity: set LABELER_DID and LABELER_SIGNING_KEY (or LABELER_SIGNING_KEY_FILE)');
     if (!config.LABELER_PUBLIC_URL) throw new Error('set LABELER_PUBLIC_URL to the public https URL of this labeler');

@@ -1,8 +1,25 @@
 import { once } from 'node:events';
-import { loadConfig } from '../../config.ts';
+import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../log.ts';
 import { startService } from '../../service.ts';
-import type { Command } from '../command.ts';
+import { CliError, type Command } from '../command.ts';
+import { manifestsDir } from '../loaded-manifests.ts';
+
+/** Why the label server could not listen, said in terms of the settings that choose where it listens. */
+function listenFailure(error: unknown, config: Config): CliError | undefined {
+  const where = `${config.LABELER_HOST}:${config.LABELER_PORT}`;
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new CliError(`LABELER_PORT ${config.LABELER_PORT} is already in use on ${config.LABELER_HOST} (another skysift running?): stop that process or set LABELER_PORT to a free port`);
+    case 'EACCES':
+      return new CliError(`not allowed to listen on ${where}: set LABELER_PORT to a port above 1023, or run skysift behind a proxy`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new CliError(`LABELER_HOST ${config.LABELER_HOST} is not an address of this machine: set it to 127.0.0.1, 0.0.0.0 or one of its addresses`);
+    default:
+      return undefined;
+  }
+}
 
 export const start: Command = {
   name: 'start',
@@ -10,10 +27,21 @@ export const start: Command = {
   usage: 'start',
   async run() {
     const config = loadConfig();
+    manifestsDir(config);
+    // Listening before anything else: a stop asked for while starting (docker stop, Ctrl-C) is kept, not
+    // lost, and as PID 1 in a container an unhandled SIGTERM would be ignored.
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    const stopSignal = Promise.race(signals.map((signal) => once(process, signal).then(() => signal))).then((signal) => {
+      // A second signal means "now", even while still starting.
+      for (const s of signals) process.once(s, () => process.exit(1));
+      return signal;
+    });
     const logger = createLogger(config.LOG_LEVEL);
-    const service = await startService(config, logger);
-    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-    logger.info({ signal: signal[0] ?? 'signal' }, 'shutting down');
+    const service = await startService(config, logger).catch((error: unknown) => {
+      throw listenFailure(error, config) ?? error;
+    });
+    const signal = await stopSignal;
+    logger.info({ signal }, 'shutting down');
     await service.stop();
     logger.flush();
     return 0;

@@ -1,10 +1,15 @@
 import fs from 'node:fs';
 import { loadConfig } from '../../config.ts';
-import { EmbedderRegistry } from '../../models/embedders/registry.ts';
-import { readExamples } from '../../models/train/dataset.ts';
+import { EmbedderRegistry, EmbedderUnavailableError } from '../../models/embedders/registry.ts';
+import { vectorizerModels } from '../../models/features.ts';
+import { DatasetError, readExamples } from '../../models/train/dataset.ts';
 import { DEFAULT_GBDT_OPTIONS } from '../../models/train/gbdt.ts';
 import { parseFeatureModules, trainModel, writeTrainedModel } from '../../models/train/train-model.ts';
-import { UsageError, type Command } from '../command.ts';
+import { CliError, UsageError, type Command } from '../command.ts';
+import { inputFile } from '../inputs.ts';
+import { progress } from '../progress.ts';
+
+const TEST_FRACTION = 0.2;
 
 function numberOption(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -16,26 +21,29 @@ function numberOption(value: unknown, name: string, fallback: number): number {
 export const train: Command = {
   name: 'train',
   summary: 'Train a gradient-boosted tree classifier on labelled posts and write it (XGBoost JSON + model card) to MODELS_DIR/<model-name>/.',
-  usage:
-    'train <model-name> --data <labelled.jsonl|csv> --features <time_features,vectorizer[:model],post_metadata> [--about notes.md] [--rounds N] [--depth N] [--learning-rate X] [--test-fraction X] [--seed N]',
+  usage: 'train <model-name> --data <labelled.jsonl|csv> --features <modules> [options]',
   positionals: { min: 1, max: 1 },
   options: {
-    data: { type: 'string' },
-    features: { type: 'string' },
-    about: { type: 'string' },
-    rounds: { type: 'string' },
-    depth: { type: 'string' },
-    'learning-rate': { type: 'string' },
-    'test-fraction': { type: 'string' },
-    seed: { type: 'string' },
+    data: { type: 'string', value: '<file>', required: true, description: 'Labelled posts: JSON lines or a CSV with a header, fields text, label (0, 1, true or false) and optionally createdAt.' },
+    features: {
+      type: 'string',
+      value: '<modules>',
+      required: true,
+      description: 'Feature modules in order, comma-separated: time_features, vectorizer[:<embedding model>], post_metadata.',
+    },
+    about: { type: 'string', value: '<notes.md>', description: 'Markdown on where the data came from and how it was labelled, copied into the model card.' },
+    rounds: { type: 'string', value: '<n>', description: 'Boosting rounds (trees).', default: String(DEFAULT_GBDT_OPTIONS.rounds) },
+    depth: { type: 'string', value: '<n>', description: 'Largest depth of a tree.', default: String(DEFAULT_GBDT_OPTIONS.maxDepth) },
+    'learning-rate': { type: 'string', value: '<x>', description: "Shrinkage of each tree's contribution.", default: String(DEFAULT_GBDT_OPTIONS.learningRate) },
+    'test-fraction': { type: 'string', value: '<x>', description: 'Share of the examples held out to measure the model.', default: String(TEST_FRACTION) },
+    seed: { type: 'string', value: '<n>', description: 'Seed of the split and of the row sampling.', default: String(DEFAULT_GBDT_OPTIONS.seed) },
   },
   async run({ positionals, values }) {
     const name = positionals[0]!;
     if (!/^[\w.-]+$/.test(name)) throw new UsageError(`model name "${name}" may only hold letters, digits, "_", "." and "-"`);
-    if (typeof values.data !== 'string' || typeof values.features !== 'string') throw new UsageError('--data and --features are required');
     let modules;
     try {
-      modules = parseFeatureModules(values.features);
+      modules = parseFeatureModules(values.features as string);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -46,19 +54,33 @@ export const train: Command = {
       learningRate: numberOption(values['learning-rate'], 'learning-rate', DEFAULT_GBDT_OPTIONS.learningRate),
       seed: numberOption(values.seed, 'seed', DEFAULT_GBDT_OPTIONS.seed),
     };
+    const dataFile = inputFile(values.data as string, 'a file of labelled posts (JSON lines or CSV with text and label)');
+    const about = typeof values.about === 'string' ? fs.readFileSync(inputFile(values.about, 'a Markdown file about the data'), 'utf8') : undefined;
     const config = loadConfig();
     const embedders = new EmbedderRegistry({ modelsDir: config.MODELS_DIR, allowRemote: config.MODELS_ALLOW_REMOTE });
-    const result = await trainModel({
-      name,
-      dataFile: values.data,
-      examples: readExamples(values.data),
-      modules,
-      embedders,
-      options,
-      testFraction: numberOption(values['test-fraction'], 'test-fraction', 0.2),
-      about: typeof values.about === 'string' ? fs.readFileSync(values.about, 'utf8') : undefined,
-      batchSize: config.EMBEDDING_BATCH_SIZE,
-    });
+    const shown = progress(`train ${name}`);
+    let result;
+    try {
+      // Before reading and embedding thousands of texts: a missing model is found at once.
+      await Promise.all(vectorizerModels(modules).map((model) => embedders.resolve(model)));
+      result = await trainModel({
+        name,
+        dataFile,
+        examples: readExamples(dataFile),
+        modules,
+        embedders,
+        options,
+        testFraction: numberOption(values['test-fraction'], 'test-fraction', TEST_FRACTION),
+        about,
+        batchSize: config.EMBEDDING_BATCH_SIZE,
+        onProgress: (detail) => shown.update(detail),
+      });
+    } catch (error) {
+      if (error instanceof EmbedderUnavailableError || error instanceof DatasetError) throw new CliError(error.message);
+      throw error;
+    } finally {
+      shown.done();
+    }
     const file = writeTrainedModel(config.MODELS_DIR, name, result);
     for (const [split, m] of Object.entries(result.metrics)) {
       console.log(

@@ -2,10 +2,19 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { seededRandom, shuffled } from '../random.ts';
 
+/** A data file that cannot be trained on: the message names the file, the line and what is wrong there. */
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+}
+
 /** One labelled training example: the text, its 0/1 label and optionally when it was posted. */
 export const ExampleSchema = z.object({
   text: z.string(),
-  label: z.union([z.boolean(), z.literal(0), z.literal(1), z.enum(['0', '1', 'true', 'false'])]).transform((v) => (v === true || v === 1 || v === '1' || v === 'true' ? 1 : 0)),
+  label: z
+    .union([z.boolean(), z.literal(0), z.literal(1), z.enum(['0', '1', 'true', 'false'])], {
+      error: (issue) => `must be 0, 1, true or false, got ${issue.input === undefined ? 'nothing' : JSON.stringify(issue.input)}`,
+    })
+    .transform((v) => (v === true || v === 1 || v === '1' || v === 'true' ? 1 : 0)),
   createdAt: z.string().min(1).optional(),
 });
 export type Example = z.infer<typeof ExampleSchema>;
@@ -50,13 +59,13 @@ export function readExamples(file: string): Example[] {
       try {
         records.push({ line: i + 1, value: JSON.parse(line) });
       } catch (error) {
-        throw new Error(`${file}:${i + 1}: ${(error as Error).message}`);
+        throw new DatasetError(`${file}:${i + 1}: not JSON (${(error as Error).message}): fix that line`);
       }
     });
   }
   return records.map(({ line, value }) => {
     const parsed = ExampleSchema.safeParse(value);
-    if (!parsed.success) throw new Error(`${file}:${line}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new DatasetError(`${file}:${line}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'} ${i.message}`).join('; ')}: fix that line`);
     return parsed.data;
   });
 }

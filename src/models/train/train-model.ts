@@ -7,7 +7,7 @@ import type { EmbedderRegistry } from '../embedders/registry.ts';
 import { buildFeatures, featureNames, vectorizerModels } from '../features.ts';
 import { treeModelFile } from '../tree-models.ts';
 import type { Example } from './dataset.ts';
-import { splitExamples } from './dataset.ts';
+import { DatasetError, splitExamples } from './dataset.ts';
 import { boosterProbability, trainGbdt, type Booster, type GbdtOptions } from './gbdt.ts';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 import { toXGBoostJson } from './xgboost-json.ts';
@@ -33,6 +33,8 @@ export interface TrainRequest {
   /** Markdown explaining where the data came from and how it was labelled, copied into the card. */
   about?: string;
   batchSize?: number;
+  /** Told what the trainer is doing ("embedding training texts 320/1106", ...), for a progress line. */
+  onProgress?: (detail: string) => void;
 }
 
 export interface TrainResult {
@@ -46,7 +48,7 @@ export interface TrainResult {
 }
 
 /** Feature vectors of examples, embedding their texts in batches. */
-async function featurise(examples: readonly Example[], modules: FeatureModule[], embedders: EmbedderRegistry, batchSize: number) {
+async function featurise(examples: readonly Example[], modules: FeatureModule[], embedders: EmbedderRegistry, batchSize: number, report: (done: number, total: number) => void) {
   const vectors = new Map<string, Float32Array[]>();
   const dims = new Map<string, number>();
   for (const name of vectorizerModels(modules)) {
@@ -54,7 +56,10 @@ async function featurise(examples: readonly Example[], modules: FeatureModule[],
     dims.set(name, embedder.dimensions);
     const out: Float32Array[] = [];
     // An empty text's vector is never read (buildFeatures uses zeros), so a placeholder keeps rows aligned.
-    for (let start = 0; start < examples.length; start += batchSize) out.push(...(await embedder.embed(examples.slice(start, start + batchSize).map((e) => e.text || ' '))));
+    for (let start = 0; start < examples.length; start += batchSize) {
+      out.push(...(await embedder.embed(examples.slice(start, start + batchSize).map((e) => e.text || ' '))));
+      report(out.length, examples.length);
+    }
     vectors.set(name, out);
   }
   const dimensions = (name: string) => dims.get(name)!;
@@ -65,9 +70,11 @@ async function featurise(examples: readonly Example[], modules: FeatureModule[],
 export async function trainModel(request: TrainRequest): Promise<TrainResult> {
   const { examples, modules, embedders, options, testFraction } = request;
   const { train, test } = splitExamples(examples, testFraction, options.seed);
-  if (!train.length || !test.length) throw new Error(`need examples on both sides of the split (have ${examples.length})`);
-  const trainSet = await featurise(train, modules, embedders, request.batchSize ?? 16);
-  const testSet = await featurise(test, modules, embedders, request.batchSize ?? 16);
+  if (!train.length || !test.length) throw new DatasetError(`${request.dataFile}: ${examples.length} example(s) leave the training or the test split empty: give more examples`);
+  const progress = request.onProgress ?? (() => {});
+  const trainSet = await featurise(train, modules, embedders, request.batchSize ?? 16, (done, total) => progress(`embedding training texts ${done}/${total}`));
+  const testSet = await featurise(test, modules, embedders, request.batchSize ?? 16, (done, total) => progress(`embedding test texts ${done}/${total}`));
+  progress(`boosting ${options.rounds} rounds over ${train.length} examples`);
   const booster = trainGbdt(
     trainSet.rows,
     train.map((e) => e.label),
