@@ -1,7 +1,7 @@
 /**
  * The service's stages over ≥ 200,000 recorded Jetstream events, each stage adding one part of the real
  * path: (1) JSON parse — the ceiling, (2) + consolidation, (3) + 20 rule manifests, (4) + label
- * emission through LabelerServer with a subscriber attached (the service's pipeline function),
+ * emission through the Labeler (sign, commit, broadcast) with a subscriber attached (the service's pipeline function),
  * (5) + the shipped manifests and their models (the political classifier). Then the service itself as
  * a child process with 50 manifests, fed by a loopback Jetstream at a live-like rate: latency from an
  * event leaving Jetstream to its label arriving on a subscribeLabels socket, and the service's peak RSS.

@@ -15,6 +15,13 @@ export class Metrics {
   });
   readonly labelsEmitted = new Counter({ name: 'skysift_labels_emitted_total', help: 'Labels emitted, by label value.', labelNames: ['label'], registers: [this.registry] });
   readonly labelsNegated = new Counter({ name: 'skysift_labels_negated_total', help: 'Label negations emitted, by label value.', labelNames: ['label'], registers: [this.registry] });
+  readonly labelSubscribers = new Gauge({ name: 'skysift_label_subscribers', help: 'Open subscribeLabels streams.', registers: [this.registry] });
+  readonly labelStreamErrors = new Counter({
+    name: 'skysift_label_stream_errors_total',
+    help: 'subscribeLabels streams ended with an error frame, by error (FutureCursor, ConsumerTooSlow, InvalidRequest, ...).',
+    labelNames: ['error'],
+    registers: [this.registry],
+  });
   readonly evaluationSeconds = new Histogram({
     name: 'skysift_evaluation_seconds',
     help: 'Time to evaluate and label one batch of events.',

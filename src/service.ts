@@ -42,7 +42,7 @@ export async function openStages(config: Config, logger: Logger) {
   manifests.on('reloaded', (current) => services.retain(current));
   await manifests.start();
   const identity = await resolveIdentity(config, logger);
-  const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger });
+  const labeler = new Labeler({ identity, db, dataDir: config.DATA_DIR, logger, metrics });
   const posts = new PostStore(db);
   const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
   return {

@@ -6,22 +6,17 @@ import { after, before, describe, it } from 'node:test';
 import { AppBskyLabelerService, AtpAgent } from '@atproto/api';
 import { Secp256k1Keypair } from '@atproto/crypto';
 import { TestNetworkNoAppView } from '@atproto/dev-env';
-import { DidResolver, getDidKeyFromMultibase, type DidDocument } from '@atproto/identity';
+import { DidResolver } from '@atproto/identity';
 import pino from 'pino';
 import { labelerDidPlan } from '../src/label/did-document.ts';
 import { Labeler } from '../src/label/index.ts';
 import { openDatabase } from '../src/store/database.ts';
+import { methodKey } from './support/appview-label-bridge.ts';
 import { runCli } from './support/cli.ts';
 import { queryAllLabels, verifyLabel, type WireLabel } from './support/label-verifier.ts';
 import { shippedManifests } from './support/shipped-manifests.ts';
 
 const PUBLIC_URL = 'https://labeler.skysift.test';
-
-/** The did:key of a verification method (`#atproto_label`), as any ATProto client reads it from a DID document. */
-function methodKey(doc: DidDocument, fragment: string): string | undefined {
-  const method = doc.verificationMethod?.find((m) => m.id === `#${fragment}` || m.id === `${doc.id}#${fragment}`);
-  return method && getDidKeyFromMultibase({ type: method.type, publicKeyMultibase: method.publicKeyMultibase! });
-}
 
 /** The labeler account on a real local PDS and PLC directory (@atproto/dev-env), and the CLI's environment for it. */
 describe('declare and setup against a local PDS and PLC', () => {

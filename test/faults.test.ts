@@ -16,7 +16,7 @@ import { openDatabase } from '../src/store/database.ts';
 import { activeKeys, amplifiedCapture, expectedActiveLabels, freePort } from './support/capture.ts';
 import { spawnCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
-import { queryAllLabels } from './support/label-verifier.ts';
+import { LabelSubscriber, queryAllLabels } from './support/label-verifier.ts';
 import { shippedManifests } from './support/shipped-manifests.ts';
 import { until } from './support/until.ts';
 
@@ -106,12 +106,12 @@ describe('faults while labelling a live stream', () => {
   });
 });
 
-describe('a label write that fails part-way', () => {
-  it('is finished by the retried batch, each label once', async () => {
+describe('a label commit that fails (defect 4)', () => {
+  it('broadcasts nothing of it and reuses no seq: subscribers get each label of the retried batch once', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-partial-'));
     const logger = pino({ level: 'silent' });
-    // Label state in memory, the LabelerServer's store on disk: only the hand-over to the LabelerServer fails.
-    const labeler = new Labeler({ identity: await resolveIdentity(loadConfig({ DATA_DIR: dataDir }), logger), db: openDatabase(':memory:').db, dataDir, logger });
+    const { db } = openDatabase(path.join(dataDir, 'skysift.sqlite'));
+    const labeler = new Labeler({ identity: await resolveIdentity(loadConfig({ DATA_DIR: dataDir }), logger), db, dataDir, logger });
     try {
       const url = (await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1');
       const manifests = await shippedManifests();
@@ -120,23 +120,41 @@ describe('a label write that fails part-way', () => {
         .map(consolidateJetstreamEvent)
         .flatMap((r) => (r.kind === 'post' ? [r.post] : []));
       const verdicts = await evaluateBatch(posts, manifests);
-      const matched = verdicts.filter((v) => v.matched).length;
-      assert.ok(matched > 3);
-      const [first, ...rest] = verdicts.filter((v) => v.matched);
+      const matched = verdicts.filter((v) => v.matched);
+      assert.ok(matched.length > 3);
+      const [first, ...rest] = matched;
+      const subscriber = new LabelSubscriber(url, 0);
       await labeler.apply([first!], [], labels);
+      await subscriber.waitFor(1);
+      // The disk is full while the rest is written: the whole batch fails, labels and state alike.
       limitFileSize(process.pid, 0);
       try {
         await assert.rejects(labeler.apply(rest, [], labels));
       } finally {
         limitFileSize(process.pid, 'unlimited');
       }
+      // A label committed after the failure: once it has arrived, anything of the failed batch would have too.
+      const marker = { ...first!, uri: `${first!.uri}-marker` };
+      await labeler.apply([marker], [], labels);
+      await subscriber.waitFor(2);
+      assert.deepEqual(
+        subscriber.labels.map((l) => l.uri),
+        [first!.uri, marker.uri],
+        'nothing of the failed batch was broadcast',
+      );
       const retried = await labeler.apply(verdicts, [], labels);
-      assert.equal(retried.labelled.length, 0, 'the retry finds its decisions recorded');
+      assert.equal(retried.labelled.length, rest.length, 'the failed batch left no state behind: the retry labels all of it');
+      await subscriber.waitFor(matched.length + 1);
+      subscriber.close();
+      const seen = subscriber.labels.map((l) => `${l.uri} ${l.val}`);
+      assert.equal(new Set(seen).size, seen.length, 'none twice');
+      assert.equal(seen.length, matched.length + 1);
+      assert.ok(subscriber.events.every((seq, i) => i === 0 || seq > subscriber.events[i - 1]!), 'seqs only increase');
       const stored = await queryAllLabels(url);
-      assert.equal(stored.length, matched, 'every decision reached the LabelerServer');
-      assert.equal(new Set(stored.map((l) => `${l.uri} ${l.val}`)).size, matched, 'none twice');
+      assert.deepEqual(stored.map((l) => `${l.uri} ${l.val}`), seen, 'what was broadcast is what is stored, in the same order');
     } finally {
       await labeler.close();
+      db.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });

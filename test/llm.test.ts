@@ -335,7 +335,7 @@ describe('llm_classification manifests', () => {
     const withText = posts.filter((p) => p.record.text.trim());
     assert.equal(count('political-llm'), english.filter((p) => p.record.text.trim()).length);
     assert.equal(count('not-political-llm'), withText.length);
-    for (const post of withText) assert.deepEqual(labeler.state.forSubject(post.uri), []);
+    for (const post of withText) assert.deepEqual(await labeler.store.forSubject(post.uri), []);
     const warned = output()
       .split('\n')
       .filter((line) => line.includes('verdicts left undecided'));

@@ -1,20 +1,24 @@
-import path from 'node:path';
-import { LabelerServer } from '@skyware/labeler';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { isDecided, type Verdict } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import { durationMs, type Label } from '../manifests/label.ts';
+import type { Metrics } from '../metrics.ts';
 import type { LabelerIdentity } from './identity.ts';
-import { queryLabelsHandler } from './query-labels.ts';
-import { guardRoutes } from './route-guards.ts';
-import { activeKey, LabelState, type LabelStateRow } from './state.ts';
+import { importLegacyLabels } from './legacy-import.ts';
+import { Sequencer } from './sequencer.ts';
+import { createLabelServer } from './server.ts';
+import { LabelSigner } from './signer.ts';
+import { SqliteLabelStore } from './sqlite-store.ts';
+import { activeKey, type LabelStateRow, type LabelStore } from './store.ts';
 
 export interface LabelerOptions {
   identity: LabelerIdentity;
   db: Database;
+  /** Where a data directory written before the label log keeps `labels.db`, imported on first use. */
   dataDir: string;
   logger: Logger;
+  metrics?: Metrics;
 }
 
 export interface EmitSummary {
@@ -22,160 +26,110 @@ export interface EmitSummary {
   negated: LabelStateRow[];
 }
 
-/** Lifts a label for a reason other than a verdict (`op` shows in `skysift explain`). */
-function negation(row: LabelStateRow, cts: string, op: 'delete' | 'manifest-removed'): Omit<LabelStateRow, 'emitted'> {
+/** Lifts a label for a reason other than a verdict (`op` shows in `skysift explain`); it keeps the label's cid. */
+function negation(row: LabelStateRow, cts: string, op: 'delete' | 'manifest-removed'): LabelStateRow {
   return { ...row, active: false, cts, exp: null, explanation: JSON.stringify([{ path: op, op, result: true }]) };
 }
 
 /**
- * The label stage: diffs decisions against label state and emits through @skyware/labeler's
- * LabelerServer, which signs, stores and broadcasts (`subscribeLabels`, `queryLabels`).
- *
- * Crash safety: a decision is first recorded in our state as not emitted (with the cts the label will
- * carry), then handed to the LabelerServer, then marked emitted. On start, `resume()` finishes any
- * row left unemitted: if the LabelerServer's store already holds that exact label (same subject,
- * value, negation and cts) it is only marked, otherwise it is emitted. So a kill between the two
- * stores neither loses a label nor emits it twice.
+ * The label stage: diffs decisions against label state, signs the changes, and commits labels and state
+ * together in the label store; subscribers hear of them only after the commit. Serves subscribeLabels
+ * and queryLabels from the same store. Calls are taken one at a time, so two batches never decide
+ * against the same state.
  */
 export class Labeler {
-  readonly server: LabelerServer;
-  readonly state: LabelState;
-  private readonly logger: Logger;
-  /** Set when an emission failed part-way: its rows are recorded but not all handed over yet. */
-  private interrupted = false;
+  /** The label store; SQLite here, any `LabelStore` to the rest of the stage. */
+  readonly store: LabelStore;
+  private readonly sequencer: Sequencer;
+  /** The signer, once a data directory from before the label log has been imported. */
+  private readonly ready: Promise<LabelSigner>;
+  private app: FastifyInstance | undefined;
+  private turn: Promise<unknown> = Promise.resolve();
 
-  constructor(options: LabelerOptions) {
-    this.logger = options.logger;
-    this.state = new LabelState(options.db);
-    this.server = new LabelerServer({ did: options.identity.did, signingKey: options.identity.signingKey, dbPath: path.join(options.dataDir, 'labels.db') });
-    guardRoutes(this.server.app, options.identity.did, this.server.errorHandler);
-    const handler = queryLabelsHandler(this.server.db);
-    this.server.app.addHook('onRoute', (route) => {
-      if (route.url === '/xrpc/com.atproto.label.queryLabels') route.handler = handler;
+  constructor(private readonly options: LabelerOptions) {
+    const store = new SqliteLabelStore(options.db);
+    this.store = store;
+    this.sequencer = new Sequencer(store, options.logger);
+    this.ready = LabelSigner.open(options.identity).then(async (signer) => {
+      await importLegacyLabels({ db: options.db, store, dataDir: options.dataDir, signer, logger: options.logger });
+      return signer;
     });
+    // Awaited by every use; a failure is reported there, not as an unhandled rejection.
+    this.ready.catch(() => undefined);
   }
 
-  /**
-   * Starts serving on `port` (0 picks a free one), with `routes` of ours on the same app, and finishes
-   * emissions a crash interrupted.
-   */
+  /** Starts serving on `port` (0 picks a free one), with `routes` of ours on the same app. */
   async start(port: number, host = '0.0.0.0', routes?: (app: FastifyInstance) => void): Promise<string> {
-    // LabelerServer adds its routes once its websocket plugin has loaded, a tick after construction;
-    // a route added before that makes listen() never answer.
-    await new Promise((resolve) => setImmediate(resolve));
-    routes?.(this.server.app);
-    const address = await new Promise<string>((resolve, reject) => this.server.start({ port, host }, (error, addr) => (error ? reject(error) : resolve(addr))));
-    await this.resume();
-    return address;
+    await this.ready;
+    await this.sequencer.start();
+    const { store, sequencer } = this;
+    this.app = await createLabelServer({ store, sequencer, logger: this.options.logger, metrics: this.options.metrics, routes });
+    return this.app.listen({ port, host });
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.db.close();
+    await this.turn;
+    await this.sequencer.stop();
+    await this.app?.close();
   }
 
   /**
    * Applies verdicts (new match → label, lost match → negation, same as before → nothing) and post
-   * deletions (negate every active label of the post). An undecided verdict (a failed feature) changes nothing.
+   * deletions (negate every active label of the post). A negation names the cid of the label it
+   * negates, not the post's current one. An undecided verdict (a failed feature) changes nothing.
    */
-  async apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
-    await this.finishInterrupted();
-    const cts = new Date().toISOString();
-    const changes: Omit<LabelStateRow, 'emitted'>[] = [];
-    const active = this.state.active([...new Set(verdicts.map((v) => v.uri))]);
-    for (const v of verdicts) {
-      if (!isDecided(v) || v.matched === active.has(activeKey(v.uri, v.label))) continue;
-      const expiresIn = labels.get(v.label)?.expiresIn;
-      changes.push({
-        uri: v.uri,
-        val: v.label,
-        cid: v.cid,
-        active: v.matched,
-        cts,
-        exp: v.matched && expiresIn ? new Date(Date.parse(cts) + durationMs(expiresIn)).toISOString() : null,
-        manifestVersion: v.manifestVersion,
-        explanation: JSON.stringify(v.explanation),
-      });
-    }
-    for (const uri of deletedUris) {
-      for (const row of this.state.forSubject(uri)) {
-        if (row.active) changes.push(negation(row, cts, 'delete'));
+  apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
+    return this.inTurn(async () => {
+      const cts = new Date().toISOString();
+      const deleted = new Set(deletedUris);
+      const active = await this.store.activeState([...new Set([...verdicts.map((v) => v.uri), ...deleted])]);
+      const changes = new Map<string, LabelStateRow>();
+      for (const v of verdicts) {
+        if (!isDecided(v) || deleted.has(v.uri)) continue;
+        const key = activeKey(v.uri, v.label);
+        const current = active.get(key);
+        if (v.matched === Boolean(current)) continue;
+        const expiresIn = labels.get(v.label)?.expiresIn;
+        changes.set(key, {
+          uri: v.uri,
+          val: v.label,
+          cid: current?.cid ?? v.cid,
+          active: v.matched,
+          cts,
+          exp: v.matched && expiresIn ? new Date(Date.parse(cts) + durationMs(expiresIn)).toISOString() : null,
+          manifestVersion: v.manifestVersion,
+          explanation: JSON.stringify(v.explanation),
+        });
       }
-    }
-    const rows = await this.recordAndEmit(changes);
-    return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
+      for (const row of active.values()) if (deleted.has(row.uri)) changes.set(activeKey(row.uri, row.val), negation(row, cts, 'delete'));
+      const rows = await this.commit([...changes.values()]);
+      return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
+    });
   }
 
   /**
    * Negates every active label whose value is not in `loadedValues`: the labels of removed manifests,
    * which no verdict will ever lift (`skysift relabel`). Returns the negations.
    */
-  async retire(loadedValues: ReadonlySet<string>): Promise<LabelStateRow[]> {
-    await this.finishInterrupted();
-    const cts = new Date().toISOString();
-    return this.recordAndEmit(this.state.activeOutside(loadedValues).map((row) => negation(row, cts, 'manifest-removed')));
+  retire(loadedValues: ReadonlySet<string>): Promise<LabelStateRow[]> {
+    return this.inTurn(async () => {
+      const cts = new Date().toISOString();
+      return this.commit((await this.store.activeOutside(loadedValues)).map((row) => negation(row, cts, 'manifest-removed')));
+    });
   }
 
-  /** Emits what was recorded but may not have reached the LabelerServer (a crash, or a failed write). */
-  async resume(): Promise<number> {
-    const pending = this.state.unemitted();
-    const missing: LabelStateRow[] = [];
-    for (const row of pending) {
-      const stored = await this.server.db.execute({
-        sql: 'SELECT 1 FROM labels WHERE uri = ? AND val = ? AND neg = ? AND cts = ? LIMIT 1',
-        args: [row.uri, row.val, row.active ? 0 : 1, row.cts],
-      });
-      if (stored.rows.length) this.state.markEmitted([row]);
-      else missing.push(row);
-    }
-    if (missing.length) await this.emit(missing);
-    if (pending.length) this.logger.info({ pending: pending.length, emitted: missing.length }, 'finished interrupted label emissions');
-    return missing.length;
-  }
-
-  /** A retried batch finds its decisions already recorded and would skip them: finish those first. */
-  private async finishInterrupted(): Promise<void> {
-    if (!this.interrupted) return;
-    await this.resume();
-    this.interrupted = false;
-  }
-
-  private async recordAndEmit(changes: readonly Omit<LabelStateRow, 'emitted'>[]): Promise<LabelStateRow[]> {
+  /** Signs the changes, then commits them with their state in one transaction. */
+  private async commit(changes: readonly LabelStateRow[]): Promise<LabelStateRow[]> {
     if (!changes.length) return [];
-    this.state.record(changes);
-    const rows = changes.map((c) => ({ ...c, emitted: false }));
-    try {
-      await this.emit(rows);
-    } catch (error) {
-      this.interrupted = true;
-      throw error;
-    }
-    return rows;
+    const signer = await this.ready;
+    const labels = await Promise.all(changes.map(({ uri, cid, val, active, cts, exp }) => signer.sign({ uri, cid, val, neg: !active, cts, exp })));
+    await this.store.commit({ labels, state: changes });
+    return [...changes];
   }
 
-  /**
-   * Hands rows to the LabelerServer in one transaction of its store: one sync to disk per batch
-   * instead of one per label, and a failed batch leaves none of its labels stored.
-   */
-  private async emit(rows: readonly LabelStateRow[]): Promise<void> {
-    const db = this.server.db;
-    await db.execute('BEGIN IMMEDIATE');
-    try {
-      for (const row of rows) {
-        await this.server.createLabel({
-          uri: row.uri,
-          ...(row.cid ? { cid: row.cid } : {}),
-          val: row.val,
-          neg: !row.active,
-          cts: row.cts,
-          ...(row.exp ? { exp: row.exp } : {}),
-        });
-      }
-      await db.execute('COMMIT');
-    } catch (error) {
-      await db.execute('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-    this.state.markEmitted(rows);
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(work);
+    this.turn = result.catch(() => undefined);
+    return result;
   }
 }

@@ -1,65 +1,30 @@
-import type { Client } from '@libsql/client';
-import { toBytes } from '@atcute/cbor';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ComAtprotoLabelQueryLabels } from '@atproto/api';
+import type { FastifyInstance } from 'fastify';
+import { wireLabel } from './label.ts';
+import type { LabelStore } from './store.ts';
+import { invalidRequest, xrpcParams } from './xrpc.ts';
 
-const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-
-class InvalidRequest extends Error {}
+const NSID = 'com.atproto.label.queryLabels';
 
 /**
- * `com.atproto.label.queryLabels`, replacing @skyware/labeler 0.2.0's handler, which (1) answers with
- * an `id` field the label schema does not have, so strict verifiers reject every label, and (2) matches
- * exact URIs with SQL LIKE: `_` became a wildcard and matching was case-insensitive. Here an exact
- * pattern is compared exactly and `prefix*` by prefix, case-sensitively.
+ * `com.atproto.label.queryLabels` from the label log. Each URI pattern is a full URI, compared exactly
+ * and case-sensitively, or a prefix ending in `*` (`*` alone: every label); the cursor is the id of the
+ * last label returned, given while labels are returned.
  */
-export function queryLabelsHandler(db: Client) {
-  return async (req: FastifyRequest, reply: FastifyReply) => {
-    const query = req.query as Record<string, unknown>;
-    try {
-      const patterns = list(query.uriPatterns);
-      const sources = list(query.sources);
-      const cursor = Number(query.cursor ?? 0);
-      const limit = Number(query.limit ?? 50);
-      if (!Number.isInteger(cursor) || cursor < 0) throw new InvalidRequest('Cursor must be a non-negative integer');
-      if (!Number.isInteger(limit) || limit < 1 || limit > 250) throw new InvalidRequest('Limit must be an integer between 1 and 250');
-      const conditions: string[] = ['id > ?'];
-      const args: (string | number)[] = [cursor];
-      if (patterns.length && !patterns.includes('*')) {
-        const clauses = patterns.map((pattern) => {
-          const star = pattern.indexOf('*');
-          if (star === -1) {
-            args.push(pattern);
-            return 'uri = ?';
-          }
-          if (star !== pattern.length - 1) throw new InvalidRequest('Only trailing wildcards are supported in uriPatterns');
-          const prefix = pattern.slice(0, -1);
-          args.push(prefix.length, prefix);
-          return 'substr(uri, 1, ?) = ?';
-        });
-        conditions.push(`(${clauses.join(' OR ')})`);
-      }
-      if (sources.length) {
-        conditions.push(`src IN (${sources.map(() => '?').join(', ')})`);
-        args.push(...sources);
-      }
-      args.push(limit);
-      const result = await db.execute({ sql: `SELECT * FROM labels WHERE ${conditions.join(' AND ')} ORDER BY id ASC LIMIT ?`, args });
-      const labels = result.rows.map((row) => ({
-        ver: 1,
-        src: String(row.src),
-        uri: String(row.uri),
-        ...(row.cid ? { cid: String(row.cid) } : {}),
-        val: String(row.val),
-        neg: Boolean(row.neg),
-        cts: String(row.cts),
-        ...(row.exp ? { exp: String(row.exp) } : {}),
-        sig: toBytes(new Uint8Array(row.sig as ArrayBuffer)),
-      }));
-      const last = result.rows[result.rows.length - 1];
-      await reply.send({ cursor: String(last ? Number(last.id) : cursor), labels });
-    } catch (error) {
-      if (!(error instanceof InvalidRequest)) throw error;
-      await reply.status(400).send({ error: 'InvalidRequest', message: error.message });
+export function queryLabelsRoute(app: FastifyInstance, store: LabelStore): void {
+  app.get(`/xrpc/${NSID}`, async (req) => {
+    const params = xrpcParams<ComAtprotoLabelQueryLabels.QueryParams>(NSID, req.query as Record<string, string | string[]>);
+    const uris: string[] = [];
+    const prefixes: string[] = [];
+    for (const pattern of params.uriPatterns) {
+      const star = pattern.indexOf('*');
+      if (star === -1) uris.push(pattern);
+      else if (star === pattern.length - 1) prefixes.push(pattern.slice(0, -1));
+      else throw invalidRequest(`invalid pattern ${JSON.stringify(pattern)}: only a trailing * is supported`);
     }
-  };
+    if (params.cursor !== undefined && !/^\d+$/.test(params.cursor)) throw invalidRequest('cursor must be one this service returned');
+    const labels = await store.query({ uris, prefixes, sources: params.sources ?? [], after: Number(params.cursor ?? 0), limit: params.limit ?? 50 });
+    const last = labels[labels.length - 1];
+    return { ...(last ? { cursor: String(last.id) } : {}), labels: labels.map(wireLabel) };
+  });
 }

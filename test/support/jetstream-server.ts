@@ -30,8 +30,10 @@ export class JetstreamReplayServer {
   readonly inject: (string | Buffer)[] = [];
   /** Pacing like a live stream: a pause of `ms` after every `every` events (0: send all at once). */
   pace = { every: 0, ms: 0 };
-  /** Called as each event goes out (latency measurements). */
-  onSent?: (event: object) => void;
+  /** Called as each event goes out, with the connection it went to (latency measurements). */
+  onSent?: (event: object, connection: { cursor?: number }) => void;
+  /** Events past the first `holdAfter` (in time order) wait until it is raised: a test's gate on the stream. */
+  holdAfter = Infinity;
 
   static async start(files: string[], port = 0): Promise<JetstreamReplayServer> {
     return JetstreamReplayServer.serveEvents(
@@ -73,14 +75,15 @@ export class JetstreamReplayServer {
 
   private async send(socket: WebSocket, connection: Connection): Promise<void> {
     let sent = 0;
-    for (const event of this.events) {
+    for (const [index, event] of this.events.entries()) {
+      while (index >= this.holdAfter && socket.readyState === socket.OPEN) await new Promise((r) => setTimeout(r, 10));
       if (socket.readyState !== socket.OPEN) return;
       if (connection.cursor !== undefined && event.time_us <= connection.cursor) continue;
       const wanted = connection.wantedCollections;
       if (event.kind === 'commit' && wanted.length && !wanted.includes(event.commit!.collection)) continue;
       socket.send(JSON.stringify(event));
       connection.lastSent = event.time_us;
-      this.onSent?.(event);
+      this.onSent?.(event, connection);
       if (this.pace.every && ++sent % this.pace.every === 0) await new Promise((r) => setTimeout(r, this.pace.ms));
     }
   }

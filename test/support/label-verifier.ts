@@ -39,30 +39,63 @@ export async function queryAllLabels(service: string, uriPatterns: string[] = ['
   }
 }
 
+/**
+ * A label as a consumer that stores labels rebuilds it (the AppView's and Ozone's label tables have a
+ * boolean `neg` and no `ver`): `neg` only when true. A label signed over `"neg": false` no longer verifies.
+ */
+export function roundTripped(label: WireLabel): WireLabel {
+  const { neg, ...rest } = label;
+  return { ...rest, ver: 1, ...(neg ? { neg: true } : {}) };
+}
+
 /** A `subscribeLabels` client that decodes each frame (a CBOR header, then a CBOR body). */
 export class LabelSubscriber {
   readonly labels: WireLabel[] = [];
   readonly seqs: number[] = [];
+  /** The seq of each `#labels` event, in arrival order. */
+  readonly events: number[] = [];
+  /** `#info` bodies and error frames, in arrival order. */
+  readonly infos: { name: string; message?: string }[] = [];
+  readonly errors: { error: string; message?: string }[] = [];
   /** `performance.now()` at the arrival of each label (latency measurements). */
   readonly arrivals: number[] = [];
-  private readonly socket: WebSocket;
+  /** The close code, once closed. */
+  closeCode: number | undefined;
+  /** Called with each `#labels` event as it arrives. */
+  onEvent?: (seq: number, labels: WireLabel[]) => void;
+  readonly socket: WebSocket;
   private waiters: (() => void)[] = [];
 
-  constructor(service: string, cursor?: number) {
+  constructor(service: string, cursor?: number | string) {
     const url = new URL('/xrpc/com.atproto.label.subscribeLabels', service.replace(/^http/, 'ws'));
     if (cursor !== undefined) url.searchParams.set('cursor', String(cursor));
     this.socket = new WebSocket(url);
     this.socket.on('message', (data: Buffer) => {
       const [header, rest] = decodeFirst(new Uint8Array(data)) as [{ op: number; t?: string }, Uint8Array];
-      const [body] = decodeFirst(rest) as [{ seq: number; labels: WireLabel[] }, Uint8Array];
-      if (header.op === 1 && header.t === '#labels')
-        for (const label of body.labels) {
+      const [body] = decodeFirst(rest) as [Record<string, unknown>, Uint8Array];
+      if (header.op === -1) this.errors.push(body as { error: string; message?: string });
+      else if (header.t === '#info') this.infos.push(body as { name: string; message?: string });
+      else if (header.t === '#labels') {
+        const { seq, labels } = body as { seq: number; labels: WireLabel[] };
+        this.events.push(seq);
+        this.onEvent?.(seq, labels);
+        for (const label of labels) {
           this.labels.push(label);
-          this.seqs.push(body.seq);
+          this.seqs.push(seq);
           this.arrivals.push(performance.now());
         }
-      for (const wake of this.waiters.splice(0)) wake();
+      }
+      this.wake();
     });
+    this.socket.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+    this.socket.on('error', () => this.wake());
+  }
+
+  private wake(): void {
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   opened(): Promise<void> {
@@ -74,10 +107,19 @@ export class LabelSubscriber {
   }
 
   /** Resolves once `count` labels have arrived, or rejects after `ms`. */
-  async waitFor(count: number, ms = 5000): Promise<void> {
+  waitFor(count: number, ms = 5000): Promise<void> {
+    return this.until(() => this.labels.length >= count, `${count} labels, got ${this.labels.length}`, ms);
+  }
+
+  /** Resolves once the server has closed the stream. */
+  closed(ms = 5000): Promise<number> {
+    return this.until(() => this.closeCode !== undefined, 'the stream to close', ms).then(() => this.closeCode!);
+  }
+
+  private async until(condition: () => boolean, what: string, ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.labels.length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} labels, got ${this.labels.length}`);
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`expected ${what}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 50);

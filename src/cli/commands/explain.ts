@@ -1,5 +1,5 @@
 import { databasePath, loadConfig, type Config } from '../../config.ts';
-import { LabelState } from '../../label/state.ts';
+import { SqliteLabelStore } from '../../label/sqlite-store.ts';
 import { AppView } from '../../social/appview.ts';
 import { openDatabase } from '../../store/database.ts';
 import { PostStore } from '../../store/posts.ts';
@@ -42,7 +42,7 @@ export const explain: Command = {
       const posts = new PostStore(db);
       const uri = await subjectUri(positionals[0]!, posts, config);
       const post = posts.get(uri);
-      const rows = new LabelState(db).forSubject(uri);
+      const rows = await new SqliteLabelStore(db).forSubject(uri);
       const status = rows.length ? 'labelled' : post ? 'evaluated, not labelled' : 'never seen';
       if (values.json) {
         console.log(JSON.stringify({ uri, status, text: post?.record.text ?? null, labels: rows.map((r) => ({ ...r, explanation: JSON.parse(r.explanation) })) }));
@@ -57,7 +57,7 @@ export const explain: Command = {
       if (status === 'evaluated, not labelled') console.log(`evaluated, not labelled: no manifest loaded when it was last seen (${post!.source.syncedAt}) matched it`);
       for (const row of rows) {
         console.log(
-          `${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion}${row.emitted ? '' : ', not yet emitted'})`,
+          `${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion})`,
         );
         for (const line of explanationLines(JSON.parse(row.explanation))) console.log(line);
       }

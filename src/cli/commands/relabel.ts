@@ -1,7 +1,8 @@
 import { databasePath, loadConfig } from '../../config.ts';
 import { resolveIdentity } from '../../label/identity.ts';
 import { Labeler } from '../../label/index.ts';
-import { LabelState, type LabelStateRow } from '../../label/state.ts';
+import { SqliteLabelStore } from '../../label/sqlite-store.ts';
+import type { LabelStateRow } from '../../label/store.ts';
 import { stderrLogger } from '../../log.ts';
 import { openDatabase } from '../../store/database.ts';
 import type { Command } from '../command.ts';
@@ -25,7 +26,7 @@ export const relabel: Command = {
     const { db } = openDatabase(databasePath(config));
     try {
       if (values['dry-run']) {
-        const rows = new LabelState(db).activeOutside(loaded);
+        const rows = await new SqliteLabelStore(db).activeOutside(loaded);
         for (const row of rows) console.log(`${row.val}\t${row.uri}`);
         console.log(rows.length ? `would negate ${rows.length} label(s) of removed manifests:\n${countByValue(rows)}` : 'no labels of removed manifests');
         return 0;
@@ -33,7 +34,6 @@ export const relabel: Command = {
       const logger = stderrLogger(config.LOG_LEVEL);
       const labeler = new Labeler({ identity: await resolveIdentity(config, logger), db, dataDir: config.DATA_DIR, logger });
       try {
-        await labeler.resume();
         const negated = await labeler.retire(loaded);
         console.log(negated.length ? `negated ${negated.length} label(s) of removed manifests:\n${countByValue(negated)}` : 'no labels of removed manifests');
       } finally {

@@ -20,7 +20,6 @@ export const replay: Command = {
     manifestsDir(config);
     const logger = stderrLogger(config.LOG_LEVEL);
     const stages = await openStages(config, logger);
-    await stages.labeler.resume();
     const totals = { events: 0, malformedLines: 0, labelled: 0, negated: 0, labels: {} as Record<string, { labelled: number; negated: number }> };
     const count = (val: string, kind: 'labelled' | 'negated') => ((totals.labels[val] ??= { labelled: 0, negated: 0 })[kind] += 1);
     const shown = progress('replay');

@@ -1,0 +1,232 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Database, Statement } from 'better-sqlite3';
+import type { StoredLabel } from './label.ts';
+import { activeKey, MAX_LABELS_PER_EVENT, type LabelCommit, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
+
+/** A `labels` row as SQLite returns it. */
+export interface LabelRow {
+  id: number;
+  seq: number;
+  src: string;
+  uri: string;
+  cid: string | null;
+  val: string;
+  neg: number;
+  cts: string;
+  exp: string | null;
+  sig: Buffer;
+  signed_neg_false: number;
+}
+
+/** A `label_state` row as SQLite returns it. */
+export interface StateRow extends Omit<LabelStateRow, 'active' | 'manifestVersion'> {
+  active: number;
+  manifest_version: string;
+}
+
+const fromLabelRow = (r: LabelRow): StoredLabel => ({
+  id: r.id,
+  seq: r.seq,
+  src: r.src,
+  uri: r.uri,
+  cid: r.cid,
+  val: r.val,
+  neg: r.neg === 1,
+  cts: r.cts,
+  exp: r.exp,
+  sig: new Uint8Array(r.sig.buffer, r.sig.byteOffset, r.sig.byteLength),
+  signedNegFalse: r.signed_neg_false === 1,
+});
+
+export const fromStateRow = (r: StateRow): LabelStateRow => ({
+  uri: r.uri,
+  val: r.val,
+  cid: r.cid,
+  active: r.active === 1,
+  cts: r.cts,
+  exp: r.exp,
+  manifestVersion: r.manifest_version,
+  explanation: r.explanation,
+});
+
+/** Labels matching the prefixes of a query above which it walks the log rather than the uri index. */
+const BROAD_MATCHES = 10_000;
+/** Labels read per page of such a walk. */
+const WALK_PAGE = 2_000;
+
+/** A prefix pattern's range: every ASCII (indeed every UTF-8) URI starting with the prefix sorts below prefix + U+10FFFF. */
+const PREFIX_MATCH = 'l.uri >= p.value AND l.uri < p.value || char(1114111) AND substr(l.uri, 1, length(p.value)) = p.value';
+
+/**
+ * The label store in the service's SQLite database (better-sqlite3): `label_state` and the `labels` log
+ * (migration 007). better-sqlite3 is synchronous, so a commit is one transaction that nothing can
+ * interleave with, and its listeners run right after it.
+ */
+export class SqliteLabelStore implements LabelStore {
+  private readonly listeners = new Set<() => void>();
+  private readonly queries = new Map<string, Statement>();
+  private readonly stmt;
+
+  constructor(private readonly db: Database) {
+    this.stmt = {
+      lastId: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'labels'").pluck(),
+      head: db.prepare('SELECT max(id) FROM labels').pluck(),
+      tail: db.prepare('SELECT min(id) FROM labels').pluck(),
+      insertLabel: db.prepare(`INSERT INTO labels (id, seq, src, uri, cid, val, neg, cts, exp, sig, signed_neg_false)
+        VALUES (@id, @seq, @src, @uri, @cid, @val, @neg, @cts, @exp, @sig, @signedNegFalse)`),
+      range: db.prepare('SELECT * FROM labels WHERE id > ? ORDER BY id LIMIT ?'),
+      restOfEvent: db.prepare('SELECT * FROM labels WHERE id > ? AND id <= ? ORDER BY id'),
+      upsertState: db.prepare(`INSERT INTO label_state (uri, val, cid, active, cts, exp, manifest_version, explanation)
+        VALUES (@uri, @val, @cid, @active, @cts, @exp, @manifestVersion, @explanation)
+        ON CONFLICT (uri, val) DO UPDATE SET cid = excluded.cid, active = excluded.active, cts = excluded.cts, exp = excluded.exp,
+          manifest_version = excluded.manifest_version, explanation = excluded.explanation`),
+      activeState: db.prepare('SELECT * FROM label_state WHERE active = 1 AND uri IN (SELECT value FROM json_each(?))'),
+      countPrefix: db.prepare('SELECT count(*) FROM (SELECT 1 FROM labels WHERE uri >= ? AND uri < ? LIMIT ?)').pluck(),
+      sources: db.prepare('SELECT src FROM label_sources').pluck(),
+      addSource: db.prepare('INSERT OR IGNORE INTO label_sources (src) VALUES (?)'),
+      forSubject: db.prepare('SELECT * FROM label_state WHERE uri = ? ORDER BY val'),
+      activeOutside: db.prepare('SELECT * FROM label_state WHERE active = 1 AND val NOT IN (SELECT value FROM json_each(?)) ORDER BY val, uri'),
+    };
+  }
+
+  async commit(batch: LabelCommit): Promise<StoredLabel[]> {
+    // IMMEDIATE: the write lock before the next id is read, so another writer on the file waits, never collides.
+    const stored = this.db.transaction(() => this.append(batch)).immediate();
+    if (stored.length) for (const listener of this.listeners) listener();
+    return stored;
+  }
+
+  /**
+   * Writes a batch inside the caller's transaction (the legacy import adds its own rows to the same
+   * one); `commit` is this plus the notification. Ids continue from the highest ever assigned.
+   */
+  append(batch: LabelCommit): StoredLabel[] {
+    for (const row of batch.state) {
+      const { uri, val, cid, cts, exp, manifestVersion, explanation } = row;
+      this.stmt.upsertState.run({ uri, val, cid, active: row.active ? 1 : 0, cts, exp, manifestVersion, explanation });
+    }
+    for (const src of new Set(batch.labels.map((l) => l.src))) this.stmt.addSource.run(src);
+    const first = ((this.stmt.lastId.get() as number | undefined) ?? 0) + 1;
+    return batch.labels.map((label, i) => {
+      const id = first + i;
+      const seq = first + Math.min(batch.labels.length, (Math.floor(i / MAX_LABELS_PER_EVENT) + 1) * MAX_LABELS_PER_EVENT) - 1;
+      this.stmt.insertLabel.run({
+        id,
+        seq,
+        src: label.src,
+        uri: label.uri,
+        cid: label.cid,
+        val: label.val,
+        neg: label.neg ? 1 : 0,
+        cts: label.cts,
+        exp: label.exp,
+        sig: Buffer.from(label.sig.buffer, label.sig.byteOffset, label.sig.byteLength),
+        signedNegFalse: label.signedNegFalse ? 1 : 0,
+      });
+      return { ...label, id, seq };
+    });
+  }
+
+  onCommit(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async head(): Promise<number> {
+    return (this.stmt.head.get() as number | null) ?? 0;
+  }
+
+  async tail(): Promise<number> {
+    return (this.stmt.tail.get() as number | null) ?? (await this.head()) + 1;
+  }
+
+  async range(after: number, limit: number): Promise<StoredLabel[]> {
+    const rows = this.stmt.range.all(after, limit) as LabelRow[];
+    const last = rows[rows.length - 1];
+    if (last && last.id < last.seq) rows.push(...(this.stmt.restOfEvent.all(last.id, last.seq) as LabelRow[]));
+    return rows.map(fromLabelRow);
+  }
+
+  /**
+   * Narrow patterns find their labels through the (uri, id) index, with exact URIs and prefixes passed
+   * as JSON arrays (json_each): a thousand patterns are one parameter each, not a thousand-deep OR. When
+   * prefixes match many labels (`at://*`), gathering them all to sort would cost as much as the log, so
+   * the log is walked in order instead, a page at a time with a turn of the event loop between pages;
+   * with that many matches, `limit` of them come soon.
+   */
+  async query(q: LabelQuery): Promise<StoredLabel[]> {
+    const known = this.stmt.sources.all() as string[];
+    const sources = q.sources.filter((s) => known.includes(s));
+    if (q.sources.length && !sources.length) return [];
+    const filterSources = sources.length > 0 && sources.length < known.length;
+    const all = q.prefixes.includes('');
+    if (!all && this.isBroad(q.prefixes)) return this.walk(q, filterSources ? new Set(sources) : undefined);
+    const key = `${all}:${filterSources}`;
+    let stmt = this.queries.get(key);
+    if (!stmt) {
+      const subject = all
+        ? ''
+        : `AND id IN (SELECT id FROM labels WHERE uri IN (SELECT value FROM json_each(@uris)) AND id > @after
+             UNION SELECT l.id FROM json_each(@prefixes) p CROSS JOIN labels l WHERE ${PREFIX_MATCH} AND +l.id > @after)`;
+      const source = filterSources ? 'AND src IN (SELECT value FROM json_each(@sources))' : '';
+      stmt = this.db.prepare(`SELECT * FROM labels WHERE id > @after ${subject} ${source} ORDER BY id LIMIT @limit`);
+      this.queries.set(key, stmt);
+    }
+    const params = {
+      after: q.after,
+      limit: q.limit,
+      ...(all ? {} : { uris: JSON.stringify(q.uris), prefixes: JSON.stringify(q.prefixes) }),
+      ...(filterSources ? { sources: JSON.stringify(sources) } : {}),
+    };
+    return (stmt.all(params) as LabelRow[]).map(fromLabelRow);
+  }
+
+  /** Whether the prefixes match more labels than the index plan should gather and sort (counted up to that many). */
+  private isBroad(prefixes: readonly string[]): boolean {
+    let matches = 0;
+    for (const prefix of prefixes) {
+      matches += this.stmt.countPrefix.get(prefix, `${prefix}\u{10FFFF}`, BROAD_MATCHES) as number;
+      if (matches >= BROAD_MATCHES) return true;
+    }
+    return false;
+  }
+
+  private async walk(q: LabelQuery, sources: ReadonlySet<string> | undefined): Promise<StoredLabel[]> {
+    const exact = new Set(q.uris);
+    // Prefix-free and sorted, a URI can only start with the greatest prefix not above it.
+    const prefixes: string[] = [];
+    for (const prefix of [...q.prefixes].sort()) if (!prefixes.length || !prefix.startsWith(prefixes[prefixes.length - 1]!)) prefixes.push(prefix);
+    const matches = (uri: string) => {
+      if (exact.has(uri)) return true;
+      let lo = 0;
+      let hi = prefixes.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (prefixes[mid]! <= uri) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return hi >= 0 && uri.startsWith(prefixes[hi]!);
+    };
+    const found: LabelRow[] = [];
+    for (let after = q.after; found.length < q.limit; await nextTurn()) {
+      const page = this.stmt.range.all(after, WALK_PAGE) as LabelRow[];
+      for (const row of page) if (found.length < q.limit && matches(row.uri) && (!sources || sources.has(row.src))) found.push(row);
+      if (page.length < WALK_PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    return found.map(fromLabelRow);
+  }
+
+  async activeState(uris: readonly string[]): Promise<Map<string, LabelStateRow>> {
+    const rows = (this.stmt.activeState.all(JSON.stringify(uris)) as StateRow[]).map(fromStateRow);
+    return new Map(rows.map((r) => [activeKey(r.uri, r.val), r]));
+  }
+
+  async forSubject(uri: string): Promise<LabelStateRow[]> {
+    return (this.stmt.forSubject.all(uri) as StateRow[]).map(fromStateRow);
+  }
+
+  async activeOutside(values: ReadonlySet<string>): Promise<LabelStateRow[]> {
+    return (this.stmt.activeOutside.all(JSON.stringify([...values])) as StateRow[]).map(fromStateRow);
+  }
+}
