@@ -87,12 +87,18 @@ describe('a manifest set combining image and toxicity operators with rules, repl
 
     const first = await runCli(['replay', capture], env);
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(JSON.parse(first.stdout), { events: posts.length, malformedLines: 0, labelled: matched.length, negated: 0 });
+    assert.deepEqual(JSON.parse(first.stdout), {
+      events: posts.length,
+      malformedLines: 0,
+      labelled: matched.length,
+      negated: 0,
+      labels: { 'known-image': { labelled: 1, negated: 0 }, 'calm-images': { labelled: 3, negated: 0 }, toxic: { labelled: 1, negated: 0 } },
+    });
     const downloaded = { listed: cdn.hits.get(LISTED), other: cdn.hits.get(OTHER), missing: cdn.hits.get(MISSING)! };
 
     const second = await runCli(['replay', capture], env);
     assert.equal(second.code, 0, second.stderr);
-    assert.deepEqual(JSON.parse(second.stdout), { events: posts.length, malformedLines: 0, labelled: 0, negated: 0 });
+    assert.deepEqual(JSON.parse(second.stdout), { events: posts.length, malformedLines: 0, labelled: 0, negated: 0, labels: {} });
     assert.equal(cdn.hits.get(LISTED), downloaded.listed, 'scores and hashes come from the SQLite cache');
     assert.equal(cdn.hits.get(OTHER), downloaded.other);
     assert.ok(cdn.hits.get(MISSING)! > downloaded.missing, 'a failed image is tried again on the next sighting');
