@@ -16,13 +16,18 @@ import { imagePost } from '../test/support/image-posts.ts';
 const IMAGES = 96;
 const silent = pino({ level: 'silent' });
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+/** CPU seconds of the whole process since `start`, the model's worker thread included: steadier than wall-clock on a shared machine. */
+const cpuSeconds = (start: NodeJS.CpuUsage) => {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
+};
 
 /**
  * The image operators end to end against a loopback CDN serving real JPEGs (640×480, about a feed
  * thumbnail): images/s through download, decoding and the NSFW model (nsfwjs MobileNetV2 on the
  * TensorFlow.js WebAssembly backend, in its worker thread); the model alone on decoded pixels; the
  * perceptual hash alone; and posts/s of a manifest using both operators (1–4 images a post) with a
- * cold cache, then answered from the cache. The load average is printed beside: the machine is shared.
+ * cold cache, then answered from the cache; per CPU-second beside wall-clock, and the load average, since the machine is shared.
  */
 export async function run(): Promise<Record<string, number | string>> {
   const cdn = await ImageCdn.start();
@@ -38,8 +43,10 @@ export async function run(): Promise<Record<string, number | string>> {
     const loadSeconds = seconds(loadStart);
     const pixels = await Promise.all(images.map((bytes) => squareRgb(bytes, MODEL_INPUT_SIZE)));
     const modelStart = process.hrtime.bigint();
+    const modelCpu = process.cpuUsage();
     await model.classify(pixels);
     const modelSeconds = seconds(modelStart);
+    const modelCpuSeconds = cpuSeconds(modelCpu);
 
     const hashStart = process.hrtime.bigint();
     await Promise.all(images.map((bytes) => squareRgb(bytes, 32)));
@@ -56,8 +63,10 @@ export async function run(): Promise<Record<string, number | string>> {
       i += count;
     }
     const coldStart = process.hrtime.bigint();
+    const coldCpu = process.cpuUsage();
     const verdicts = await evaluateBatch(posts, [compiled], services.providers);
     const coldSeconds = seconds(coldStart);
+    const coldCpuSeconds = cpuSeconds(coldCpu);
     if (verdicts.some((v) => v.matched === null)) throw new Error('an image failed in the bench');
     const warmStart = process.hrtime.bigint();
     let warmPosts = 0;
@@ -67,9 +76,12 @@ export async function run(): Promise<Record<string, number | string>> {
     }
     return {
       'images/s (download + decode + NSFW model)': Number((IMAGES / coldSeconds).toFixed(1)),
+      'images per CPU-second (download + decode + NSFW model)': Number((IMAGES / coldCpuSeconds).toFixed(1)),
       'images/s (NSFW model alone, batches of 16)': Number((IMAGES / modelSeconds).toFixed(1)),
+      'images per CPU-second (NSFW model alone)': Number((IMAGES / modelCpuSeconds).toFixed(1)),
       'images/s (decode + phash)': Math.round(IMAGES / hashSeconds),
       'posts/s (hash + NSFW manifest, cold cache)': Number((posts.length / coldSeconds).toFixed(1)),
+      'posts per CPU-second (hash + NSFW manifest, cold cache)': Number((posts.length / coldCpuSeconds).toFixed(1)),
       'posts/s (same posts, cached by CID)': Math.round(warmPosts / seconds(warmStart)),
       'model start s': Number(loadSeconds.toFixed(1)),
       'load average (1 min)': Number(os.loadavg()[0]!.toFixed(1)),
