@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,3 +95,24 @@ describe('toxicity training', () => {
     }
   });
 });
+
+describe('npm run train:toxicity', () => {
+  const train = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/train-toxicity.ts', ...args], { encoding: 'utf8' });
+
+  it('says in one line what is missing, with the usage, and no stack trace', () => {
+    for (const [args, reason] of [
+      [[], /--data is required/],
+      [['--data', 'nowhere'], /nowhere\/bluesky_labeled\.jsonl does not exist/],
+      [['--data', FIXTURE, '--davidson', 'nowhere.csv'], /nowhere\.csv does not exist/],
+      [['--bits', '12'], /Unknown option '--bits'/],
+    ] as const) {
+      const result = train(...args);
+      assert.equal(result.status, 2, result.stderr);
+      const [first, usage, ...rest] = result.stderr.trim().split('\n');
+      assert.match(first!, reason);
+      assert.match(usage!, /^usage: npm run train:toxicity -- --data/);
+      assert.deepEqual(rest, []);
+    }
+  });
+});
+
