@@ -1,7 +1,8 @@
 /**
  * The service's stages over ≥ 200,000 recorded Jetstream events, each stage adding one part of the real
- * path: (1) JSON parse — the ceiling, (2) + consolidation, (3) + 20 rule manifests, (4) + label
- * emission through the Labeler (sign, commit, broadcast) with a subscriber attached (the service's pipeline function),
+ * path: (1) JSON parse — the ceiling, (2) + consolidation, (3) + 20, 200 or 1,000 rule manifests
+ * decided (test/support/rule-manifests.ts), (4) + label emission through the Labeler (sign, commit,
+ * broadcast) with a subscriber attached (the service's pipeline function: explanations for the labels it emits),
  * (5) + the shipped manifests and their models (the political classifier). Then the service itself as
  * a child process with 50 manifests, fed by a loopback Jetstream at a live-like rate: latency from an
  * event leaving Jetstream to its label arriving on a subscribeLabels socket, and the service's peak RSS.
@@ -12,7 +13,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { consolidateJetstreamEvent, type ConsolidatedPost } from '../src/consolidate/index.ts';
-import { evaluateBatch } from '../src/evaluate/index.ts';
+import { decideBatch, evaluationPlan } from '../src/evaluate/index.ts';
 import { openStages } from '../src/service.ts';
 import { freePort } from '../test/support/capture.ts';
 import { spawnCli } from '../test/support/cli.ts';
@@ -20,6 +21,7 @@ import { JetstreamReplayServer } from '../test/support/jetstream-server.ts';
 import { LabelSubscriber } from '../test/support/label-verifier.ts';
 import { postUriOf, recordedEvents, type JetstreamEvent } from './_events.ts';
 import { compiledRuleManifests, ruleManifests } from './_manifests.ts';
+import { loadAverage, measure, rates, type Measured } from './_measure.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH = 256;
@@ -31,15 +33,16 @@ type Stage = (frames: readonly string[]) => Promise<number>;
 
 const consolidated = (frames: readonly string[]): ConsolidatedPost[] => frames.map((f) => consolidateJetstreamEvent(JSON.parse(f))).flatMap((r) => (r.kind === 'post' ? [r.post] : []));
 
-async function time(frames: readonly string[], stage: Stage): Promise<{ seconds: number; labels: number }> {
-  const started = performance.now();
+async function time(frames: readonly string[], stage: Stage): Promise<{ measured: Measured; labels: number }> {
   let labels = 0;
-  for (let i = 0; i < frames.length; i += BATCH) {
-    labels += await stage(frames.slice(i, i + BATCH));
-    // As the service's loop does between batches: let sockets (the subscriber) be served.
-    await new Promise(setImmediate);
-  }
-  return { seconds: (performance.now() - started) / 1000, labels };
+  const measured = await measure(async () => {
+    for (let i = 0; i < frames.length; i += BATCH) {
+      labels += await stage(frames.slice(i, i + BATCH));
+      // As the service's loop does between batches: let sockets (the subscriber) be served.
+      await new Promise(setImmediate);
+    }
+  });
+  return { measured, labels };
 }
 
 /** A manifests directory: `rules` rule manifests, plus the shipped ones when asked. */
@@ -140,22 +143,27 @@ export async function run(): Promise<Record<string, number | string>> {
   const posts = consolidated(frames).length;
   const rules = await compiledRuleManifests();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-bench-'));
-  const out: Record<string, number | string> = { events: frames.length, 'posts among them': posts };
+  const out: Record<string, number | string> = { events: frames.length, 'posts among them': posts, 'load average at start': loadAverage() };
   let ceiling = Infinity;
   const report = async (name: string, stage: Stage) => {
-    const { seconds, labels } = await time(frames, stage);
-    const eventsPerSecond = frames.length / seconds;
+    const { measured, labels } = await time(frames, stage);
+    const eventsPerSecond = frames.length / measured.seconds;
     if (ceiling === Infinity) ceiling = eventsPerSecond;
     out[`${name} events/s`] = Math.round(eventsPerSecond);
-    out[`${name} posts/s`] = Math.round(posts / seconds);
+    Object.assign(out, rates(measured, posts, name));
     out[`${name} ratio to ceiling`] = Math.round((eventsPerSecond / ceiling) * 1000) / 1000;
-    if (labels) out[`${name} labels/s`] = Math.round(labels / seconds);
+    if (labels) out[`${name} labels/s`] = Math.round(labels / measured.seconds);
     return labels;
   };
   try {
     await report('1 parse', async (batch) => (batch.forEach((f) => JSON.parse(f)), 0));
     await report('2 +consolidate', async (batch) => (consolidated(batch), 0));
-    await report('3 +20 rules', async (batch) => (await evaluateBatch(consolidated(batch), rules), 0));
+    for (const count of [20, 200, 1000]) {
+      const manifests = count === rules.length ? rules : await compiledRuleManifests(count);
+      // Built before timing, as the service builds it when manifests load.
+      evaluationPlan(manifests);
+      await report(`3 +${count} rules`, async (batch) => (await decideBatch(consolidated(batch), manifests), 0));
+    }
 
     const labelling = await pipelineStage(path.join(workDir, 'stage4'), manifestsDir(path.join(workDir, 'rules'), rules.length, false));
     const labels = await report('4 +labels', labelling.stage);
@@ -169,6 +177,7 @@ export async function run(): Promise<Record<string, number | string>> {
     await withModels.close();
 
     Object.assign(out, await liveService(path.join(workDir, 'live')));
+    out['load average at end'] = loadAverage();
     return out;
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });

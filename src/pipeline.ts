@@ -1,7 +1,7 @@
 import { consolidateJetstreamEvent } from './consolidate/index.ts';
 import type { ConsolidatedPost } from './consolidate/post.ts';
 import type { Services } from './core/services.ts';
-import { evaluateBatch } from './evaluate/index.ts';
+import { decideBatch } from './evaluate/index.ts';
 import type { EmitSummary, Labeler } from './label/index.ts';
 import type { Logger } from './log.ts';
 import type { CompiledManifest } from './manifests/load.ts';
@@ -29,6 +29,7 @@ export interface Pipeline {
  * replays, so what an operator tests is what runs. The stored (merged) copy of a post is evaluated,
  * so a post seen in the firehose and in a feed is judged with the best of both.
  * Undecided verdicts (a failed feature) are counted and logged; the labeler leaves their label state as it was.
+ * Verdicts are decided without explanations; the labeler has the few that change a label explained.
  */
 export function createPipeline({ labeler, manifests, services, store, logger, metrics }: PipelineOptions): Pipeline {
   const processPosts = async (incoming: readonly ConsolidatedPost[], deletes: readonly string[]): Promise<EmitSummary> => {
@@ -36,15 +37,29 @@ export function createPipeline({ labeler, manifests, services, store, logger, me
     const posts = store.upsert(incoming);
     store.delete(deletes);
     const current = manifests();
-    const verdicts = await evaluateBatch(posts, current, services.providers, services.memberships());
+    const decisions = await decideBatch(posts, current, services.providers, services.memberships());
     metrics.postsEvaluated.inc(posts.length);
-    const undecided = verdicts.filter((v) => v.matched === null);
-    for (const v of verdicts) if (v.matched) metrics.manifestMatches.inc({ label: v.label });
-    for (const v of undecided) metrics.undecidedVerdicts.inc({ label: v.label });
+    const matches = new Int32Array(current.length);
+    const undecided = new Int32Array(current.length);
+    let reason: string | undefined;
+    for (let i = 0; i < decisions.size; i++) {
+      const matched = decisions.matched(i);
+      if (matched) matches[i % current.length]!++;
+      else if (matched === null) {
+        undecided[i % current.length]!++;
+        reason ??= decisions.undecided(i);
+      }
+    }
+    current.forEach(({ label }, m) => {
+      if (matches[m]) metrics.manifestMatches.inc({ label: label.value }, matches[m]);
+      if (undecided[m]) metrics.undecidedVerdicts.inc({ label: label.value }, undecided[m]);
+    });
     // One line per batch: an outage of a remote classifier would otherwise log every post.
-    if (undecided.length)
-      logger.warn({ undecided: undecided.length, labels: [...new Set(undecided.map((v) => v.label))], reason: undecided[0]!.undecided }, 'verdicts left undecided: no label change for those posts');
-    const summary = await labeler.apply(verdicts, [...deletes], new Map(current.map((m) => [m.label.value, m.label])));
+    if (reason !== undefined) {
+      const labels = current.filter((_, m) => undecided[m]).map((m) => m.label.value);
+      logger.warn({ undecided: undecided.reduce((sum, n) => sum + n, 0), labels, reason }, 'verdicts left undecided: no label change for those posts');
+    }
+    const summary = await labeler.apply(decisions, [...deletes], new Map(current.map((m) => [m.label.value, m.label])));
     for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
     for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });
     timer();

@@ -45,7 +45,60 @@ export interface UndecidedOutcome {
 
 export type LeafResult = LeafOutcome | PendingOutcome | UndecidedOutcome;
 
-export type Leaf = (post: ConsolidatedPost, context: EvaluationContext) => LeafResult;
+/** A leaf's decision without what it looked at: the evaluator's fast path. */
+export type Decision = boolean | PendingOutcome | UndecidedOutcome;
+
+/**
+ * Something a leaf reads of the post, derived once per post for every leaf (of every manifest) that
+ * reads the same `key`: the values at a path, the post's entities of a kind, the kinds of its embed.
+ */
+export interface PostInput<T> {
+  key: string;
+  read(post: ConsolidatedPost): T;
+}
+
+/** Where an occurrence of a literal counts, `start`–`end` in the value (e.g. on word boundaries). */
+export type LiteralAcceptor = (value: string, start: number, end: number) => boolean;
+
+/**
+ * A text pattern a leaf tests over the values of its input (a path), declared rather than run, so that
+ * the evaluator runs the patterns of every manifest over the same path in one pass per post: literals
+ * in one automaton, regexes only where that pass found what they need. A value matches when one of
+ * `literals` occurs in it where its `accepts` says so, or when `regex` matches it. Strings and numbers
+ * are tested (numbers as their text); a leaf matches when one of its values does.
+ */
+export interface TextPattern {
+  caseInsensitive: boolean;
+  /** Literal terms (text within the BMP), each with where an occurrence counts. */
+  literals: readonly { text: string; accepts: LiteralAcceptor }[];
+  /** The rest of the pattern: a regex (RE2 syntax, `caseInsensitive` applies) and the test that runs it. */
+  regex?: { source: string; test(value: string): boolean };
+}
+
+/**
+ * A compiled leaf. Called, it decides the post and reports what it looked at (`inputs`, `score`): that
+ * is the explanation, and the reference of what the leaf means. Leaves that run on every post also say
+ * how to decide without explaining, and the evaluator then uses that on its fast path (most verdicts
+ * change nothing and are never explained), with `input` read once per post for every leaf sharing it:
+ * - `decide`: the same decision, without allocating;
+ * - `pattern` (the input is a path's values): a text pattern the evaluator runs with the patterns of
+ *   every other manifest on the same path, in one pass;
+ * - `anyOf` (the input is a list of strings): the leaf holds when one of them is in the set (or, with
+ *   `negate`, none is); the evaluator looks the post's values up once for every such leaf.
+ * A leaf with none of them is called on the fast path too, and its `matched` kept.
+ */
+export interface Leaf<Input = any> {
+  (post: ConsolidatedPost, context: EvaluationContext): LeafResult;
+  input?: PostInput<Input>;
+  decide?(input: Input, post: ConsolidatedPost, context: EvaluationContext): Decision;
+  pattern?: { text: TextPattern; negate: boolean };
+  anyOf?: { values: ReadonlySet<string>; negate: boolean };
+}
+
+/** A leaf from its explaining function and its fast path. */
+export function leaf<Input>(explain: (post: ConsolidatedPost, context: EvaluationContext) => LeafResult, fast: Pick<Leaf<Input>, 'input' | 'decide' | 'pattern' | 'anyOf'>): Leaf<Input> {
+  return Object.assign(explain, fast);
+}
 
 /** What compilation may use: the manifest's own `models[]`, shared services, the manifest's file. */
 export interface CompileEnvironment {
@@ -86,6 +139,11 @@ export interface OperatorDefinition<Args = unknown> {
   collections?: readonly string[];
   /** Relative cost used to order siblings in `and`/`or` (cheapest first). */
   cost: number;
+  /**
+   * True when the compiled leaf depends on its arguments alone (not on the manifest's models, author or
+   * file): identical leaves of several manifests then run once per post. A function decides per arguments.
+   */
+  pure?: boolean | ((args: Args) => boolean);
   /** Compiles validated arguments. May be async (e.g. embedding an anchor text once). */
   compile(args: Args, env: CompileEnvironment): Leaf | Promise<Leaf>;
 }

@@ -19,16 +19,36 @@ export interface TraceEntry {
   score?: number;
 }
 
-export interface CompiledNode {
+interface NodeBase {
   path: string;
   op: string;
   cost: number;
   /** Jetstream collections the leaves below declare (OperatorDefinition.collections). */
   collections: readonly string[];
-  run(post: ConsolidatedPost, context: EvaluationContext, trace: TraceEntry[]): NodeValue;
+  /**
+   * Evaluates the node on a post, recording in `trace` what ran: the reference evaluation, run for the
+   * verdicts that get an explanation (the evaluation plan decides the others without a trace).
+   */
+  explain(post: ConsolidatedPost, context: EvaluationContext, trace: TraceEntry[]): NodeValue;
   /** Records this node and those below it as skipped. */
   skip(trace: TraceEntry[]): void;
 }
+
+/** `and`, `or`, `not` (and `each`, expanded into `and`/`or`): its children in the order they run, cheapest first. */
+export interface LogicNode extends NodeBase {
+  kind: 'logic';
+  logic: LogicOperator;
+  children: readonly CompiledNode[];
+}
+
+export interface LeafNode extends NodeBase {
+  kind: 'leaf';
+  leaf: Leaf;
+  /** Set for a pure operator (OperatorDefinition.pure): the operator and its arguments, the same for every leaf that decides alike. */
+  key?: string;
+}
+
+export type CompiledNode = LogicNode | LeafNode;
 
 /** A problem found while compiling, at a JSON path inside the manifest. */
 export interface Problem {
@@ -53,23 +73,26 @@ const zodPath = (base: string, path: PropertyKey[]) => path.reduce<string>((p, k
 const traced = (value: NodeValue): TraceEntry['result'] => (typeof value === 'boolean' ? value : Array.isArray(value) ? 'pending' : 'undecided');
 
 /** A logic node over compiled children: cheapest first, short-circuiting, its own result in the trace before its children's. */
-function logicNode(path: string, op: string, logic: LogicOperator, children: CompiledNode[]): CompiledNode {
+function logicNode(path: string, op: string, logic: LogicOperator, children: CompiledNode[]): LogicNode {
   const ordered = children
     .map((c, i) => ({ c, i }))
     .sort((a, b) => a.c.cost - b.c.cost || a.i - b.i)
     .map((x) => x.c);
   return {
+    kind: 'logic',
+    logic,
+    children: ordered,
     path,
     op,
     cost: ordered.reduce((sum, c) => sum + c.cost, 0),
     collections: [...new Set(ordered.flatMap((c) => c.collections))],
-    run(post, context, trace) {
+    explain(post, context, trace) {
       const entry: TraceEntry = { path, op, result: 'pending' };
       trace.push(entry);
       const values: NodeValue[] = [];
       let value: NodeValue | undefined;
       for (let i = 0; i < ordered.length && value === undefined; i++) {
-        const child = ordered[i]!.run(post, context, trace);
+        const child = ordered[i]!.explain(post, context, trace);
         if (child === logic.shortCircuitOn) {
           for (const rest of ordered.slice(i + 1)) rest.skip(trace);
           value = child;
@@ -86,13 +109,16 @@ function logicNode(path: string, op: string, logic: LogicOperator, children: Com
   };
 }
 
-function leafNode(path: string, op: string, definition: OperatorDefinition<any>, leaf: Leaf): CompiledNode {
+function leafNode(path: string, op: string, definition: OperatorDefinition<any>, leaf: Leaf, key: string | undefined): LeafNode {
   return {
+    kind: 'leaf',
+    leaf,
+    ...(key !== undefined && { key }),
     path,
     op,
     cost: definition.cost,
     collections: definition.collections ?? [],
-    run(post, context, trace) {
+    explain(post, context, trace) {
       const result = leaf(post, context);
       if (isPending(result)) {
         trace.push({ path, op, result: 'pending' });
@@ -213,8 +239,9 @@ export async function compileFilter(node: unknown, path: string, context: Compil
     }
     return undefined;
   }
+  const pure = typeof definition.pure === 'function' ? definition.pure(parsed.data) : definition.pure === true;
   try {
-    return leafNode(opPath, op, definition, await definition.compile(parsed.data, env));
+    return leafNode(opPath, op, definition, await definition.compile(parsed.data, env), pure ? `${definition.name}${JSON.stringify(parsed.data)}` : undefined);
   } catch (error) {
     problems.push({ path: opPath, message: (error as Error).message });
     return undefined;

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import { isDecided, type Verdict } from '../evaluate/index.ts';
+import { decisionsOf, type Decisions, type Verdict } from '../evaluate/index.ts';
 import type { Logger } from '../log.ts';
 import { durationMs, type Label } from '../manifests/label.ts';
 import type { Metrics } from '../metrics.ts';
@@ -77,26 +77,38 @@ export class Labeler {
    * Applies verdicts (new match → label, lost match → negation, same as before → nothing) and post
    * deletions (negate every active label of the post). A negation names the cid of the label it
    * negates, not the post's current one. An undecided verdict (a failed feature) changes nothing.
+   * Verdicts come as the evaluator decided them (`Decisions`: an outcome per pair) or as a list; only
+   * those that change a label are asked for their explanation.
    */
-  apply(verdicts: readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
+  apply(verdicts: Decisions | readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
     return this.inTurn(async () => {
       const cts = new Date().toISOString();
+      const decisions = 'size' in verdicts ? verdicts : decisionsOf(verdicts);
       const deleted = new Set(deletedUris);
-      const active = await this.store.activeState([...new Set([...verdicts.map((v) => v.uri), ...deleted])]);
+      const uris = new Set(deleted);
+      for (let i = 0; i < decisions.size; i++) uris.add(decisions.uri(i));
+      const active = await this.store.activeState([...uris]);
+      // Active labels by subject: a pair is compared with its subject's without building a key per pair.
+      const bySubject = new Map<string, Map<string, LabelStateRow>>();
+      for (const row of active.values()) bySubject.set(row.uri, (bySubject.get(row.uri) ?? new Map<string, LabelStateRow>()).set(row.val, row));
       const changes = new Map<string, LabelStateRow>();
-      for (const v of verdicts) {
-        if (!isDecided(v) || deleted.has(v.uri)) continue;
-        const key = activeKey(v.uri, v.label);
-        const current = active.get(key);
-        if (v.matched === Boolean(current)) continue;
+      for (let i = 0; i < decisions.size; i++) {
+        const matched = decisions.matched(i);
+        if (matched === null) continue;
+        const uri = decisions.uri(i);
+        const current = bySubject.get(uri)?.get(decisions.label(i));
+        if (matched === Boolean(current) || deleted.has(uri)) continue;
+        // The explanation is the reference evaluation: were it ever to disagree with the decision, it wins.
+        const v = decisions.verdict(i);
+        if (v.matched !== matched) continue;
         const expiresIn = labels.get(v.label)?.expiresIn;
-        changes.set(key, {
+        changes.set(activeKey(v.uri, v.label), {
           uri: v.uri,
           val: v.label,
           cid: current?.cid ?? v.cid,
-          active: v.matched,
+          active: matched,
           cts,
-          exp: v.matched && expiresIn ? new Date(Date.parse(cts) + durationMs(expiresIn)).toISOString() : null,
+          exp: matched && expiresIn ? new Date(Date.parse(cts) + durationMs(expiresIn)).toISOString() : null,
           manifestVersion: v.manifestVersion,
           explanation: JSON.stringify(v.explanation),
         });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compileComparison, ComparatorSchema, ThresholdSchema } from './compare.ts';
-import type { OperatorDefinition } from '../core/operator.ts';
+import { leaf, type OperatorDefinition } from '../core/operator.ts';
 import { compilePath, PathSchema, shown } from './path.ts';
 
 const Args = z.tuple([
@@ -28,12 +28,16 @@ export const attribute_compare: OperatorDefinition<z.infer<typeof Args>> = {
     'Graze evaluates a batch of posts as one numpy array: a list-valued path without [*] (e.g. `["langs", "in", ["en"]]`) gives answers that depend on the other posts of the batch, and [*] rows are padded with "" to the longest row (so `== ""` matches the shorter ones). skysift compares each post alone, a list meaning "any element". `in` lists may hold null or "" to match empty values (in Graze only a list that is exactly [null] does).',
   args: Args,
   cost: 1,
+  pure: true,
   compile([path, comparator, value]) {
-    const resolve = compilePath(path);
+    const values = compilePath(path);
     const compare = compileComparison(comparator, value);
-    return (post) => {
-      const values = resolve(post);
-      return { matched: compare(values), inputs: { value: shown(values) } };
-    };
+    return leaf(
+      (post) => {
+        const resolved = values.read(post);
+        return { matched: compare(resolved), inputs: { value: shown(resolved) } };
+      },
+      { input: values, decide: compare },
+    );
   },
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConsolidatedPost } from '../consolidate/post.ts';
-import type { OperatorDefinition } from '../core/operator.ts';
+import { leaf, type OperatorDefinition, type PostInput } from '../core/operator.ts';
 
 const EMBED_KINDS = ['image', 'image_group', 'video', 'link', 'post', 'gif'] as const;
 type EmbedKind = (typeof EMBED_KINDS)[number];
@@ -15,15 +15,17 @@ function host(uri: unknown): string {
   }
 }
 
-/** The links Graze looks at for GIFs (helpers.get_all_links): the link card's URI and every link facet. */
-function links(post: ConsolidatedPost): unknown[] {
-  const embed = post.record.embed as { external?: { uri?: unknown } } | undefined;
-  const facetLinks = (post.record.facets ?? []).flatMap((f) => f.features.filter((x) => x.$type === 'app.bsky.richtext.facet#link').map((x) => x.uri));
-  return [embed?.external?.uri, ...facetLinks];
-}
+const isTenor = (uri: unknown) => typeof uri === 'string' && /tenor\.com/i.test(uri) && host(uri) === 'media.tenor.com';
 
-/** GIFs from Bluesky's GIF picker are Tenor links: `https://media.tenor.com/…`. */
-const isGif = (post: ConsolidatedPost) => links(post).some((uri) => typeof uri === 'string' && /tenor\.com/i.test(uri) && host(uri) === 'media.tenor.com');
+/**
+ * GIFs from Bluesky's GIF picker are Tenor links (`https://media.tenor.com/…`), in the links Graze
+ * looks at (helpers.get_all_links): the link card's URI and every link facet.
+ */
+function isGif(post: ConsolidatedPost): boolean {
+  if (isTenor((post.record.embed as { external?: { uri?: unknown } } | undefined)?.external?.uri)) return true;
+  for (const facet of post.record.facets ?? []) for (const feature of facet.features) if (feature.$type === 'app.bsky.richtext.facet#link' && isTenor(feature.uri)) return true;
+  return false;
+}
 
 /**
  * The kinds of embed a post has, as Graze's embed_type decides each one (app/algos/operators/attribute.py):
@@ -35,16 +37,18 @@ function embedKinds(post: ConsolidatedPost): EmbedKind[] {
   const type = embed?.$type;
   const media = embed?.media?.$type;
   const gif = isGif(post);
-  const kinds: [EmbedKind, boolean][] = [
-    ['image', type === 'app.bsky.embed.images'],
-    ['image_group', Boolean(type) && media === 'app.bsky.embed.images'],
-    ['video', type === 'app.bsky.embed.video' || media === 'app.bsky.embed.video'],
-    ['post', type === 'app.bsky.embed.record'],
-    ['link', type === 'app.bsky.embed.external' && !gif],
-    ['gif', gif],
-  ];
-  return kinds.filter(([, has]) => has).map(([kind]) => kind);
+  const kinds: EmbedKind[] = [];
+  if (type === 'app.bsky.embed.images') kinds.push('image');
+  if (type && media === 'app.bsky.embed.images') kinds.push('image_group');
+  if (type === 'app.bsky.embed.video' || media === 'app.bsky.embed.video') kinds.push('video');
+  if (type === 'app.bsky.embed.record') kinds.push('post');
+  if (type === 'app.bsky.embed.external' && !gif) kinds.push('link');
+  if (gif) kinds.push('gif');
+  return kinds;
 }
+
+/** The embed kinds as a leaf input: found once per post for every embed_type leaf. */
+const EMBED_KINDS_INPUT: PostInput<EmbedKind[]> = { key: 'embed-kinds', read: embedKinds };
 
 const Args = z.tuple([
   z
@@ -67,10 +71,15 @@ export const embed_type: OperatorDefinition<z.infer<typeof Args>> = {
   graze: 'Same meanings. Graze\'s `!= link` means "neither a link nor a GIF"; skysift\'s `!=` is always the opposite of `==`.',
   args: Args,
   cost: 1,
+  pure: true,
   compile([comparator, kind]) {
-    return (post) => {
-      const kinds = embedKinds(post);
-      return { matched: kinds.includes(kind) === (comparator === '=='), inputs: { kinds } };
-    };
+    const decide = (kinds: readonly EmbedKind[]) => kinds.includes(kind) === (comparator === '==');
+    return leaf(
+      (post) => {
+        const kinds = embedKinds(post);
+        return { matched: decide(kinds), inputs: { kinds } };
+      },
+      { input: EMBED_KINDS_INPUT, decide },
+    );
   },
 };

@@ -1,11 +1,22 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
+import type { PostInput } from '../core/operator.ts';
 
 export const ENTITY_KINDS = ['hashtags', 'langs', 'urls', 'domains', 'mentions', 'labels'] as const;
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 
 type Feature = { $type?: string; tag?: unknown; uri?: unknown; did?: unknown };
 
-const features = (post: ConsolidatedPost): Feature[] => (post.record.facets ?? []).flatMap((f) => f.features as Feature[]);
+/** The `field` of the post's facet features of one type, in order. Read for every post: plain loops, no intermediate lists. */
+function featureValues(post: ConsolidatedPost, type: string, field: 'uri' | 'tag' | 'did'): string[] {
+  const values: string[] = [];
+  for (const facet of post.record.facets ?? []) {
+    for (const feature of facet.features as Feature[]) {
+      const value = feature[field];
+      if (feature.$type === type && typeof value === 'string') values.push(value);
+    }
+  }
+  return values;
+}
 
 /** The media part of an embed, seeing through `recordWithMedia`. */
 export function embedParts(post: ConsolidatedPost): { type: string; value: Record<string, unknown> }[] {
@@ -19,15 +30,15 @@ export function embedParts(post: ConsolidatedPost): { type: string; value: Recor
   return [{ type, value: embed }];
 }
 
+/** Link facets, then the link card (also a quote's). */
 function urls(post: ConsolidatedPost): string[] {
-  const fromFacets = features(post)
-    .filter((f) => f.$type === 'app.bsky.richtext.facet#link' && typeof f.uri === 'string')
-    .map((f) => f.uri as string);
-  const fromEmbed = embedParts(post)
-    .filter((p) => p.type === 'app.bsky.embed.external')
-    .map((p) => (p.value.external as { uri?: unknown } | undefined)?.uri)
-    .filter((u): u is string => typeof u === 'string');
-  return [...fromFacets, ...fromEmbed];
+  const found = featureValues(post, 'app.bsky.richtext.facet#link', 'uri');
+  if (!post.record.embed) return found;
+  for (const part of embedParts(post)) {
+    const uri = part.type === 'app.bsky.embed.external' ? (part.value.external as { uri?: unknown } | undefined)?.uri : undefined;
+    if (typeof uri === 'string') found.push(uri);
+  }
+  return found;
 }
 
 /** `https://www.Example.com/` and `example.com` are the same domain. */
@@ -45,12 +56,7 @@ export function normalizeDomain(value: string): string {
 export function entitiesOf(post: ConsolidatedPost, kind: EntityKind): string[] {
   switch (kind) {
     case 'hashtags':
-      return [
-        ...features(post)
-          .filter((f) => f.$type === 'app.bsky.richtext.facet#tag' && typeof f.tag === 'string')
-          .map((f) => f.tag as string),
-        ...(post.record.tags ?? []),
-      ].map((t) => t.replace(/^#/, '').toLowerCase());
+      return [...featureValues(post, 'app.bsky.richtext.facet#tag', 'tag'), ...(post.record.tags ?? [])].map((t) => t.replace(/^#/, '').toLowerCase());
     case 'langs':
       return (post.record.langs ?? []).map((l) => l.toLowerCase());
     case 'urls':
@@ -58,13 +64,14 @@ export function entitiesOf(post: ConsolidatedPost, kind: EntityKind): string[] {
     case 'domains':
       return urls(post).map(normalizeDomain);
     case 'mentions':
-      return features(post)
-        .filter((f) => f.$type === 'app.bsky.richtext.facet#mention' && typeof f.did === 'string')
-        .map((f) => (f.did as string).toLowerCase());
+      return featureValues(post, 'app.bsky.richtext.facet#mention', 'did').map((did) => did.toLowerCase());
     case 'labels':
       return (post.record.labels?.values ?? []).map((l) => l.val.toLowerCase());
   }
 }
+
+/** The post's entities of one kind as a leaf input: found once per post for every leaf that looks at them. */
+export const entityInputs: ReadonlyMap<EntityKind, PostInput<string[]>> = new Map(ENTITY_KINDS.map((kind) => [kind, { key: `entities:${kind}`, read: (post) => entitiesOf(post, kind) }]));
 
 /** Normalises an operator's value the way `entitiesOf` normalises the post's. */
 export function normalizeEntity(kind: EntityKind, value: string): string {

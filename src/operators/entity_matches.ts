@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { CompileEnvironment, Leaf, OperatorDefinition } from '../core/operator.ts';
+import { leaf, type CompileEnvironment, type Decision, type EvaluationContext, type Leaf, type OperatorDefinition } from '../core/operator.ts';
 import { ActorSchema, recordRefSchema, type SetSpec } from '../social/sets.ts';
-import { ENTITY_KINDS, entitiesOf, normalizeEntity, type EntityKind } from './entities.ts';
+import { ENTITY_KINDS, entityInputs, normalizeEntity, type EntityKind } from './entities.ts';
 import { watchSet } from './membership.ts';
 
 export const EntityArgsSchema = z.tuple([
@@ -42,18 +42,24 @@ function mentionSets(values: readonly string[], env: CompileEnvironment): { dids
   return { dids, sets: specs.map((spec) => watchSet(env, spec)) };
 }
 
-function mentionsLeaf(values: readonly string[], negate: boolean, env: CompileEnvironment): Leaf {
+function mentionsLeaf(values: readonly string[], negate: boolean, env: CompileEnvironment): Leaf<string[]> {
   const { dids, sets } = mentionSets(values, env);
-  return (post, context) => {
-    const found = entitiesOf(post, 'mentions');
-    const inputs = { found };
+  const mentions = entityInputs.get('mentions')!;
+  const decide = (found: readonly string[], context: EvaluationContext): Decision => {
     const member = (did: string) => dids.has(did) || sets.some((key) => context.membership(key)?.has(did));
-    if (found.some(member)) return { matched: !negate, inputs };
+    if (found.some(member)) return !negate;
     // A set that has not loaded might hold a mentioned account (a post mentioning nobody is decided anyway).
     const missing = found.length ? sets.find((key) => !context.membership(key)) : undefined;
-    if (missing) return { undecided: `membership set ${missing} is not loaded` };
-    return { matched: negate, inputs };
+    return missing ? { undecided: `membership set ${missing} is not loaded` } : negate;
   };
+  return leaf(
+    (post, context) => {
+      const found = mentions.read(post);
+      const decision = decide(found, context);
+      return typeof decision === 'boolean' ? { matched: decision, inputs: { found } } : decision;
+    },
+    { input: mentions, decide: (found, _post, context) => decide(found, context) },
+  );
 }
 
 /** Builds `entity_matches` and its negation `entity_excludes` from one definition. */
@@ -66,13 +72,19 @@ export function entityOperator(name: string, negate: boolean, description: strin
       'Graze lower-cases only the manifest\'s values (and hashtags), so a post\'s "EN" language or upper-case URL never matches there; skysift compares both sides case-insensitively. Domains here also ignore a path written in the value. `urls` and `domains` include the link card of a quote with a link (Graze reads only a top-level link card).',
     args: EntityArgsSchema,
     cost: 2,
+    // Mentions are looked up in membership sets, which depend on the manifest's author.
+    pure: ([kind]) => kind !== 'mentions',
     compile([kind, values], env) {
       if (kind === 'mentions') return mentionsLeaf(values, negate, env);
       const wanted = new Set(values.map((v) => normalizeEntity(kind as EntityKind, v)));
-      return (post) => {
-        const found = entitiesOf(post, kind);
-        return { matched: found.some((e) => wanted.has(e)) !== negate, inputs: { found } };
-      };
+      const entities = entityInputs.get(kind)!;
+      return leaf(
+        (post) => {
+          const found = entities.read(post);
+          return { matched: found.some((e) => wanted.has(e)) !== negate, inputs: { found } };
+        },
+        { input: entities, anyOf: { values: wanted, negate } },
+      );
     },
   };
 }

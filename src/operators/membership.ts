@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CompileEnvironment, Leaf } from '../core/operator.ts';
+import { leaf, type CompileEnvironment, type Leaf, type UndecidedOutcome } from '../core/operator.ts';
 import { MEMBERSHIP_WATCHER } from '../social/registry.ts';
 import type { SetSpec } from '../social/sets.ts';
 import { ComparatorSchema } from './compare.ts';
@@ -26,10 +26,19 @@ export function watchSet(env: CompileEnvironment, spec: SetSpec): string {
 export function membershipLeaf(env: CompileEnvironment, spec: SetSpec, comparator: MembershipComparator): Leaf {
   const key = watchSet(env, spec);
   const wantIn = comparator === 'in' || comparator === 'is_in';
-  return (post, context) => {
-    const members = context.membership(key);
-    if (!members) return { undecided: `membership set ${key} is not loaded` };
-    const member = members.has(post.author.did);
-    return { matched: member === wantIn, inputs: { set: key, member } };
-  };
+  const notLoaded: UndecidedOutcome = { undecided: `membership set ${key} is not loaded` };
+  return leaf(
+    (post, context) => {
+      const members = context.membership(key);
+      if (!members) return { ...notLoaded };
+      const member = members.has(post.author.did);
+      return { matched: member === wantIn, inputs: { set: key, member } };
+    },
+    {
+      decide: (_, post, context) => {
+        const members = context.membership(key);
+        return members ? members.has(post.author.did) === wantIn : notLoaded;
+      },
+    },
+  );
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compileComparison, ComparatorSchema, ThresholdSchema } from './compare.ts';
-import type { OperatorDefinition } from '../core/operator.ts';
+import { leaf, type OperatorDefinition } from '../core/operator.ts';
 
 const Args = z.tuple([
   ThresholdSchema.meta({ title: 'parameter', description: 'The value compared, normally "$NAME" (a parameter from the manifest\'s "params").' }),
@@ -19,8 +19,9 @@ export const param_compare: OperatorDefinition<z.infer<typeof Args>> = {
   ],
   args: Args,
   cost: 0,
+  pure: true,
   compile([value, comparator, threshold]) {
     const matched = compileComparison(comparator, threshold)(Array.isArray(value) ? value : [value]);
-    return () => ({ matched, inputs: { value } });
+    return leaf(() => ({ matched, inputs: { value } }), { decide: () => matched });
   },
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConsolidatedPost } from '../consolidate/post.ts';
+import type { PostInput } from '../core/operator.ts';
 
 /**
  * Paths address the post record as Graze writes them (`text`, `embed.external.uri`, `langs[0]`,
@@ -55,28 +55,37 @@ function step(value: unknown, segment: Segment): unknown[] {
 }
 
 /**
- * Compiles a path once into a resolver. It yields the values the path reaches: one for a plain path,
- * each element for `[*]`/`*` or a list-valued end (so `langs` yields the languages, as `langs[*]` does),
- * none when nothing is there. Comparisons read "none" as one missing value (null).
+ * Compiles a path once into the values it reaches: one for a plain path, each element for `[*]`/`*` or
+ * a list-valued end (so `langs` yields the languages, as `langs[*]` does), none when nothing is there.
+ * Comparisons read "none" as one missing value (null). Leaves of any manifest that name the same path
+ * share its values (the input's key), resolved once per post.
  */
-export function compilePath(spec: PathSpec): (post: ConsolidatedPost) => readonly unknown[] {
-  const segments = parsePath(pathText(spec));
+export function compilePath(spec: PathSpec): PostInput<readonly unknown[]> {
+  const text = pathText(spec);
+  const segments = parsePath(text);
   const first = segments[0];
   const fromEnvelope = typeof first === 'string' && ENVELOPE.has(first);
+  const key = `path:${text}`;
   if (segments.includes('*'))
-    return (post) => {
-      let current: unknown[] = [fromEnvelope ? post : post.record];
-      for (const segment of segments) current = current.flatMap((v) => step(v, segment));
-      return current.flatMap((v) => (Array.isArray(v) ? v : [v]));
+    return {
+      key,
+      read(post) {
+        let current: unknown[] = [fromEnvelope ? post : post.record];
+        for (const segment of segments) current = current.flatMap((v) => step(v, segment));
+        return current.flatMap((v) => (Array.isArray(v) ? v : [v]));
+      },
     };
-  // Most paths have no wildcard: walked without building a list per step (this runs for every post and manifest).
-  return (post) => {
-    let value: unknown = fromEnvelope ? post : post.record;
-    for (const segment of segments) {
-      if (value === null || typeof value !== 'object') return NOTHING;
-      value = typeof segment === 'number' && Array.isArray(value) ? value[segment] : (value as Record<string, unknown>)[segment];
-    }
-    return value === undefined ? NOTHING : Array.isArray(value) ? value : [value];
+  // Most paths have no wildcard: walked without building a list per step.
+  return {
+    key,
+    read(post) {
+      let value: unknown = fromEnvelope ? post : post.record;
+      for (const segment of segments) {
+        if (value === null || typeof value !== 'object') return NOTHING;
+        value = typeof segment === 'number' && Array.isArray(value) ? value[segment] : (value as Record<string, unknown>)[segment];
+      }
+      return value === undefined ? NOTHING : Array.isArray(value) ? value : [value];
+    },
   };
 }
 

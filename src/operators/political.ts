@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OperatorDefinition } from '../core/operator.ts';
+import { leaf, type OperatorDefinition } from '../core/operator.ts';
 import { POLITICAL_CLASSIFIER } from '../political/classifier.ts';
 import { CATEGORIES } from '../political/model.ts';
 import { compileComparison, ComparatorSchema } from './compare.ts';
@@ -27,14 +27,23 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
     z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
   ]),
   cost: 20,
+  pure: true,
   compile([category, comparator, threshold], env) {
     const classifier = env.services.require(POLITICAL_CLASSIFIER, 'political needs the political classifier service (models/political), which is not running');
     const compare = compileComparison(comparator, threshold);
-    return (post, context) => {
-      const scores = classifier.scores(post, context);
-      if (Array.isArray(scores)) return { pending: scores };
-      const score = scores[category];
-      return { matched: compare([score]), score, inputs: { category, ...scores } };
-    };
+    return leaf(
+      (post, context) => {
+        const scores = classifier.scores(post, context);
+        if (Array.isArray(scores)) return { pending: scores };
+        const score = scores[category];
+        return { matched: compare([score]), score, inputs: { category, ...scores } };
+      },
+      {
+        decide: (_, post, context) => {
+          const scores = classifier.scores(post, context);
+          return Array.isArray(scores) ? { pending: scores } : compare([scores[category]]);
+        },
+      },
+    );
   },
 };

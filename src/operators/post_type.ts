@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import type { OperatorDefinition } from '../core/operator.ts';
+import type { ConsolidatedPost } from '../consolidate/post.ts';
+import { leaf, type OperatorDefinition } from '../core/operator.ts';
+
+const isReply = (post: ConsolidatedPost) => Boolean(post.record.reply);
+const isQuote = (post: ConsolidatedPost) => (post.record.embed as { $type?: unknown } | undefined)?.$type === 'app.bsky.embed.record';
 
 const Args = z.tuple([
   z
@@ -22,13 +26,19 @@ export const post_type: OperatorDefinition<z.infer<typeof Args>> = {
   ],
   args: Args,
   cost: 1,
+  pure: true,
   compile([comparator, types]) {
     const wantIn = comparator === 'in' || comparator === 'is_in' || comparator === '==';
-    return (post) => {
-      const has: string[] = [];
-      if (post.record.reply) has.push('reply');
-      if ((post.record.embed as { $type?: unknown } | undefined)?.$type === 'app.bsky.embed.record') has.push('quote');
-      return { matched: types.some((t) => has.includes(t)) === wantIn, inputs: { types: has } };
-    };
+    const reply = types.includes('reply');
+    const quote = types.includes('quote');
+    return leaf(
+      (post) => {
+        const has: string[] = [];
+        if (isReply(post)) has.push('reply');
+        if (isQuote(post)) has.push('quote');
+        return { matched: types.some((t) => has.includes(t)) === wantIn, inputs: { types: has } };
+      },
+      { decide: (_, post) => ((reply && isReply(post)) || (quote && isQuote(post))) === wantIn },
+    );
   },
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OperatorDefinition } from '../core/operator.ts';
-import { compilePath, PathSchema, shown } from './path.ts';
-import { compileRegex, firstMatch, termsPattern } from './regex.ts';
+import { compilePath, PathSchema } from './path.ts';
+import { compileRegex, patternLeaf, termsPattern, termsTextPattern } from './regex.ts';
 import { CaseInsensitiveSchema } from './regex_matches.ts';
 
 export const TermsArgsSchema = z.tuple([
@@ -27,14 +27,9 @@ export function termsOperator(name: string, negate: boolean, description: string
     graze: GRAZE,
     args: TermsArgsSchema,
     cost: 6,
+    pure: true,
     compile([path, terms, caseInsensitive, asRegex]) {
-      const resolve = compilePath(path);
-      const regex = compileRegex(termsPattern(terms, asRegex), caseInsensitive);
-      return (post) => {
-        const values = resolve(post);
-        const match = firstMatch(regex, values);
-        return { matched: (match !== undefined) !== negate, inputs: { value: shown(values), ...(match && { match }) } };
-      };
+      return patternLeaf(compilePath(path), compileRegex(termsPattern(terms, asRegex), caseInsensitive), termsTextPattern(terms, caseInsensitive, asRegex), negate);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OperatorDefinition } from '../core/operator.ts';
-import { compilePath, PathSchema, shown } from './path.ts';
-import { compileRegex, firstMatch } from './regex.ts';
+import { compilePath, PathSchema } from './path.ts';
+import { compileRegex, patternLeaf, regexPart } from './regex.ts';
 
 export const CaseInsensitiveSchema = z.boolean().default(true).meta({ title: 'caseInsensitive', description: 'Ignore case.' });
 
@@ -22,14 +22,10 @@ export function regexOperator(name: string, negate: boolean, description: string
       'Same pattern semantics for patterns RE2 can run (Graze falls back to Python `re` for others, which skysift rejects at load). Graze searches a missing value as the text "None" and a list as its printed form; skysift searches nothing for a missing value and each element of a list.',
     args: RegexArgsSchema,
     cost: 5,
+    pure: true,
     compile([path, pattern, caseInsensitive]) {
-      const resolve = compilePath(path);
       const regex = compileRegex(pattern, caseInsensitive);
-      return (post) => {
-        const values = resolve(post);
-        const match = firstMatch(regex, values);
-        return { matched: (match !== undefined) !== negate, inputs: { value: shown(values), ...(match && { match }) } };
-      };
+      return patternLeaf(compilePath(path), regex, { caseInsensitive, literals: [], regex: regexPart(pattern, regex) }, negate);
     },
   };
 }

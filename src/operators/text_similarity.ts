@@ -43,9 +43,9 @@ export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityAr
     const embedder = await embeddersOf(env.services).resolve(model_name);
     const [anchor] = await embedder.embed([anchor_text]);
     const compare = compileComparison(comparator, threshold);
-    const resolve = compilePath(path);
+    const values = compilePath(path);
     return (post, context) => {
-      const resolved = resolve(post);
+      const resolved = values.read(post);
       const texts = resolved.filter((v): v is string => typeof v === 'string' && v !== '');
       const pending: FeatureRequest[] = [];
       const scores: number[] = [];

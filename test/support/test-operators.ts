@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import type { ConsolidatedPost } from '../../src/consolidate/post.ts';
 import { featureKind, type FeatureProvider } from '../../src/core/features.ts';
-import type { OperatorDefinition } from '../../src/core/operator.ts';
+import { leaf, type OperatorDefinition } from '../../src/core/operator.ts';
 
 /** The test feature: a text's length, or `{error}` when its provider fails. */
 export const LENGTH = featureKind<string, number | { error: string }>('length');
 
 /**
  * Operators for exercising the compiler alone: a cheap text check and an "expensive" one that needs a
- * feature. The feature fails (`{error}`, the leaf undecided) for texts containing FAIL.
+ * feature (it fails, `{error}` and the leaf undecided, for texts containing FAIL); and `has_word`, a
+ * pure leaf with a fast path that counts how often it is decided and how often explained.
  */
 export function testRegistry() {
-  const calls = { contains: 0, scored: 0, provider: 0, inputs: [] as unknown[] };
+  const calls = { contains: 0, scored: 0, provider: 0, inputs: [] as unknown[], decided: 0, explained: 0 };
   const contains: OperatorDefinition<[string]> = {
     name: 'contains',
     description: 'The text contains the needle.',
@@ -43,6 +44,27 @@ export function testRegistry() {
         return { matched: score > threshold, score };
       },
   };
+  const hasWord: OperatorDefinition<[string]> = {
+    name: 'has_word',
+    description: 'The text contains the word.',
+    examples: [{ args: ['vote'], means: 'the text contains "vote"' }],
+    args: z.tuple([z.string().min(1)]),
+    cost: 1,
+    pure: true,
+    compile: ([word]) =>
+      leaf(
+        (post) => {
+          calls.explained++;
+          return { matched: post.record.text.includes(word), inputs: { word } };
+        },
+        {
+          decide: (_, post) => {
+            calls.decided++;
+            return post.record.text.includes(word);
+          },
+        },
+      ),
+  };
   const provider: FeatureProvider<string, number | { error: string }> = {
     kind: LENGTH,
     async compute(inputs) {
@@ -55,6 +77,7 @@ export function testRegistry() {
     ['contains', contains],
     ['length_score_above', scored],
     ['long_text', scored],
+    ['has_word', hasWord],
   ]);
   return { registry, providers: new Map([['length', provider]]), calls };
 }

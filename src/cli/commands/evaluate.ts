@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config.ts';
 import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/index.ts';
-import { evaluateBatch, type Verdict } from '../../evaluate/index.ts';
+import { decideBatch, type BatchDecisions } from '../../evaluate/index.ts';
 import { stderrLogger } from '../../log.ts';
 import type { Services } from '../../core/services.ts';
 import { formatProblems, loadManifestFiles, type CompiledManifest } from '../../manifests/load.ts';
@@ -32,20 +32,19 @@ interface Options {
   human: boolean;
 }
 
-/** One post's verdicts as a person reads them: the post, then a line per manifest, the conditions of each match below it. */
-function humanLines(post: ConsolidatedPost, verdicts: Verdict[], { matchesOnly }: Options): string[] {
-  const shown = matchesOnly ? verdicts.filter((v) => v.matched === true) : verdicts;
+/** One post's verdicts (pairs `pairs`) as a person reads them: the post, then a line per manifest, the conditions of each match below it. */
+function humanLines(post: ConsolidatedPost, decisions: BatchDecisions, pairs: number[], { matchesOnly }: Options): string[] {
+  const shown = matchesOnly ? pairs.filter((i) => decisions.matched(i) === true) : pairs;
   if (!shown.length) return [];
-  const width = Math.max(...shown.map((v) => v.label.length));
+  const width = Math.max(...shown.map((i) => decisions.label(i).length));
   return [
     `${post.uri}  ${postExcerpt(post.record.text)}`,
-    ...shown.flatMap((v) =>
-      v.matched === true
-        ? [`  ✓ ${v.label.padEnd(width)}  matched`, ...explanationLines(v.explanation, '      ')]
-        : v.matched === false
-          ? [`  · ${v.label.padEnd(width)}  no match`]
-          : [`  ? ${v.label.padEnd(width)}  undecided${'undecided' in v ? `: ${v.undecided}` : ''}`],
-    ),
+    ...shown.flatMap((i) => {
+      const label = decisions.label(i).padEnd(width);
+      const matched = decisions.matched(i);
+      if (matched === true) return [`  ✓ ${label}  matched`, ...explanationLines(decisions.verdict(i).explanation, '      ')];
+      return matched === false ? [`  · ${label}  no match`] : [`  ? ${label}  undecided: ${decisions.undecided(i)}`];
+    }),
     '',
   ];
 }
@@ -59,11 +58,11 @@ class Summary {
     for (const m of manifests) this.counts.set(m.label.value, { matched: 0, undecided: 0 });
   }
 
-  add(verdicts: readonly Verdict[]) {
-    for (const v of verdicts) {
-      const count = this.counts.get(v.label)!;
-      if (v.matched === true) count.matched++;
-      if (v.matched === null) count.undecided++;
+  add(decisions: BatchDecisions) {
+    for (let i = 0; i < decisions.size; i++) {
+      const count = this.counts.get(decisions.label(i))!;
+      if (decisions.matched(i) === true) count.matched++;
+      if (decisions.matched(i) === null) count.undecided++;
     }
   }
 
@@ -118,13 +117,14 @@ async function evaluateInput(input: string, manifests: CompiledManifest[], servi
       if (typeof post === 'string') console.error(`${input}:${line.lineNo}: skipped: ${post}`);
       else if (post) posts.push(post);
     }
-    const verdicts = await evaluateBatch(posts, manifests, services.providers, services.memberships());
+    // Decided first; only the verdicts printed are explained.
+    const decisions = await decideBatch(posts, manifests, services.providers, services.memberships());
     summary.posts += posts.length;
-    summary.add(verdicts);
+    summary.add(decisions);
     posts.forEach((post, p) => {
-      const own = verdicts.slice(p * manifests.length, (p + 1) * manifests.length);
-      if (options.human) for (const line of humanLines(post, own, options)) console.log(line);
-      else for (const v of own) if (!options.matchesOnly || v.matched === true) console.log(JSON.stringify(v));
+      const own = manifests.map((_, m) => p * manifests.length + m);
+      if (options.human) for (const line of humanLines(post, decisions, own, options)) console.log(line);
+      else for (const i of own) if (!options.matchesOnly || decisions.matched(i) === true) console.log(JSON.stringify(decisions.verdict(i)));
     });
   }
   for (const line of summary.lines()) console.error(line);
