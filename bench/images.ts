@@ -12,15 +12,11 @@ import { compileManifest } from '../src/manifests/load.ts';
 import { openServices } from '../src/services/index.ts';
 import { generatedImage, ImageCdn } from '../test/support/image-cdn.ts';
 import { imagePost } from '../test/support/image-posts.ts';
+import { loadAverage, measure } from './_measure.ts';
 
 const IMAGES = 96;
 const silent = pino({ level: 'silent' });
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-/** CPU seconds of the whole process since `start`, the model's worker thread included: steadier than wall-clock on a shared machine. */
-const cpuSeconds = (start: NodeJS.CpuUsage) => {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1e6;
-};
 
 /**
  * The image operators end to end against a loopback CDN serving real JPEGs (640×480, about a feed
@@ -42,11 +38,10 @@ export async function run(): Promise<Record<string, number | string>> {
     await model.classify([await squareRgb(images[0]!, MODEL_INPUT_SIZE)]);
     const loadSeconds = seconds(loadStart);
     const pixels = await Promise.all(images.map((bytes) => squareRgb(bytes, MODEL_INPUT_SIZE)));
-    const modelStart = process.hrtime.bigint();
-    const modelCpu = process.cpuUsage();
-    await model.classify(pixels);
-    const modelSeconds = seconds(modelStart);
-    const modelCpuSeconds = cpuSeconds(modelCpu);
+    // CPU time counts the whole process, the model's worker thread included.
+    const modelRun = await measure(async () => {
+      await model.classify(pixels);
+    });
 
     const hashStart = process.hrtime.bigint();
     await Promise.all(images.map((bytes) => squareRgb(bytes, 32)));
@@ -56,17 +51,16 @@ export async function run(): Promise<Record<string, number | string>> {
     fs.writeFileSync(path.join(dir, 'known.txt'), '0000000000000000 matches none of the bench images\n');
     const { manifest: compiled, problems } = await compileManifest(path.join(dir, 'images.json'), manifest, { services: services.compile });
     if (!compiled) throw new Error(problems.map((p) => p.message).join('; '));
-    const posts = [];
+    const posts: ReturnType<typeof imagePost>[] = [];
     for (let i = 0, n = 0; i < IMAGES; n++) {
       const count = 1 + (n % 4);
       posts.push(imagePost(`bench${n}`, cids.slice(i, i + count)));
       i += count;
     }
-    const coldStart = process.hrtime.bigint();
-    const coldCpu = process.cpuUsage();
-    const verdicts = await evaluateBatch(posts, [compiled], services.providers);
-    const coldSeconds = seconds(coldStart);
-    const coldCpuSeconds = cpuSeconds(coldCpu);
+    let verdicts: Awaited<ReturnType<typeof evaluateBatch>> = [];
+    const cold = await measure(async () => {
+      verdicts = await evaluateBatch(posts, [compiled], services.providers);
+    });
     if (verdicts.some((v) => v.matched === null)) throw new Error('an image failed in the bench');
     const warmStart = process.hrtime.bigint();
     let warmPosts = 0;
@@ -75,16 +69,16 @@ export async function run(): Promise<Record<string, number | string>> {
       warmPosts += posts.length;
     }
     return {
-      'images/s (download + decode + NSFW model)': Number((IMAGES / coldSeconds).toFixed(1)),
-      'images per CPU-second (download + decode + NSFW model)': Number((IMAGES / coldCpuSeconds).toFixed(1)),
-      'images/s (NSFW model alone, batches of 16)': Number((IMAGES / modelSeconds).toFixed(1)),
-      'images per CPU-second (NSFW model alone)': Number((IMAGES / modelCpuSeconds).toFixed(1)),
+      'images/s (download + decode + NSFW model)': Number((IMAGES / cold.seconds).toFixed(1)),
+      'images per CPU-second (download + decode + NSFW model)': Number((IMAGES / cold.cpuSeconds).toFixed(1)),
+      'images/s (NSFW model alone, batches of 16)': Number((IMAGES / modelRun.seconds).toFixed(1)),
+      'images per CPU-second (NSFW model alone)': Number((IMAGES / modelRun.cpuSeconds).toFixed(1)),
       'images/s (decode + phash)': Math.round(IMAGES / hashSeconds),
-      'posts/s (hash + NSFW manifest, cold cache)': Number((posts.length / coldSeconds).toFixed(1)),
-      'posts per CPU-second (hash + NSFW manifest, cold cache)': Number((posts.length / coldCpuSeconds).toFixed(1)),
+      'posts/s (hash + NSFW manifest, cold cache)': Number((posts.length / cold.seconds).toFixed(1)),
+      'posts per CPU-second (hash + NSFW manifest, cold cache)': Number((posts.length / cold.cpuSeconds).toFixed(1)),
       'posts/s (same posts, cached by CID)': Math.round(warmPosts / seconds(warmStart)),
       'model start s': Number(loadSeconds.toFixed(1)),
-      'load average (1 min)': Number(os.loadavg()[0]!.toFixed(1)),
+      'load average (1 min)': loadAverage(),
     };
   } finally {
     await model.close();

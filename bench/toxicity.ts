@@ -2,6 +2,7 @@ import type { EvaluationContext } from '../src/core/operator.ts';
 import { SHIPPED_MODELS_DIR } from '../src/political/load.ts';
 import { createToxicityClassifier } from '../src/toxicity/classifier.ts';
 import { loadToxicityModel } from '../src/toxicity/load.ts';
+import { loadAverage, measure } from './_measure.ts';
 import { recordedPosts } from './_posts.ts';
 
 /**
@@ -15,21 +16,19 @@ export async function run(): Promise<Record<string, number | string>> {
   const context: EvaluationContext = { feature: () => undefined, membership: () => undefined };
   let checksum = 0;
   let scored = 0;
-  let elapsed = 0;
-  const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
-  while (elapsed < 3) {
-    // A fresh classifier per round: its per-post memo must not turn the measurement into a cache lookup.
-    const classifier = createToxicityClassifier(model, 'default');
-    for (const post of posts) {
-      const score = classifier.score(post, context);
-      if (typeof score !== 'number') throw new Error('default mode asked for a feature');
-      checksum += score;
+  const measured = await measure(async () => {
+    const started = performance.now();
+    while (performance.now() - started < 3000) {
+      // A fresh classifier per round: its per-post memo must not turn the measurement into a cache lookup.
+      const classifier = createToxicityClassifier(model, 'default');
+      for (const post of posts) {
+        const score = classifier.score(post, context);
+        if (typeof score !== 'number') throw new Error('default mode asked for a feature');
+        checksum += score;
+      }
+      scored += posts.length;
     }
-    scored += posts.length;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  }
-  const cpu = process.cpuUsage(cpuStart);
+  });
   if (!Number.isFinite(checksum)) throw new Error('non-finite score');
-  return { 'default posts/s (1 core)': Math.round(scored / elapsed), 'default posts per CPU-second': Math.round(scored / ((cpu.user + cpu.system) / 1e6)) };
+  return { 'default posts/s (1 core)': Math.round(scored / measured.seconds), 'default posts per CPU-second': Math.round(scored / measured.cpuSeconds), 'load average (1 min)': loadAverage() };
 }
