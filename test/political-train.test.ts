@@ -222,6 +222,12 @@ describe('political training run on the fixture', () => {
     assert.equal(metrics.candidates.bands.length, 4);
     assert.ok(first.model.quality?.band, 'quality mode consults the encoder inside a band');
     assert.ok(first.model.quality!.features.some((b) => b.kind === 'embedding'));
+    // The shipped modes are cross-fitted: one threshold, chosen out of fold on every training and validation post.
+    assert.equal(metrics.chosen.folds, 5);
+    assert.equal(first.model.default.threshold, metrics.chosen.threshold);
+    assert.equal(first.model.quality!.threshold, metrics.chosen.threshold);
+    assert.equal(metrics.outOfFoldReports.default.slices.find((s) => s.slice === 'all')!.n, metrics.sizes.train + metrics.sizes.validation);
+    assert.equal(metrics.outOfFold.default.n, metrics.sizes.train + metrics.sizes.validation);
     for (const mode of ['default', 'quality'] as const) {
       const report = metrics.test[mode];
       assert.deepEqual(

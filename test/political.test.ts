@@ -232,7 +232,7 @@ describe('political operator and manifests', () => {
     await services.close();
   });
 
-  it('the sociopolitical manifest labels at the threshold chosen on validation posts', () => {
+  it('the sociopolitical manifest labels at the threshold the model chose out of fold', () => {
     const manifest = JSON.parse(fs.readFileSync(MANIFESTS[0]!, 'utf8'));
     assert.equal(manifest.filter.and[0].political[2], model.default.threshold);
   });

@@ -17,8 +17,8 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
   description:
     "The calibrated probability, from the local classifier in models/political, that the post is sociopolitical (about politics: government, elections, politicians, activism; or a social issue affecting many people), or for left/right/moderate/unclear P(lean | sociopolitical) × P(sociopolitical). The default mode runs on every post at firehose speed; POLITICAL_MODE=quality asks a sentence encoder about the posts it is unsure of. The probability is the leaf's score. See models/political/MODEL_CARD.md.",
   examples: [
-    { args: ['sociopolitical', '>=', 0.4], means: 'political at the threshold chosen on held-out validation posts (the shipped manifest)' },
-    { args: ['left', '>=', 0.3], means: 'political and left-leaning with probability at least 0.3' },
+    { args: ['sociopolitical', '>=', 0.33], means: 'political at the threshold chosen out of fold on the development posts (the shipped manifest)' },
+    { args: ['left', '>=', 0.4], means: 'political and left-leaning with probability at least 0.4 (the shipped political-left manifest)' },
   ],
   graze: 'Not a Graze operator.',
   args: z.tuple([

@@ -25,7 +25,7 @@ const PlattSchema = z.object({ a: z.number(), b: z.number() });
 export const QuantizedSchema = z.object({ steps: z.array(z.number().nonnegative()), data: z.string() });
 type Quantized = z.infer<typeof QuantizedSchema>;
 
-/** One operating mode: its features, a calibrated sociopolitical head, a lean softmax, and the threshold chosen on validation. */
+/** One operating mode: its features, a calibrated sociopolitical head, a lean softmax, and the threshold chosen on held-out (out-of-fold) posts. */
 const ModeFileSchema = z.object({
   features: z.array(FeatureBlockSchema).min(1),
   sociopolitical: z.object({ weights: QuantizedSchema, bias: z.number(), platt: PlattSchema }),
@@ -34,7 +34,7 @@ const ModeFileSchema = z.object({
     weights: z.array(QuantizedSchema).length(4),
     biases: z.array(z.number()).length(4),
   }),
-  /** P(sociopolitical) at which the shipped manifest labels a post, chosen on validation posts (recall first). */
+  /** P(sociopolitical) at which the shipped manifest labels a post, chosen on held-out (out-of-fold) development posts (recall first). */
   threshold: z.number().min(0).max(1),
   /** Quality mode only: posts whose default-mode probability lies outside (low, high) keep the default answer and skip the embedding. */
   band: z.object({ low: z.number(), high: z.number() }).optional(),

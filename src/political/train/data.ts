@@ -158,10 +158,12 @@ export interface BlueskySplit {
   test: LabelledPost[];
   /** Unlabelled pool posts whose group lies wholly in the training part: the distillation set. */
   unlabelled: Post[];
+  /** Unlabelled pool posts of validation groups: distillation posts once validation joins the development folds. */
+  validationUnlabelled: Post[];
   groups: ReadonlyMap<string, string>;
 }
 
-/** Splits the labelled posts by group and keeps, of the unlabelled pool, only posts of training groups. */
+/** Splits the labelled posts by group and keeps, of the unlabelled pool, only posts of training and validation groups (never of test groups). */
 export function splitBluesky(labelled: readonly LabelledPost[], pool: readonly Post[], seed: number): BlueskySplit {
   const labelledIds = new Set(labelled.map((p) => p.id));
   const everyPost = [...labelled, ...pool.filter((p) => !labelledIds.has(p.id))];
@@ -172,6 +174,7 @@ export function splitBluesky(labelled: readonly LabelledPost[], pool: readonly P
     validation: labelled.filter((p) => part(p) === 'validation'),
     test: labelled.filter((p) => part(p) === 'test'),
     unlabelled: pool.filter((p) => !labelledIds.has(p.id) && part(p) === 'train'),
+    validationUnlabelled: pool.filter((p) => !labelledIds.has(p.id) && part(p) === 'validation'),
     groups,
   };
 }

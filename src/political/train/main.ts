@@ -19,8 +19,9 @@ import {
 import { EmbeddingCache } from './embedding-cache.ts';
 import { binaryMetrics, majorityLean } from './evaluate.ts';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from './fit.ts';
+import { crossFit } from './cross-fit.ts';
 import { fitMode, teach, type RecipeSettings } from './recipe.ts';
-import { heldOutReport, printReport, variantLine } from './report.ts';
+import { f3, heldOutReport, printReport, variantLine } from './report.ts';
 import { readThreadContext } from './threads.ts';
 
 export interface TrainPoliticalOptions {
@@ -44,7 +45,9 @@ export interface TrainPoliticalOptions {
 }
 
 export const SPLIT_SEED = 2026;
-/** Bands of default-mode probability inside which quality mode consults the encoder; chosen on validation. */
+/** Grouped folds over the training + validation posts that calibrate the shipped modes and choose their threshold and band. */
+const FOLDS = 5;
+/** Bands of default-mode probability inside which quality mode consults the encoder; chosen out of fold. */
 const BANDS = [
   { low: 0.2, high: 0.8 },
   { low: 0.1, high: 0.9 },
@@ -94,7 +97,7 @@ export async function trainPolitical(options: TrainPoliticalOptions) {
 
   const cache = new EmbeddingCache(options.cacheDir, await options.openEmbedder());
   const fastCache = options.openFastEmbedder ? new EmbeddingCache(options.cacheDir, await options.openFastEmbedder()) : undefined;
-  const texts = [...labelled, ...split.unlabelled].map((p) => p.text);
+  const texts = [...labelled, ...split.unlabelled, ...split.validationUnlabelled].map((p) => p.text);
   for (const c of [cache, ...(fastCache ? [fastCache] : [])]) {
     const embedded = await c.ensure(texts, { progress: (done, total) => done === total && log(`embedded ${total} new texts`) });
     log(`${c.embedder.name} embeddings: ${embedded} computed, ${texts.length - embedded} from the cache`);
@@ -167,19 +170,38 @@ export async function trainPolitical(options: TrainPoliticalOptions) {
     quality.chosen.mode,
   );
 
-  // One threshold for both modes, so that a manifest means the same in either: the default mode's, from validation.
-  const threshold = fast.chosen.mode.threshold;
-  log('\nquality mode: the encoder only for posts whose default probability lies inside a band (threshold shared with the default mode):');
-  const bands = BANDS.map((band) => {
-    const mode: ModeModel = { ...quality.chosen.mode, band, threshold };
-    const share = split.test.filter((p) => wantsQuality(mode, classify(fast.chosen.mode, input(p)).sociopolitical)).length / split.test.length;
-    const name = `band ${band.low}–${band.high} (encoder on ${(share * 100).toFixed(0)}% of test posts)`;
-    return { mode, share, ...measure(name, (posts) => posts.map((p) => cascadeScores(fast.chosen.mode, mode, input(p))), threshold) };
-  });
-  const chosenBand = bands.reduce((best, b) => (b.validation.accuracy > best.validation.accuracy ? b : best));
+  log(`\nthe shipped recipe (${quality.chosen.variant.name} teaching ${fast.chosen.variant.name}), cross-fitted over ${FOLDS} grouped folds of the training + validation posts:`);
+  const development = [...split.train, ...split.validation];
+  const crossFitted = crossFit(
+    {
+      teacher: { features: quality.chosen.variant.features, fit: quality.chosen.variant.fit },
+      student: { features: fast.chosen.variant.features, fit: fast.chosen.variant.fit, distilled: fast.chosen.variant.distilled },
+      labelled: development,
+      unlabelled: [...split.unlabelled, ...split.validationUnlabelled],
+      groupOf: (post) => split.groups.get(post.id)!,
+      folds: FOLDS,
+      foldSeed: splitSeed + 1,
+      bands: BANDS,
+    },
+    settings,
+  );
+  // One threshold for both modes, so that a manifest means the same in either: the default mode's, out of fold.
+  const { threshold } = crossFitted.report;
+  log(`out of fold: threshold ${threshold}; default acc ${f3(crossFitted.report.default.accuracy)} R ${f3(crossFitted.report.default.recall)}; quality acc ${f3(crossFitted.report.quality.accuracy)} R ${f3(crossFitted.report.quality.recall)} (band ${crossFitted.report.band.low}–${crossFitted.report.band.high})`);
   // What ships is what is measured: the weights as stored (quantised).
-  const model = asStored({ default: fast.chosen.mode, quality: chosenBand.mode });
+  const model = asStored({ default: crossFitted.default, quality: crossFitted.quality });
   const { default: defaultMode, quality: qualityMode } = model as Required<PoliticalModel>;
+  // Every band's test numbers for the record; the band itself was chosen out of fold.
+  const bands = crossFitted.report.bands.map((b) => {
+    const mode: ModeModel = { ...qualityMode, band: b.band };
+    const test = binaryMetrics(
+      split.test.map((p) => cascadeScores(defaultMode, mode, input(p)).sociopolitical),
+      split.test.map((p) => p.sociopolitical),
+      threshold,
+    );
+    log(`band ${b.band.low}–${b.band.high} (encoder on ${(b.share * 100).toFixed(0)}% of posts) out-of-fold acc ${f3(b.metrics.accuracy)} R ${f3(b.metrics.recall)} | test acc ${f3(test.accuracy)} P ${f3(test.precision)} R ${f3(test.recall)}`);
+    return { ...b, test };
+  });
 
   const majority = majorityLean(split.train);
   const modeScores = (posts: readonly Post[]) => ({
@@ -192,11 +214,10 @@ export async function trainPolitical(options: TrainPoliticalOptions) {
     default: heldOutReport(split.test, test.default, threshold, majority, source),
     quality: heldOutReport(split.test, test.quality, threshold, majority, source),
   };
-  // Validation numbers of the shipped modes: where the manifests' lean thresholds are read off.
-  const onValidation = modeScores(split.validation);
-  const validationReports = {
-    default: heldOutReport(split.validation, onValidation.default, threshold, majority, source),
-    quality: heldOutReport(split.validation, onValidation.quality, threshold, majority, source),
+  // Out-of-fold numbers of the shipped recipe on the development posts: where the manifests' lean thresholds are read off.
+  const outOfFoldReports = {
+    default: heldOutReport(development, crossFitted.outOfFold.default, threshold, majority, source),
+    quality: heldOutReport(development, crossFitted.outOfFold.quality, threshold, majority, source),
   };
   printReport('DEFAULT mode, held-out Bluesky test posts', reports.default);
   printReport('QUALITY mode, held-out Bluesky test posts', reports.quality);
@@ -209,15 +230,16 @@ export async function trainPolitical(options: TrainPoliticalOptions) {
     bits,
     fit,
     minRecall,
-    sizes: { labelled: labelled.length, train: split.train.length, validation: split.validation.length, test: split.test.length, unlabelled: split.unlabelled.length, morePosts: more.length },
+    sizes: { labelled: labelled.length, train: split.train.length, validation: split.validation.length, test: split.test.length, unlabelled: split.unlabelled.length, validationUnlabelled: split.validationUnlabelled.length, morePosts: more.length },
     candidates: {
       quality: quality.fitted.map(({ variant, mode, ...measured }) => measured),
       default: fast.fitted.map(({ variant, mode, ...measured }) => measured),
-      bands: bands.map(({ mode, ...measured }) => ({ band: mode.band, ...measured })),
+      bands,
     },
-    chosen: { default: fast.chosen.variant.name, quality: `${quality.chosen.variant.name}, ${chosenBand.name}`, threshold },
+    chosen: { default: fast.chosen.variant.name, quality: `${quality.chosen.variant.name}, band ${crossFitted.report.band.low}–${crossFitted.report.band.high}`, threshold, folds: FOLDS },
+    outOfFold: { default: crossFitted.report.default, quality: crossFitted.report.quality },
     test: reports,
-    validation: validationReports,
+    outOfFoldReports,
     secondary,
   };
   return { model, metrics };

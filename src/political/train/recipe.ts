@@ -1,5 +1,5 @@
 import type { SparseVector } from '../features.ts';
-import { dot, featureVector, layoutSize, leanDistribution, LEANS, sociopoliticalProbability, type FeatureBlock, type ModeInput, type ModeModel } from '../model.ts';
+import { dot, featureVector, layoutSize, leanDistribution, LEANS, sigmoid, sociopoliticalProbability, type FeatureBlock, type ModeInput, type ModeModel } from '../model.ts';
 import type { LabelledPost, Post } from './data.ts';
 import { chooseThreshold } from './evaluate.ts';
 import { fitLogistic, fitPlatt, fitSoftmax, type FitOptions, type Target } from './fit.ts';
@@ -21,22 +21,16 @@ export interface SoftLabel {
 }
 
 /**
- * Fits one mode: class-balanced logistic regression for sociopolitical (labelled rows, plus `distilled` posts with a
- * teacher's probability as soft target), Platt scaling and the threshold on `validation`, and a lean softmax over the
+ * Fits one mode, uncalibrated (identity Platt, threshold 0.5): class-balanced logistic regression for sociopolitical
+ * (labelled rows, plus `distilled` posts with a teacher's probability as soft target) and a lean softmax over the
  * labelled sociopolitical rows (plus each distilled post's teacher lean, weighted by its teacher probability).
  */
-export function fitMode(features: FeatureBlock[], train: readonly LabelledPost[], validation: readonly LabelledPost[], settings: RecipeSettings, distilled: readonly SoftLabel[] = []): ModeModel {
+export function fitUncalibrated(features: FeatureBlock[], train: readonly LabelledPost[], settings: RecipeSettings, distilled: readonly SoftLabel[] = []): ModeModel {
   const size = layoutSize(features);
   const vector = (post: Post): SparseVector => featureVector(features, settings.input(post));
   const xs = train.map(vector);
   const softXs = distilled.map((d) => vector(d.post));
   const linear = fitLogistic([...xs, ...softXs], [...train.map((p) => p.sociopolitical), ...distilled.map((d) => d.probability)], size, settings.options);
-  const validationXs = validation.map(vector);
-  const labels = validation.map((p) => p.sociopolitical);
-  const platt = fitPlatt(
-    validationXs.map((x) => dot(linear.weights, x, linear.bias)),
-    labels,
-  );
   const leaning = [
     ...train.flatMap((p, i) => (p.lean ? [{ x: xs[i]!, target: LEANS.indexOf(p.lean) as Target, weight: 1 }] : [])),
     ...distilled.map((d, i) => ({ x: softXs[i]!, target: d.lean as Target, weight: d.probability })),
@@ -47,9 +41,31 @@ export function fitMode(features: FeatureBlock[], train: readonly LabelledPost[]
     { classes: LEANS.length, size, balance: settings.leanBalance, weights: leaning.map((l) => l.weight) },
     settings.options,
   );
-  const mode: ModeModel = { features, sociopolitical: { ...linear, platt }, lean, threshold: 0.5 };
-  const probabilities = validationXs.map((x) => sociopoliticalProbability(mode, x));
-  return { ...mode, threshold: chooseThreshold(probabilities, labels, settings.minRecall) };
+  return { features, sociopolitical: { ...linear, platt: { a: 1, b: 0 } }, lean, threshold: 0.5 };
+}
+
+/** A mode's raw sociopolitical margin on a post (before Platt scaling). */
+export const marginOf = (mode: ModeModel, input: ModeInput): number => dot(mode.sociopolitical.weights, featureVector(mode.features, input), mode.sociopolitical.bias);
+
+/**
+ * Platt scaling and the threshold from held-out margins: the most accurate threshold whose recall reaches
+ * `minRecall`. The margins may come from the mode itself (a validation split) or from its out-of-fold twins.
+ */
+export function calibrate(mode: ModeModel, margins: readonly number[], labels: readonly boolean[], minRecall: number): ModeModel {
+  const platt = fitPlatt(margins, labels);
+  const probabilities = margins.map((m) => sigmoid(platt.a * m + platt.b));
+  return { ...mode, sociopolitical: { ...mode.sociopolitical, platt }, threshold: chooseThreshold(probabilities, labels, minRecall) };
+}
+
+/** Fits one mode on `train` and calibrates it on `validation`. */
+export function fitMode(features: FeatureBlock[], train: readonly LabelledPost[], validation: readonly LabelledPost[], settings: RecipeSettings, distilled: readonly SoftLabel[] = []): ModeModel {
+  const mode = fitUncalibrated(features, train, settings, distilled);
+  return calibrate(
+    mode,
+    validation.map((p) => marginOf(mode, settings.input(p))),
+    validation.map((p) => p.sociopolitical),
+    settings.minRecall,
+  );
 }
 
 /** The teacher's answers on unlabelled posts: its calibrated probability and its lean distribution. */

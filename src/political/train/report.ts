@@ -41,7 +41,7 @@ export function heldOutReport(posts: readonly LabelledPost[], scores: readonly P
 }
 export type HeldOutReport = ReturnType<typeof heldOutReport>;
 
-const f3 = (n: number) => n.toFixed(3);
+export const f3 = (n: number) => n.toFixed(3);
 
 /** One line of a variant comparison. */
 export function variantLine(name: string, validation: BinaryMetrics, test: BinaryMetrics, testReplies: BinaryMetrics): string {
