@@ -1,4 +1,4 @@
-import { consolidateJetstreamEvent } from './consolidate/index.ts';
+import { consolidateJetstreamEvent, consolidateValidEvent, type Consolidated, type JetstreamEvent } from './consolidate/index.ts';
 import type { ConsolidatedPost } from './consolidate/post.ts';
 import type { Services } from './core/services.ts';
 import { decideBatch } from './evaluate/index.ts';
@@ -18,8 +18,10 @@ export interface PipelineOptions {
 }
 
 export interface Pipeline {
-  /** One batch of raw Jetstream events: consolidated, then `posts`. */
+  /** One batch of raw Jetstream events (a replay's lines): validated, consolidated, then `posts`. */
   (events: readonly unknown[]): Promise<EmitSummary>;
+  /** The same for events the stream's frame reader has validated: each event is validated once. */
+  validated(events: readonly JetstreamEvent[]): Promise<EmitSummary>;
   /** Consolidated posts from any source (firehose, feed sync) and post deletions: store → evaluate → label. */
   posts(posts: readonly ConsolidatedPost[], deletes: readonly string[]): Promise<EmitSummary>;
 }
@@ -66,14 +68,14 @@ export function createPipeline({ labeler, manifests, services, store, logger, me
     logger.debug({ posts: posts.length, deletes: deletes.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');
     return summary;
   };
-  const processEvents = async (events: readonly unknown[]): Promise<EmitSummary> => {
+  const processEvents = <E>(consolidate: (event: E) => Consolidated) => async (events: readonly E[]): Promise<EmitSummary> => {
     const posts = new Map<string, ConsolidatedPost>();
     const deletes: string[] = [];
     services.observe(events);
     for (const event of events) {
       const { kind, commit } = (event ?? {}) as { kind?: unknown; commit?: { collection?: unknown } };
       metrics.eventsIn.inc({ kind: String(kind), collection: String(commit?.collection ?? '') });
-      const result = consolidateJetstreamEvent(event);
+      const result = consolidate(event);
       if (result.kind === 'post') posts.set(result.post.uri, result.post);
       else if (result.kind === 'post-delete') {
         posts.delete(result.uri);
@@ -87,5 +89,5 @@ export function createPipeline({ labeler, manifests, services, store, logger, me
     }
     return processPosts([...posts.values()], deletes);
   };
-  return Object.assign(processEvents, { posts: processPosts });
+  return Object.assign(processEvents(consolidateJetstreamEvent), { validated: processEvents(consolidateValidEvent), posts: processPosts });
 }

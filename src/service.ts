@@ -85,7 +85,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     queueMax: config.JETSTREAM_QUEUE_MAX,
     maxMessageBytes: config.JETSTREAM_MAX_MESSAGE_BYTES,
     handle: async (events) => {
-      await inTurn(() => pipeline(events));
+      await inTurn(() => pipeline.validated(events));
     },
   });
   manifests.on('change', (next) => source.setWantedCollections(wantedCollections(next)));

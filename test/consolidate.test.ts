@@ -63,4 +63,18 @@ describe('Jetstream consolidation', () => {
       assert.ok(result.kind === 'malformed' && result.reason.length > 0);
     }
   });
+
+  it('says which check failed: the event (even for a collection it ignores) or the post record, by its path in the post', () => {
+    const like = (record: unknown) => ({ did: 'did:plc:x', time_us: 1, kind: 'commit', commit: { operation: 'create', collection: 'app.bsky.feed.like', rkey: 'r', cid: 'c', record } });
+    for (const record of [[], 'x', null]) {
+      const result = consolidateJetstreamEvent(like(record));
+      assert.equal(result.kind === 'malformed' && result.code, 'invalid-event', JSON.stringify(record));
+      assert.match(result.kind === 'malformed' ? result.reason : '', /^invalid event: commit\.record: /);
+    }
+    assert.deepEqual(consolidateJetstreamEvent(like({ subject: {} })), { kind: 'ignored' });
+    const post = { did: 'did:plc:x', time_us: 1, kind: 'commit', commit: { operation: 'create', collection: 'app.bsky.feed.post', rkey: 'r', cid: 'c', record: { text: 5, createdAt: 'x', langs: ['en', 7] } } };
+    const result = consolidateJetstreamEvent(post);
+    assert.equal(result.kind === 'malformed' && result.code, 'invalid-post');
+    assert.match(result.kind === 'malformed' ? result.reason : '', /^invalid post record: record\.text: .*; record\.langs\.1: /);
+  });
 });

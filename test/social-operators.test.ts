@@ -48,6 +48,9 @@ describe('graph events from Jetstream', () => {
     assert.equal(parseGraphEvent(commit('app.bsky.graph.follow', 'create', { subject: 'bob.test' })), undefined, 'a follow subject must be a DID');
     assert.equal(parseGraphEvent(commit('app.bsky.feed.post', 'create', { text: 'hi' })), undefined);
     assert.equal(parseGraphEvent({ kind: 'identity', did: ALICE }), undefined);
+    assert.equal(parseGraphEvent(commit('constructor', 'create', { subject: 'did:plc:bob' })), undefined, 'a collection named like an Object property is no graph collection');
+    assert.equal(parseGraphEvent({ ...commit('app.bsky.graph.follow', 'delete'), did: 'bob.test' }), undefined, 'a graph event is validated in full');
+    assert.equal(parseGraphEvent(null), undefined);
   });
 });
 

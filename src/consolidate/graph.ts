@@ -16,14 +16,20 @@ export type GraphEvent =
   | { kind: 'listitem'; operation: 'create'; did: string; rkey: string; subject: string; list: string }
   | { kind: 'follow' | 'listitem'; operation: 'delete'; did: string; rkey: string };
 
-const kinds: Record<string, 'follow' | 'listitem'> = { [FOLLOW_COLLECTION]: 'follow', [LISTITEM_COLLECTION]: 'listitem' };
+const kinds = new Map<unknown, 'follow' | 'listitem'>([
+  [FOLLOW_COLLECTION, 'follow'],
+  [LISTITEM_COLLECTION, 'listitem'],
+]);
 
 /** The graph change in one raw Jetstream event, or undefined for anything else (including malformed records). */
 export function parseGraphEvent(input: unknown): GraphEvent | undefined {
+  // Most of the stream is posts and likes: only a follow or list-item commit is worth validating.
+  const collection = (input as { commit?: { collection?: unknown } } | null)?.commit?.collection;
+  if (!kinds.has(collection)) return undefined;
   const event = JetstreamEventSchema.safeParse(input);
   if (!event.success || event.data.kind !== 'commit') return undefined;
   const { did, commit } = event.data;
-  const kind = kinds[commit.collection];
+  const kind = kinds.get(commit.collection);
   if (!kind) return undefined;
   if (commit.operation === 'delete') return { kind, operation: 'delete', did, rkey: commit.rkey };
   // An update of a follow/listitem is not something clients do; treat it as a create of what it now says.

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ConsolidatedPostSchema } from './post.ts';
+import { PostRecordSchema, type ConsolidatedPost } from './post.ts';
 import { describeIssues, type Consolidated } from './result.ts';
 
 /** Jetstream's JSON events, as its server sends them. Records stay opaque until a collection needs them. */
 const CommitSchema = z.discriminatedUnion('operation', [
-  z.object({ operation: z.enum(['create', 'update']), collection: z.string(), rkey: z.string(), rev: z.string().optional(), cid: z.string(), record: z.record(z.string(), z.unknown()) }),
+  z.object({ operation: z.enum(['create', 'update']), collection: z.string(), rkey: z.string(), rev: z.string().optional(), cid: z.string(), record: z.looseObject({}) }),
   z.object({ operation: z.literal('delete'), collection: z.string(), rkey: z.string(), rev: z.string().optional() }),
 ]);
 
@@ -30,21 +30,23 @@ export function postUri(did: string, rkey: string): string {
 export function consolidateJetstreamEvent(input: unknown): Consolidated {
   const event = JetstreamEventSchema.safeParse(input);
   if (!event.success) return { kind: 'malformed', code: 'invalid-event', reason: `invalid event: ${describeIssues(event.error)}` };
-  const { data } = event;
+  return consolidateValidEvent(event.data);
+}
+
+/**
+ * The same for an event already validated (the stream's frame reader validated it): each event is
+ * validated once. Only the post record is left to check; the rest of the post is built from fields the
+ * event schema checked, in the shape `ConsolidatedPostSchema` gives.
+ */
+export function consolidateValidEvent(data: JetstreamEvent): Consolidated {
   if (data.kind === 'identity') return { kind: 'identity', did: data.did, ...(data.identity.handle !== undefined && { handle: data.identity.handle }), timeUs: data.time_us };
   if (data.kind === 'account') return { kind: 'account', did: data.did, active: data.account.active, ...(data.account.status !== undefined && { status: data.account.status }), timeUs: data.time_us };
-  if (data.kind !== 'commit' || data.commit.collection !== POST_COLLECTION) return { kind: 'ignored' };
+  if (data.commit.collection !== POST_COLLECTION) return { kind: 'ignored' };
   const uri = postUri(data.did, data.commit.rkey);
   if (data.commit.operation === 'delete') return { kind: 'post-delete', uri };
+  const record = PostRecordSchema.safeParse(data.commit.record);
+  if (!record.success) return { kind: 'malformed', code: 'invalid-post', reason: `invalid post record: ${describeIssues(record.error, 'record')}` };
   const at = new Date(Math.floor(data.time_us / 1000)).toISOString();
-  const post = ConsolidatedPostSchema.safeParse({
-    uri,
-    cid: data.commit.cid,
-    author: { did: data.did },
-    indexedAt: at,
-    record: data.commit.record,
-    source: { name: 'firehose', syncedAt: at },
-  });
-  if (!post.success) return { kind: 'malformed', code: 'invalid-post', reason: `invalid post record: ${describeIssues(post.error)}` };
-  return { kind: 'post', post: post.data };
+  const post: ConsolidatedPost = { uri, cid: data.commit.cid, author: { did: data.did }, indexedAt: at, record: record.data, source: { name: 'firehose', syncedAt: at } };
+  return { kind: 'post', post };
 }

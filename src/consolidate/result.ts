@@ -14,7 +14,7 @@ export type Consolidated =
   | { kind: 'ignored' }
   | { kind: 'malformed'; code: 'invalid-event' | 'invalid-post'; reason: string };
 
-/** One line naming each failing path, so a log says what was wrong without dumping the input. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+/** One line naming each failing path (under `prefix`, for a part validated on its own), so a log says what was wrong without dumping the input. */
+export function describeIssues(error: z.ZodError, prefix?: string): string {
+  return error.issues.map((issue) => `${[prefix, ...issue.path].filter((part) => part !== undefined).join('.') || '(root)'}: ${issue.message}`).join('; ');
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { JetstreamEvent } from '../consolidate/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { KeyValueStore } from '../store/kv.ts';
@@ -16,7 +17,8 @@ export interface JetstreamSourceOptions {
   /** Replays this many seconds before the stored cursor on start, so nothing is missed across restarts. */
   rewindSeconds: number;
   /** Processes one batch; the cursor moves past a batch only once this resolves. */
-  handle: (events: unknown[]) => Promise<void>;
+  /** Events the frame reader has validated. */
+  handle: (events: JetstreamEvent[]) => Promise<void>;
   /** High watermark of the queue: reading pauses at this many waiting events and resumes at half. */
   queueMax: number;
   /** Messages larger than this are skipped as `oversized`. */
@@ -48,7 +50,7 @@ export interface SourceStatus extends ConnectionStatus {
  */
 export class JetstreamSource {
   private readonly connection: JetstreamConnection;
-  private readonly queue: unknown[] = [];
+  private readonly queue: JetstreamEvent[] = [];
   private readonly stored: number;
   private wanted: readonly string[];
   private received = 0;
