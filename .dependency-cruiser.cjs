@@ -10,7 +10,7 @@ const layers = [
   { name: 'basics', paths: ['src/config.ts', 'src/log.ts', 'src/metrics.ts', 'src/concurrency.ts', 'src/messages.ts', 'src/network.ts'], what: 'configuration, logging, metrics, small utilities' },
   { name: 'core', paths: ['src/core/'], what: 'the contracts operators, capabilities and the evaluator share' },
   { name: 'store', paths: ['src/store/'], what: 'SQLite, and PostgreSQL for what processes share' },
-  { name: 'capabilities', paths: ['src/models/', 'src/political/', 'src/llm/', 'src/social/'], what: 'what operators need beyond the post' },
+  { name: 'capabilities', paths: ['src/models/', 'src/political/', 'src/llm/', 'src/social/', 'src/images/', 'src/toxicity/'], what: 'what operators need beyond the post' },
   { name: 'operators', paths: ['src/operators/'], what: 'one module per manifest operator' },
   { name: 'evaluate', paths: ['src/evaluate/'], what: 'the compiler and the batched evaluator' },
   { name: 'manifests', paths: ['src/manifests/'], what: 'manifest files: schema, loading, hot reload' },

@@ -85,6 +85,12 @@ export const ConfigSchema = z.object({
     .transform((s) => s?.split(',').map((p) => Number(p.trim())))
     .pipe(z.array(z.number().int().min(0)).optional())
     .describe('Comma-separated partitions this `--role worker` process evaluates and labels (e.g. `0,1`); unset: all of them. Give each partition to exactly one worker.'),
+  TOXICITY_MODE: z
+    .enum(['default', 'quality'])
+    .default('default')
+    .describe(
+      'Toxicity classifier: `default` (fast n-gram model, every post of the firehose) or `quality` (posts the fast model is unsure of also get a Universal Sentence Encoder opinion: more accurate, ~25 ms per such post). See models/toxicity/MODEL_CARD.md.',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
   JETSTREAM_URL: z
     .url({ protocol: /^wss?$/ })
@@ -156,6 +162,16 @@ export const ConfigSchema = z.object({
   LLM_REQUESTS_PER_MINUTE: z.coerce.number().positive().default(60).describe('Most LLM requests started per minute (retries included).'),
   LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(4).describe('Attempts per LLM request (429, 5xx, timeouts, malformed answers are retried with backoff); then the posts stay undecided.'),
   LLM_TIMEOUT_SECONDS: z.coerce.number().positive().default(60).describe('Timeout of one LLM request.'),
+  IMAGE_CDN_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('https://cdn.bsky.app/img/feed_thumbnail/plain/{did}/{cid}@jpeg')
+    .refine((url) => url.includes('{did}') && url.includes('{cid}'), 'must contain {did} and {cid}, e.g. https://cdn.bsky.app/img/feed_thumbnail/plain/{did}/{cid}@jpeg')
+    .describe("Where `image_nsfw` and `image_hash_match` fetch a post's images: `{did}` becomes the author's DID, `{cid}` the image blob's CID."),
+  IMAGE_MAX_BYTES: z.coerce.number().int().positive().default(5_000_000).describe('An image larger than this is not downloaded: its leaf stays undecided.'),
+  IMAGE_TIMEOUT_SECONDS: z.coerce.number().positive().default(10).describe('Timeout of one image download (the whole body); a timed-out image leaves its leaf undecided.'),
+  IMAGE_FETCH_CONCURRENCY: z.coerce.number().int().min(1).default(8).describe('Image downloads in flight at once.'),
+  IMAGE_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(16).describe('Images the NSFW classifier scores in one call.'),
+  IMAGE_CACHE_DAYS: z.coerce.number().positive().default(7).describe('How long image scores and hashes stay cached (in SQLite, keyed by blob CID).'),
   SOCIAL_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(21600).describe('How long a fetched membership set (follows, list, ...) stays valid; it is refreshed before it expires.'),
   SOCIAL_FETCH_CONCURRENCY: z.coerce.number().int().positive().default(4).describe('At most this many AppView requests at a time when fetching membership sets.'),
 });

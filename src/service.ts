@@ -40,7 +40,7 @@ export async function openStages(config: Config, logger: Logger) {
   const { db, applied } = openDatabase(dbFile);
   logger.info({ dataDir: path.resolve(config.DATA_DIR), database: dbFile, migrationsApplied: applied }, 'storage ready');
   const metrics = new Metrics();
-  const services = await openServices({ config, logger, db });
+  const services = await openServices({ config, logger, db, registry: metrics.registry });
   const manifests = new ManifestWatcher(config.MANIFESTS_DIR, logger, { services: services.compile });
   manifests.on('problems', (problems) => metrics.manifestErrors.inc(problems.length));
   // Capabilities let go of what only replaced, removed or rejected manifests used (e.g. membership sets).

@@ -68,13 +68,13 @@ describe('manifest validation', () => {
     );
   });
 
-  it('answers every Graze operator it does not run (yet) with a pointer, never "unknown operator"', async () => {
-    // Operator names registered in grazer app/algos/operators/*.py; those still coming are said to be coming.
+  it('answers every Graze operator it does not run with a pointer, never "unknown operator"', async () => {
+    // Operator names registered in grazer app/algos/operators/*.py.
     for (const [name, entry] of grazeOnly) {
       if (operators.has(name)) continue;
       const { problems } = await compileManifest('m.json', JSON.stringify({ label: { value: 'm' }, filter: { [name]: ['x', '>=', 0.5] } }));
       assert.deepEqual(problems, [{ path: `filter.${name}`, message: grazeOnlyMessage(name, entry) }]);
-      assert.match(problems[0]!.message, entry.status === 'coming' ? /is not available yet: it is coming to skysift/ : /is a Graze operator that skysift does not offer: use /);
+      assert.match(problems[0]!.message, /is a Graze operator that skysift does not offer: use /);
     }
   });
 

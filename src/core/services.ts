@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { FeatureProvider } from './features.ts';
@@ -65,6 +66,8 @@ export interface ServiceContext {
   logger: Logger;
   /** Present in the service and replays; absent for offline commands such as `manifests validate`. */
   db?: Database.Database;
+  /** The service's Prometheus registry, where a capability registers its own metrics; absent for offline commands. */
+  registry?: Registry;
 }
 
 /** One capability's part of the services; `openServices` (src/services/) merges them. */

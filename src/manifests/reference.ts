@@ -147,9 +147,9 @@ export function manifestReference(): string {
     '',
     'A ported manifest using one of these is rejected at load with this pointer.',
     '',
-    '| operator | status | instead |',
-    '| --- | --- | --- |',
-    ...notRun.map(([name, entry]) => `| \`${name}\` | ${entry.status} | ${cell(entry.instead)} |`),
+    '| operator | instead |',
+    '| --- | --- |',
+    ...notRun.map(([name, entry]) => `| \`${name}\` | ${cell(entry.instead)} |`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,8 @@ import { attribute_compare } from './attribute_compare.ts';
 import { embed_type } from './embed_type.ts';
 import { entity_excludes } from './entity_excludes.ts';
 import { entity_matches } from './entity_matches.ts';
+import { image_hash_match } from './image_hash_match.ts';
+import { image_nsfw } from './image_nsfw.ts';
 import { list_member } from './list_member.ts';
 import { llm_classification } from './llm_classification.ts';
 import { model_probability } from './model_probability.ts';
@@ -17,6 +19,7 @@ import { social_graph } from './social_graph.ts';
 import { social_list } from './social_list.ts';
 import { starter_pack_member } from './starter_pack_member.ts';
 import { text_similarity } from './text_similarity.ts';
+import { toxicity_analysis } from './toxicity_analysis.ts';
 
 /** Every leaf operator, one line each (`and`, `or`, `not` and `each` live in `logic.ts`; Graze operators skysift does not run in `graze-only.ts`). */
 const definitions: OperatorDefinition<any>[] = [
@@ -33,6 +36,9 @@ const definitions: OperatorDefinition<any>[] = [
   text_similarity,
   model_probability,
   political,
+  toxicity_analysis,
+  image_nsfw,
+  image_hash_match,
   social_graph,
   social_list,
   list_member,

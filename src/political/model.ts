@@ -22,7 +22,7 @@ export type FeatureBlock = z.infer<typeof FeatureBlockSchema>;
 
 const PlattSchema = z.object({ a: z.number(), b: z.number() });
 /** int16 weights of one head, base64, with the step of each feature block (see `quantize`). */
-const QuantizedSchema = z.object({ steps: z.array(z.number().nonnegative()), data: z.string() });
+export const QuantizedSchema = z.object({ steps: z.array(z.number().nonnegative()), data: z.string() });
 type Quantized = z.infer<typeof QuantizedSchema>;
 
 /** One operating mode: its features, a calibrated sociopolitical head, a lean softmax, and the threshold chosen on held-out (out-of-fold) posts. */
@@ -153,7 +153,7 @@ export function wantsQuality(quality: ModeModel, p: number): boolean {
  * the model as stored, after this round trip).
  */
 
-function quantize(weights: Float32Array, features: readonly FeatureBlock[]): Quantized {
+export function quantize(weights: Float32Array, features: readonly FeatureBlock[]): Quantized {
   const data = new Int16Array(weights.length);
   const steps: number[] = [];
   let start = 0;
@@ -169,7 +169,7 @@ function quantize(weights: Float32Array, features: readonly FeatureBlock[]): Qua
   return { steps, data: Buffer.from(data.buffer).toString('base64') };
 }
 
-function dequantize({ steps, data }: Quantized, features: readonly FeatureBlock[]): Float32Array {
+export function dequantize({ steps, data }: Quantized, features: readonly FeatureBlock[]): Float32Array {
   const bytes = Buffer.from(data, 'base64');
   const size = layoutSize(features);
   if (bytes.length !== size * 2) throw new Error(`weights have ${bytes.length / 2} entries, expected ${size}`);

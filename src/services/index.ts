@@ -1,13 +1,15 @@
 import { CompileServices, type ServiceContext, type ServicePart, type Services } from '../core/services.ts';
+import { openImages } from '../images/service.ts';
 import { openLlm } from '../llm/service.ts';
 import { openModels } from '../models/service.ts';
 import { openPolitical } from '../political/classifier.ts';
 import { openSocial } from '../social/index.ts';
+import { openToxicity } from '../toxicity/classifier.ts';
 
 type PartFactory = (context: ServiceContext) => Promise<ServicePart> | ServicePart;
 
 /** Every capability, one line each. The composition root: only the service and the CLI import it. */
-const parts: PartFactory[] = [openModels, openPolitical, openLlm, openSocial];
+const parts: PartFactory[] = [openModels, openPolitical, openToxicity, openLlm, openSocial, openImages];
 
 /**
  * Opens every capability once per process and merges their parts: the services operators look up
