@@ -9,21 +9,14 @@ import { PatternScan } from '../src/evaluate/pattern-scan.ts';
 import { compileManifest, type CompiledManifest } from '../src/manifests/load.ts';
 import { operators } from '../src/operators/index.ts';
 import { compileRegex, regexPart, termsPattern, termsTextPattern } from '../src/operators/regex.ts';
+import { random } from './support/rule-manifests.ts';
 import { post, testRegistry } from './support/test-operators.ts';
 
-/** mulberry32, so that every run tries the same cases. */
+/** The rule generator's seeded random, plus random strings made of `pieces`. */
 function seeded(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
-  const text = (pieces: readonly string[], max: number) => Array.from({ length: Math.floor(next() * max) }, () => pick(pieces)).join('');
-  return { next, pick, text };
+  const r = random(seed);
+  const text = (pieces: readonly string[], max: number) => Array.from({ length: Math.floor(r.next() * max) }, () => r.pick(pieces)).join('');
+  return { ...r, text };
 }
 
 const fold = (text: string) => String.fromCharCode(...Array.from({ length: text.length }, (_, i) => caseFoldTable[text.charCodeAt(i)]!));

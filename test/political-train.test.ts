@@ -8,7 +8,7 @@ import type { Embedder } from '../src/models/embedders/embedder.ts';
 import { featurize } from '../src/political/features.ts';
 import { classify, decodeModel, encodeModel, LEANS, PoliticalModelFileSchema } from '../src/political/model.ts';
 import { groupPosts, normaliseText, readLabelled, readPlainPosts, readPool, splitBluesky } from '../src/political/train/data.ts';
-import { EmbeddingCache } from '../src/political/train/embedding-cache.ts';
+import { EmbeddingCache } from '../src/models/train/embedding-cache.ts';
 import { binaryMetrics, chooseThreshold, leanMetrics, reliabilityBins, rocAuc, sliceTable } from '../src/political/train/evaluate.ts';
 import { DEFAULT_FIT_OPTIONS, fitLogistic, fitPlatt, fitSoftmax } from '../src/political/train/fit.ts';
 import { trainPolitical } from '../src/political/train/main.ts';

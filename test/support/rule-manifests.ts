@@ -88,8 +88,8 @@ function vocabulary(posts: readonly ConsolidatedPost[]): Vocabulary {
   };
 }
 
-/** mulberry32: a small seeded generator, so every run generates the same manifests. */
-function random(seed: number) {
+/** mulberry32: a small seeded generator, so every run generates the same manifests (and tests try the same cases). */
+export function random(seed: number) {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;

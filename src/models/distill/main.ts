@@ -13,10 +13,10 @@ import { STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER, type Embedder } from '../e
 import { openUniversalSentenceEncoder } from '../embedders/universal-sentence-encoder.ts';
 import { fittable, partOf, readExtraTexts, readLabelled, readPool, readSts, readUnlabelled, SPLIT, type Part } from './data.ts';
 import { alignUnused, DEFAULT_FIT, fitTable, principalBasis, project, rowUse, unit, type RowBag } from './fit.ts';
+import { EmbeddingCache } from '../train/embedding-cache.ts';
 import { embedderOf, packModel, writeModel } from './model-files.ts';
 import { logisticHead, neighbourRecall, ngramCosine, ngramVector, pairAgreement, randomPairs, spearman } from './evaluate.ts';
 import { modelCard, type StaticMetrics } from './model-card.ts';
-import { TeacherCache } from './teacher-cache.ts';
 import { buildVocabulary, countWords, sifWeights, type VocabularyOptions } from './vocabulary.ts';
 
 const USAGE =
@@ -74,16 +74,31 @@ const pieceCount = vocabulary.filter((e) => e.pieceScore !== undefined).length;
 log(`vocabulary ${vocabulary.length} rows: ${vocabulary.length - pieceCount} words, ${pieceCount} pieces`);
 
 // The teacher, cached on disk.
-const teacher = new TeacherCache(args.cache, await openUniversalSentenceEncoder());
+const teacher = new EmbeddingCache(args.cache, await openUniversalSentenceEncoder());
 log(`teacher cache: ${teacher.size} embeddings in ${args.cache}`);
+/** Encodes what the cache lacks, saying every 30 s how far it is (the teacher does tens of texts per second). */
+const ensureTeacher = (texts: Iterable<string>, { batchSize, label }: { batchSize: number; label: string }) => {
+  const started = performance.now();
+  let lastReport = started;
+  return teacher.ensure(texts, {
+    batchSize,
+    progress(done, total) {
+      const now = performance.now();
+      if (now - lastReport < 30_000) return;
+      lastReport = now;
+      const rate = (done * 1000) / (now - started);
+      log(`  teacher (${label}): ${done}/${total}, ${rate.toFixed(1)}/s, ~${Math.round((total - done) / rate)} s left`);
+    },
+  });
+};
 const sts = args.sts ? readSts(args.sts) : undefined;
-await teacher.ensure(
+await ensureTeacher(
   vocabulary.map((e) => e.teacherText),
   { batchSize: 256, label: 'vocabulary' },
 );
-await teacher.ensure([...pool.map((p) => p.text), ...extraTexts], { batchSize: 16, label: 'posts' });
-await teacher.ensure(unlabelled, { batchSize: 16, label: 'unlabelled posts' });
-if (sts) await teacher.ensure(sts.flatMap((p) => [p.a, p.b]), { batchSize: 32, label: 'sts' });
+await ensureTeacher([...pool.map((p) => p.text), ...extraTexts], { batchSize: 16, label: 'posts' });
+await ensureTeacher(unlabelled, { batchSize: 16, label: 'unlabelled posts' });
+if (sts) await ensureTeacher(sts.flatMap((p) => [p.a, p.b]), { batchSize: 32, label: 'sts' });
 
 // Distillation: the teacher's vector of every row, projected on the directions that matter for posts.
 const { basis, energy } = principalBasis(

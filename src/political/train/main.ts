@@ -16,7 +16,7 @@ import {
   type LabelledPost,
   type Post,
 } from './data.ts';
-import { EmbeddingCache } from './embedding-cache.ts';
+import { EmbeddingCache } from '../../models/train/embedding-cache.ts';
 import { binaryMetrics, majorityLean } from './evaluate.ts';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from './fit.ts';
 import { crossFit } from './cross-fit.ts';

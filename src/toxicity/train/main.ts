@@ -2,7 +2,7 @@ import type { Embedder } from '../../models/embedders/embedder.ts';
 import type { SparseVector } from '../../political/features.ts';
 import { dot, featureVector, layoutSize, type FeatureBlock, type ModeInput } from '../../political/model.ts';
 import { groupPosts, normaliseText, partOf, readPool, type Post } from '../../political/train/data.ts';
-import { EmbeddingCache } from '../../political/train/embedding-cache.ts';
+import { EmbeddingCache } from '../../models/train/embedding-cache.ts';
 import { binaryMetrics, calibrationError, reliabilityBins, rocAuc } from '../../political/train/evaluate.ts';
 import { DEFAULT_FIT_OPTIONS, fitLogistic, fitPlatt, type FitOptions } from '../../political/train/fit.ts';
 import { asStoredToxicity, cascadeToxicity, classifyToxicity, wantsQuality, type ToxicityMode } from '../model.ts';

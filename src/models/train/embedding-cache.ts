@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Embedder } from '../../models/embedders/embedder.ts';
+import type { Embedder } from '../embedders/embedder.ts';
 
 const KEY_BYTES = 32;
 
