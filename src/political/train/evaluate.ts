@@ -1,17 +1,9 @@
-import { classificationMetrics } from '../../models/train/metrics.ts';
+import { classificationMetrics, type ClassificationMetrics } from '../../models/train/metrics.ts';
 import { LEANS, type Lean } from '../model.ts';
 import type { LabelledPost } from './data.ts';
 
-/** Held-out sociopolitical-or-not numbers at one threshold. */
-export interface BinaryMetrics {
-  n: number;
-  positives: number;
-  accuracy: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  brier: number;
-}
+/** Held-out sociopolitical-or-not numbers at one threshold: the shared classification metrics, the count named `n` as the reports print it. */
+export type BinaryMetrics = Omit<ClassificationMetrics, 'count'> & { n: number };
 
 export function binaryMetrics(probabilities: readonly number[], labels: readonly boolean[], threshold: number): BinaryMetrics {
   const { count, ...rest } = classificationMetrics(labels.map(Number), probabilities, threshold);
