@@ -128,6 +128,18 @@ export const ConfigSchema = z.object({
     .max(64)
     .default(Math.max(1, Math.min(4, availableParallelism() - 1)))
     .describe('Worker threads that sign labels (secp256k1, ~0.36 ms a label), beside the main thread that ingests, evaluates and serves; 0 signs on the main thread. Default: one fewer than the cores, at least 1, at most 4.'),
+  CONSOLE_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 24`)')
+    .optional()
+    .describe('Enables the operator console (`/console` on CONSOLE_PORT): the token an operator logs in with, required on every request. Unset (and no CONSOLE_TOKEN_FILE): no console. Secret.'),
+  CONSOLE_TOKEN_FILE: z.string().optional().describe('A file holding CONSOLE_TOKEN, instead of the variable.'),
+  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(14832).describe('Port of the operator console, apart from the labeler\'s public port.'),
+  CONSOLE_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Address the console listens on: loopback by default (reach it through an SSH tunnel); anything else exposes manifest editing to that network, token or not.'),
   LABELER_HANDLE: z.string().optional().describe('Handle (or DID) of the labeler account, to log in for `skysift setup` and `skysift declare`.'),
   LABELER_PASSWORD: z.string().optional().describe('Password of the labeler account: an app password is enough for `declare`; `setup` (a PLC operation) needs the account password. Secret.'),
   LABELER_PASSWORD_FILE: z.string().optional().describe('A file holding LABELER_PASSWORD, instead of the variable.'),
@@ -179,7 +191,7 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings that must never be printed; `redactConfig` masks them. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LABELER_PASSWORD', 'LLM_API_KEY']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['LABELER_SIGNING_KEY', 'LABELER_PASSWORD', 'LLM_API_KEY', 'CONSOLE_TOKEN']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -225,7 +237,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
 }
 
 /** A secret setting: the variable itself, else the trimmed content of the file its `_FILE` twin names. */
-export function readSecret(config: Config, name: 'LABELER_SIGNING_KEY' | 'LABELER_PASSWORD' | 'LLM_API_KEY'): string | undefined {
+export function readSecret(config: Config, name: 'LABELER_SIGNING_KEY' | 'LABELER_PASSWORD' | 'LLM_API_KEY' | 'CONSOLE_TOKEN'): string | undefined {
   const file = config[`${name}_FILE`];
   return config[name] || (file ? fs.readFileSync(file, 'utf8').trim() : undefined);
 }

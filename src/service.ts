@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ScheduledTask } from 'node-cron';
-import { databasePath, redactConfig, type Config } from './config.ts';
+import { databasePath, readSecret, redactConfig, type Config } from './config.ts';
+import { startConsole, type RunningConsole } from './console/index.ts';
 import type { JetstreamEvent } from './consolidate/index.ts';
 import { healthReport } from './health.ts';
 import { wantedCollections } from './ingest/collections.ts';
@@ -29,6 +30,8 @@ export interface Service {
   source: JetstreamSource;
   feeds: FeedSync;
   metrics: Metrics;
+  /** The operator console, when CONSOLE_TOKEN (or its file) is set. */
+  console?: RunningConsole;
   /** The node-cron jobs: post retention, feed sync. */
   jobs: ScheduledTask[];
   stop(): Promise<void>;
@@ -142,6 +145,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     throw error;
   });
   logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, createReport, /health and /metrics');
+  const operatorConsole = await openConsole(config, stages, health, logger).catch(async (error: unknown) => {
+    await stages.close();
+    throw error;
+  });
   source.start();
   const jobs = [schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger), ...(config.FEEDS.length ? [feeds.schedule(config.FEED_SYNC_CRON)] : [])];
 
@@ -150,12 +157,28 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     source,
     feeds,
     metrics,
+    ...(operatorConsole && { console: operatorConsole }),
     jobs,
     async stop() {
       await Promise.all(jobs.map((job) => job.destroy()));
+      await operatorConsole?.close();
       await source.stop();
       await stages.close();
       logger.info('stopped');
     },
   };
+}
+
+/**
+ * The operator console, on a port of its own (CONSOLE_PORT, loopback unless CONSOLE_HOST says otherwise):
+ * the labeler's port is public, and the console must stay private even when that one is proxied to the world.
+ */
+async function openConsole(config: Config, stages: Awaited<ReturnType<typeof openStages>>, health: () => unknown, logger: Logger): Promise<RunningConsole | undefined> {
+  const token = readSecret(config, 'CONSOLE_TOKEN');
+  if (!token) return undefined;
+  if (token.length < 16) throw new Error(`CONSOLE_TOKEN_FILE ${config.CONSOLE_TOKEN_FILE}: the token must be at least 16 characters (e.g. openssl rand -hex 24)`);
+  const { manifests, services, labeler, posts, reports, metrics } = stages;
+  const running = await startConsole({ token, port: config.CONSOLE_PORT, host: config.CONSOLE_HOST, manifestsDir: config.MANIFESTS_DIR, manifests, services, labeler, posts, reports, metrics, health, logger });
+  logger.info({ url: running.url }, 'operator console serving (log in with CONSOLE_TOKEN)');
+  return running;
 }

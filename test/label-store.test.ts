@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SignedLabel, StoredLabel } from '../src/label/label.ts';
-import { activeKey, type LabelOverride, type LabelStateRow, type LabelStore } from '../src/label/store.ts';
+import { activeKey, type LabelOverride, type LabelSearch, type LabelStateRow, type LabelStore } from '../src/label/store.ts';
 import { postgresStores, sqliteStores, type OpenedStore } from './support/label-stores.ts';
 import { until } from './support/until.ts';
 
@@ -110,6 +110,28 @@ for (const kind of [sqliteStores(), postgresStores()]) {
         [`${post(3)} c`],
       );
       assert.equal(await store.head(), 252, 'state alone adds no label');
+    });
+
+    it('searches label state by value, subject prefix, time and activity, newest first, and counts it per value', async () => {
+      const at = (day: number) => `2026-03-0${day}T00:00:00.000Z`;
+      await store.commit({
+        state: [
+          state(post(1, 'sam'), 'spam', true, { cts: at(1) }),
+          state(post(2, 'sam'), 'spam', false, { cts: at(2) }),
+          state(post(3, 'sam'), 'rude', true, { cts: at(3) }),
+          state(post(4, 'tom'), 'spam', true, { cts: at(4) }),
+        ],
+        labels: [],
+      });
+      const found = async (search: Omit<LabelSearch, 'limit'>, limit = 10) => (await store.search({ ...search, limit })).map((r) => `${r.uri.split('/')[2]} ${r.val} ${r.cts.slice(8, 10)}`);
+      assert.deepEqual(await found({ val: 'spam' }), ['did:plc:tom spam 04', 'did:plc:sam spam 02', 'did:plc:sam spam 01']);
+      assert.deepEqual(await found({ subject: 'at://did:plc:sam/' }), ['did:plc:sam rude 03', 'did:plc:sam spam 02', 'did:plc:sam spam 01']);
+      assert.deepEqual(await found({ since: at(2), until: at(4) }), ['did:plc:sam rude 03', 'did:plc:sam spam 02']);
+      assert.deepEqual(await found({ val: 'spam', active: true }, 1), ['did:plc:tom spam 04']);
+      assert.deepEqual((await store.valueCounts([at(1), at(4)])).filter((c) => ['rude', 'spam'].includes(c.val)), [
+        { val: 'rude', active: 1, activeSince: [1, 0] },
+        { val: 'spam', active: 2, activeSince: [2, 1] },
+      ]);
     });
 
     it('answers queryLabels by exact URI, prefix, source, cursor and limit, in log order', async () => {

@@ -2,7 +2,7 @@ import type { Logger } from '../log.ts';
 import type { Pool, PoolClient } from '../store/postgres.ts';
 import type { LabelFields, StoredLabel } from './label.ts';
 import { fromOverrideRow, type OverrideRow } from './override-row.ts';
-import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelOverride, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
+import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelOverride, type LabelQuery, type LabelSearch, type LabelStateRow, type LabelStore, type ValueCount } from './store.ts';
 
 /** A `labels` row as node-postgres returns it (BIGINT as a string). */
 interface LabelRow extends LabelFields {
@@ -272,4 +272,27 @@ export class PostgresLabelStore implements LabelStore {
     const { rows } = await this.pool.query<StateRow>('SELECT * FROM label_state WHERE active AND NOT (val = ANY($1::text[])) ORDER BY val COLLATE "C", uri', [[...values]]);
     return rows.map(fromStateRow);
   }
+
+  async search({ val, subject, since, until, active, limit }: LabelSearch): Promise<LabelStateRow[]> {
+    const { rows } = await this.pool.query<StateRow>(
+      `SELECT * FROM label_state WHERE ($1::text IS NULL OR val = $1) AND ($2::text IS NULL OR starts_with(uri, $2)) AND ($3::text IS NULL OR cts >= $3)
+        AND ($4::text IS NULL OR cts < $4) AND ($5::boolean IS NULL OR active = $5) ORDER BY cts DESC, uri LIMIT $6`,
+      [val ?? null, subject ?? null, since ?? null, until ?? null, active ?? null, limit],
+    );
+    return rows.map(fromStateRow);
+  }
+
+  async valueCounts(since: readonly string[]): Promise<ValueCount[]> {
+    const { rows } = await this.pool.query<{ val: string; active: string }>('SELECT val, count(*) FILTER (WHERE active) AS active FROM label_state GROUP BY val ORDER BY val COLLATE "C"');
+    const counts = rows.map((r) => ({ val: r.val, active: Number(r.active), activeSince: since.map(() => 0) }));
+    for (const [t, time] of since.entries()) {
+      const recent = await this.pool.query<{ val: string; n: string }>('SELECT val, count(*) AS n FROM label_state WHERE active AND cts >= $1 GROUP BY val', [time]);
+      for (const { val, n } of recent.rows) {
+        const count = counts.find((c) => c.val === val);
+        if (count) count.activeSince[t] = Number(n);
+      }
+    }
+    return counts;
+  }
+
 }

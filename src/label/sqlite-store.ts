@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import type { StoredLabel } from './label.ts';
 import { fromOverrideRow, type OverrideRow } from './override-row.ts';
-import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelOverride, type LabelQuery, type LabelStateRow, type LabelStore } from './store.ts';
+import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelOverride, type LabelQuery, type LabelSearch, type LabelStateRow, type LabelStore, type ValueCount } from './store.ts';
 
 /** A `labels` row as SQLite returns it. */
 export interface LabelRow {
@@ -95,6 +95,10 @@ export class SqliteLabelStore implements LabelStore {
         VALUES (@uri, @val, @active, @createdAt, @createdBy, @reason, @reportId, @manifestActive, @manifestCid, @manifestVersion, @manifestExplanation)`),
       clearOverride: db.prepare('DELETE FROM label_overrides WHERE uri = ? AND val = ?'),
       activeOutside: db.prepare('SELECT * FROM label_state WHERE active = 1 AND val NOT IN (SELECT value FROM json_each(?)) ORDER BY val, uri'),
+      search: db.prepare(`SELECT * FROM label_state WHERE (@val IS NULL OR val = @val) AND (@subject IS NULL OR (uri >= @subject AND uri < @subject || char(1114111)))
+        AND (@since IS NULL OR cts >= @since) AND (@until IS NULL OR cts < @until) AND (@active IS NULL OR active = @active) ORDER BY cts DESC, uri LIMIT @limit`),
+      valueCounts: db.prepare(`SELECT val, sum(active) AS active FROM label_state GROUP BY val ORDER BY val`),
+      activeSince: db.prepare('SELECT val, count(*) AS n FROM label_state WHERE active = 1 AND cts >= ? GROUP BY val'),
     };
   }
 
@@ -282,5 +286,21 @@ export class SqliteLabelStore implements LabelStore {
 
   async activeOutside(values: ReadonlySet<string>): Promise<LabelStateRow[]> {
     return (this.stmt.activeOutside.all(JSON.stringify([...values])) as StateRow[]).map(fromStateRow);
+  }
+
+  async search({ val, subject, since, until, active, limit }: LabelSearch): Promise<LabelStateRow[]> {
+    const params = { val: val ?? null, subject: subject ?? null, since: since ?? null, until: until ?? null, active: active === undefined ? null : Number(active), limit };
+    return (this.stmt.search.all(params) as StateRow[]).map(fromStateRow);
+  }
+
+  async valueCounts(since: readonly string[]): Promise<ValueCount[]> {
+    const counts = (this.stmt.valueCounts.all() as { val: string; active: number }[]).map(({ val, active }) => ({ val, active, activeSince: since.map(() => 0) }));
+    since.forEach((time, t) => {
+      for (const { val, n } of this.stmt.activeSince.all(time) as { val: string; n: number }[]) {
+        const count = counts.find((c) => c.val === val);
+        if (count) count.activeSince[t] = n;
+      }
+    });
+    return counts;
   }
 }

@@ -61,6 +61,25 @@ export interface LabelQuery {
   limit: number;
 }
 
+/** A search of label state (the console's label browser): every given criterion holds; newest decisions first. */
+export interface LabelSearch {
+  val?: string;
+  /** Subjects starting with this (an at-uri, a DID, or a prefix of either). */
+  subject?: string;
+  /** Decided at or after / before these times (ISO 8601, compared as text like every `cts`). */
+  since?: string;
+  until?: string;
+  active?: boolean;
+  limit: number;
+}
+
+/** Label state of one value: subjects labelled now, and of those, labelled at or after each of `since` times. */
+export interface ValueCount {
+  val: string;
+  active: number;
+  activeSince: number[];
+}
+
 export const activeKey = (uri: string, val: string) => `${uri}\u0000${val}`;
 
 /** Labels of one commit are served in subscribeLabels events of at most this many labels. */
@@ -103,4 +122,8 @@ export interface LabelStore {
   overrides(uris: readonly string[]): Promise<Map<string, LabelOverride>>;
   /** Active labels whose value is not one of `values` (labels of removed manifests). */
   activeOutside(values: ReadonlySet<string>): Promise<LabelStateRow[]>;
+  /** Label state matching the search, newest `cts` first. */
+  search(search: LabelSearch): Promise<LabelStateRow[]>;
+  /** Per label value: active subjects, and those of them labelled at or after each time of `since`. */
+  valueCounts(since: readonly string[]): Promise<ValueCount[]>;
 }

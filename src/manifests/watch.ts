@@ -5,7 +5,19 @@ import { compileManifest, manifestFiles, uniqueLabels, type CompiledManifest, ty
 
 interface Entry {
   text: string;
+  /** The version running: this text's, or the last good one's while this text is broken. */
   manifest?: CompiledManifest;
+  /** What is wrong with this text (empty when it compiled). */
+  problems: ManifestProblem[];
+}
+
+/** One manifest file as the watcher last read it: what runs, and what is wrong with what is on disk. */
+export interface ManifestFileStatus {
+  file: string;
+  text: string;
+  running?: CompiledManifest;
+  /** The loader's problems with the text on disk, the duplicate label values included; empty: the text on disk runs. */
+  problems: ManifestProblem[];
 }
 
 /**
@@ -20,6 +32,7 @@ export class ManifestWatcher extends EventEmitter<{ change: [CompiledManifest[]]
   private watcher?: fs.FSWatcher;
   private timer?: NodeJS.Timeout;
   private reloading: Promise<void> = Promise.resolve();
+  private duplicates = new Map<string, ManifestProblem[]>();
 
   constructor(
     private readonly dir: string,
@@ -32,6 +45,19 @@ export class ManifestWatcher extends EventEmitter<{ change: [CompiledManifest[]]
 
   current(): readonly CompiledManifest[] {
     return this.manifests;
+  }
+
+  /** Every file of the directory as last reloaded, in name order. */
+  files(): ManifestFileStatus[] {
+    const running = new Set(this.manifests);
+    return [...this.entries]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([file, entry]) => ({
+        file,
+        text: entry.text,
+        ...(entry.manifest && running.has(entry.manifest) ? { running: entry.manifest } : {}),
+        problems: [...entry.problems, ...(this.duplicates.get(file) ?? [])],
+      }));
   }
 
   async start(): Promise<CompiledManifest[]> {
@@ -70,12 +96,15 @@ export class ManifestWatcher extends EventEmitter<{ change: [CompiledManifest[]]
       if (previous?.text === text) continue;
       changed = true;
       const compiled = await compileManifest(file, text, this.options);
-      problems.push(...compiled.problems.map((p) => ({ file, ...p })));
-      this.entries.set(file, { text, manifest: compiled.manifest ?? previous?.manifest });
+      const fileProblems = compiled.problems.map((p) => ({ file, ...p }));
+      problems.push(...fileProblems);
+      this.entries.set(file, { text, manifest: compiled.manifest ?? previous?.manifest, problems: fileProblems });
     }
     const unique = uniqueLabels([...this.entries.values()].flatMap((entry) => (entry.manifest ? [entry.manifest] : [])));
     const next = unique.manifests;
     problems.push(...unique.problems);
+    this.duplicates = new Map();
+    for (const problem of unique.problems) this.duplicates.set(problem.file, [...(this.duplicates.get(problem.file) ?? []), problem]);
     if (problems.length) {
       this.logger.error({ problems }, 'manifest problems: the last good version of each broken file keeps running');
       this.emit('problems', problems);

@@ -19,6 +19,8 @@ export class PostStore {
   private readonly upsertPost;
   private readonly deletePost;
   private readonly prunePosts;
+  private readonly selectPage;
+  private readonly countPosts;
   private readonly selectAuthor;
   private readonly selectDidOfHandle;
   private readonly upsertHandle;
@@ -32,6 +34,8 @@ export class PostStore {
     );
     this.deletePost = db.prepare('DELETE FROM posts WHERE uri = ?');
     this.prunePosts = db.prepare('DELETE FROM posts WHERE indexed_at < ?');
+    this.selectPage = db.prepare('SELECT post FROM posts WHERE (indexed_at, uri) < (@indexedAt, @uri) ORDER BY indexed_at DESC, uri DESC LIMIT @limit').pluck();
+    this.countPosts = db.prepare('SELECT count(*) FROM posts WHERE indexed_at >= ?').pluck();
     this.selectAuthor = db.prepare('SELECT * FROM authors WHERE did = ?');
     this.selectDidOfHandle = db.prepare('SELECT did FROM authors WHERE handle = ? ORDER BY updated_time_us DESC LIMIT 1').pluck();
     // Events can arrive out of order across restarts (rewind): an older event never overwrites a newer one.
@@ -63,6 +67,18 @@ export class PostStore {
   get(uri: string): ConsolidatedPost | undefined {
     const json = this.selectPost.get(uri) as string | undefined;
     return json === undefined ? undefined : ConsolidatedPostSchema.parse(JSON.parse(json));
+  }
+
+  /** Stored posts, newest first: the page after `after` (the last post of the previous page). */
+  page(after: Pick<ConsolidatedPost, 'indexedAt' | 'uri'> | undefined, limit: number): ConsolidatedPost[] {
+    // '\uffff' sorts after every ISO time: no `after` starts at the newest post.
+    const from = after ?? { indexedAt: '\uffff', uri: '' };
+    return (this.selectPage.all({ indexedAt: from.indexedAt, uri: from.uri, limit }) as string[]).map((json) => ConsolidatedPostSchema.parse(JSON.parse(json)));
+  }
+
+  /** Posts stored that were indexed at or after `since` (every post: the empty string). */
+  countSince(since: string): number {
+    return this.countPosts.get(since) as number;
   }
 
   delete(uris: readonly string[]): void {
