@@ -55,6 +55,7 @@ describe('service end to end: loopback Jetstream → consolidate → evaluate �
       assert.deepEqual(subscriber.labels.map((l) => `${l.uri} ${l.val}`).sort(), expected);
       for (const label of subscriber.labels) assert.ok(await verifyLabel(label));
       assert.deepEqual(server.connections[0]!.wantedCollections, ['app.bsky.feed.post']);
+      assert.equal(service.console, undefined, 'no console without CONSOLE_TOKEN');
       const metrics = await (await fetch(`${url}/metrics`)).text();
       assert.match(metrics, /skysift_malformed_events_total\{reason="invalid-json"\} 300\n/);
       assert.match(metrics, /skysift_malformed_events_total\{reason="invalid-post"\} 200\n/);
