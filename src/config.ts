@@ -134,7 +134,7 @@ export const ConfigSchema = z.object({
     .optional()
     .describe('Enables the operator console (`/console` on CONSOLE_PORT): the token an operator logs in with, required on every request. Unset (and no CONSOLE_TOKEN_FILE): no console. Secret.'),
   CONSOLE_TOKEN_FILE: z.string().optional().describe('A file holding CONSOLE_TOKEN, instead of the variable.'),
-  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(14832).describe('Port of the operator console, apart from the labeler\'s public port.'),
+  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(14832).describe("Port of the operator console, apart from the labeler's public port."),
   CONSOLE_HOST: z
     .string()
     .min(1)

@@ -70,7 +70,11 @@ describe('operator console: the API behind the page', () => {
       fetch(`${base}/api/manifests/mentions-the.json`, { method: 'PUT', headers: { ...session, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ text: before }) });
     assert.equal((await write({})).status, 403, 'a cookie alone does not write');
     assert.equal((await write({ 'x-skysift-csrf': csrf, origin: 'http://evil.example' })).status, 403, 'cross-origin write refused');
-    const crossBearer = await fetch(`${base}/api/manifests/mentions-the.json`, { method: 'PUT', headers: { ...BEARER, origin: 'http://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ text: before }) });
+    const crossBearer = await fetch(`${base}/api/manifests/mentions-the.json`, {
+      method: 'PUT',
+      headers: { ...BEARER, origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ text: before }),
+    });
     assert.equal(crossBearer.status, 403, 'cross-origin write refused with the bearer token too');
     assert.equal((await write({ 'x-skysift-csrf': csrf, origin: new URL(base).origin })).status, 200, 'same origin with the CSRF header writes');
     assert.equal(fs.readFileSync(file, 'utf8'), before);
@@ -105,7 +109,10 @@ describe('operator console: the API behind the page', () => {
     const forced = await api('manifests/broken.json', { method: 'PUT', body: JSON.stringify({ text: '{"label": ', confirmBroken: true }) });
     assert.equal(forced.body.manifest.status, 'broken');
     assert.match(forced.body.manifest.problems[0].message, /invalid JSON/);
-    assert.ok(run.logs.some((l) => l.includes('console: manifest saved') && l.includes('broken.json')), 'the write is logged');
+    assert.ok(
+      run.logs.some((l) => l.includes('console: manifest saved') && l.includes('broken.json')),
+      'the write is logged',
+    );
     fs.rmSync(path.join(run.manifestsDir, 'broken.json'));
   });
 
@@ -159,13 +166,26 @@ describe('operator console: the API behind the page', () => {
 
     const other = body.labels[1].uri as string;
     const { db } = openDatabase(path.join(path.dirname(run.manifestsDir), 'skysift.sqlite'));
-    const report = new ReportStore(db).add({ reasonType: 'com.atproto.moderation.defs#reasonAppeal', reason: 'not about that', subject: { type: 'record', uri: other, cid: null }, reportedBy: 'did:plc:author', createdAt: new Date().toISOString(), appealed: ['mentions-the'] });
+    const report = new ReportStore(db).add({
+      reasonType: 'com.atproto.moderation.defs#reasonAppeal',
+      reason: 'not about that',
+      subject: { type: 'record', uri: other, cid: null },
+      reportedBy: 'did:plc:author',
+      createdAt: new Date().toISOString(),
+      appealed: ['mentions-the'],
+    });
     db.close();
     const open = (await api('reports')).body;
-    assert.deepEqual(open.reports.map((r: { id: number }) => r.id), [report.id]);
+    assert.deepEqual(
+      open.reports.map((r: { id: number }) => r.id),
+      [report.id],
+    );
     const resolved = await api(`reports/${report.id}/resolve`, { method: 'POST', body: JSON.stringify({ outcome: 'upheld', why: 'right', by: 'tess' }) });
     assert.equal(resolved.body.report.status, 'upheld');
-    assert.deepEqual(resolved.body.changed.map((r: { uri: string; active: boolean }) => [r.uri, r.active]), [[other, false]]);
+    assert.deepEqual(
+      resolved.body.changed.map((r: { uri: string; active: boolean }) => [r.uri, r.active]),
+      [[other, false]],
+    );
     assert.equal((await api(`reports/${report.id}/resolve`, { method: 'POST', body: JSON.stringify({ outcome: 'rejected', why: 'again' }) })).status, 409);
   });
 

@@ -68,7 +68,14 @@ const sample = (post: ConsolidatedPost, change: Change, explanation: TraceEntry[
  * The edited version of a manifest against its current one over the stored posts: what each matches,
  * what the edit would label and negate, with sample posts and their explanations. Stops at `budgetMs`.
  */
-export async function previewEdit({ posts, services, progress, edited, current, budgetMs }: Backtest & { edited: CompiledManifest; current?: CompiledManifest; budgetMs: number }): Promise<PreviewResult> {
+export async function previewEdit({
+  posts,
+  services,
+  progress,
+  edited,
+  current,
+  budgetMs,
+}: Backtest & { edited: CompiledManifest; current?: CompiledManifest; budgetMs: number }): Promise<PreviewResult> {
   const deadline = Date.now() + budgetMs;
   const total = posts.countSince('');
   const manifests = current ? [edited, current] : [edited];
@@ -98,6 +105,9 @@ export async function previewEdit({ posts, services, progress, edited, current, 
       break;
     }
   }
+  // Changes first: they are what the operator is deciding about.
+  const order: Record<Change, number> = { labelled: 0, negated: 1, kept: 2 };
+  result.samples.sort((a, b) => order[a.change] - order[b.change]);
   return result;
 }
 

@@ -11,7 +11,10 @@ const SearchSchema = z.object({
   subject: z.string().min(1).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
-  active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -64,7 +67,10 @@ export function labelRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const { uri, val, by } = parseBody(ClearSchema, req.body);
     const { override, changed } = await labeler.clearOverride({ uri, val });
     if (!override) throw new ConsoleRequestError(404, `no decision by hand on ${val} for ${uri}`);
-    logger.info({ console: { action: 'clear decision by hand', uri, val, by, was: { active: override.active, by: override.createdBy }, changed: changed ? { active: changed.active } : null } }, 'console: decision by hand cleared');
+    logger.info(
+      { console: { action: 'clear decision by hand', uri, val, by, was: { active: override.active, by: override.createdBy }, changed: changed ? { active: changed.active } : null } },
+      'console: decision by hand cleared',
+    );
     return { changed: changed ?? null };
   });
 

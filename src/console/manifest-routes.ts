@@ -101,15 +101,22 @@ export function manifestRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
     const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
     keepAuthor(before, text);
     const { manifest, problems } = await compileEdit(ctx, file, text);
-    if (problems.length && !confirmBroken)
-      return reply.status(409).send({ error: 'the manifest has problems: save anyway to keep its last good version running until it is fixed', problems });
+    if (problems.length && !confirmBroken) return reply.status(409).send({ error: 'the manifest has problems: save anyway to keep its last good version running until it is fixed', problems });
     // Written beside it and renamed: the watcher never reads half a file.
     const temporary = path.join(ctx.manifestsDir, `.${req.params.name}.console-${process.pid}`);
     fs.writeFileSync(temporary, text);
     fs.renameSync(temporary, file);
     ctx.logger.info(
       {
-        console: { action: 'save manifest', file, label: manifest?.label.value, from: running(ctx, file)?.version ?? null, to: manifest?.version ?? null, bytes: { before: before?.length ?? null, after: text.length }, problems: problems.length },
+        console: {
+          action: 'save manifest',
+          file,
+          label: manifest?.label.value,
+          from: running(ctx, file)?.version ?? null,
+          to: manifest?.version ?? null,
+          bytes: { before: before?.length ?? null, after: text.length },
+          problems: problems.length,
+        },
       },
       'console: manifest saved',
     );
@@ -135,7 +142,8 @@ export function manifestRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
     if (!manifest) throw new ConsoleRequestError(409, `${req.params.name} is not running (broken or not loaded yet): nothing to apply`);
     const job = ctx.jobs.start(dryRun ? 'history dry run' : 'history', ctx.posts.countSince(''), async (progress) => {
       const result = await applyToHistory({ posts: ctx.posts, services: ctx.services, progress, labeler: ctx.labeler, manifest, dryRun });
-      if (!dryRun) ctx.logger.info({ console: { action: 'apply manifest to history', file, label: manifest.label.value, version: manifest.version, ...result } }, 'console: manifest applied to stored posts');
+      if (!dryRun)
+        ctx.logger.info({ console: { action: 'apply manifest to history', file, label: manifest.label.value, version: manifest.version, ...result } }, 'console: manifest applied to stored posts');
       return result;
     });
     return job;
@@ -147,4 +155,3 @@ export function manifestRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
     return job;
   });
 }
-

@@ -57,7 +57,15 @@ export function explanationTree(explanation: readonly TraceEntry[]): HTMLElement
     'ul',
     { class: 'explanation' },
     explanation.map((entry) =>
-      h('li', { style: `padding-left:${Math.max(0, depth(entry.path)) * 1.2}em` }, h('span', { class: `result r-${String(entry.result)}` }, String(entry.result)), ' ', h('code', {}, entry.path), ' ', h('span', { class: 'seen' }, seen(entry))),
+      h(
+        'li',
+        { style: `padding-left:${Math.max(0, depth(entry.path)) * 1.2}em` },
+        h('span', { class: `result r-${String(entry.result)}` }, String(entry.result)),
+        ' ',
+        h('code', {}, entry.path),
+        ' ',
+        h('span', { class: 'seen' }, seen(entry)),
+      ),
     ),
   );
 }

@@ -29,16 +29,23 @@ function chart(title: string, points: readonly Point[], series: Record<string, (
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('class', 'chart');
   Object.values(series).forEach((f, i) => {
+    const colour = COLOURS[i % COLOURS.length]!;
     const coords = points.flatMap((p, x) => {
       const v = f(p);
-      return v === null ? [] : [`${((x / Math.max(1, points.length - 1)) * width).toFixed(1)},${(height - 4 - (v / max) * (height - 8)).toFixed(1)}`];
+      return v === null ? [] : [[(x / Math.max(1, points.length - 1)) * (width - 8) + 4, height - 4 - (v / max) * (height - 8)] as const];
     });
     const line = document.createElementNS(SVG, 'polyline');
-    line.setAttribute('points', coords.join(' '));
+    line.setAttribute('points', coords.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' '));
     line.setAttribute('fill', 'none');
-    line.setAttribute('stroke', COLOURS[i % COLOURS.length]!);
+    line.setAttribute('stroke', colour);
     line.setAttribute('stroke-width', '2');
     svg.append(line);
+    // Each sample as a dot too: the first minutes have too few for a line.
+    for (const [x, y] of coords) {
+      const dot = document.createElementNS(SVG, 'circle');
+      for (const [name, value] of Object.entries({ cx: x.toFixed(1), cy: y.toFixed(1), r: '2.5', fill: colour })) dot.setAttribute(name, value);
+      svg.append(dot);
+    }
   });
   const last = points.at(-1);
   const legend = Object.entries(series).map(([name, f], i) => h('span', { class: 'legend', style: `color:${COLOURS[i % COLOURS.length]}` }, `${name} ${last ? (f(last)?.toFixed(1) ?? '—') : '—'}`));
@@ -54,7 +61,13 @@ export async function healthPage(root: HTMLElement): Promise<void> {
     root,
     h('h2', {}, 'Health'),
     h('p', { class: `health-${report.status}` }, `Status: ${report.status}; ${report.manifests} manifests running.`),
-    report.problems.length ? h('ul', {}, report.problems.map((p) => h('li', {}, `${p.component}: ${p.reason}`))) : '',
+    report.problems.length
+      ? h(
+          'ul',
+          {},
+          report.problems.map((p) => h('li', {}, `${p.component}: ${p.reason}`)),
+        )
+      : '',
     points.length ? '' : h('p', { class: 'muted' }, 'Charts fill in as the metrics are sampled (every few seconds).'),
     h(
       'div',
@@ -66,6 +79,12 @@ export async function healthPage(root: HTMLElement): Promise<void> {
       chart('queue depth', points, { queued: (p) => p.queueDepth }),
     ),
     h('h3', {}, 'Last errors'),
-    health.errors.length ? h('ul', { class: 'errors' }, health.errors.map((e) => h('li', {}, `${time(e.time)} ${e.msg}${e.err ? `: ${e.err}` : ''}`))) : h('p', { class: 'muted' }, 'None logged since the start.'),
+    health.errors.length
+      ? h(
+          'ul',
+          { class: 'errors' },
+          health.errors.map((e) => h('li', {}, `${time(e.time)} ${e.msg}${e.err ? `: ${e.err}` : ''}`)),
+        )
+      : h('p', { class: 'muted' }, 'None logged since the start.'),
   );
 }

@@ -48,7 +48,11 @@ async function subjectView(root: HTMLElement, uri: string, values: string[]): Pr
     await api('labels/clear', { method: 'POST', body: { uri, val, by: decider() } });
     await subjectView(root, uri, values);
   };
-  const apply = h('select', { name: 'apply-value' }, values.map((v) => h('option', { value: v }, v)));
+  const apply = h(
+    'select',
+    { name: 'apply-value' },
+    values.map((v) => h('option', { value: v }, v)),
+  );
   const allSpans = subject.post ? subject.labels.flatMap((l) => matchedSpans(subject.post!.text, l.explanation)) : [];
   clear(
     root,
@@ -59,20 +63,43 @@ async function subjectView(root: HTMLElement, uri: string, values: string[]): Pr
       h(
         'div',
         { class: `subject-label ${l.active ? 'active' : 'negated'}`, 'data-label': l.val },
-        h('div', {}, h('strong', {}, l.val), ` ${l.active ? 'applied' : 'negated'} at ${time(l.cts)} (${l.manifestVersion})`, ' ', l.active ? h('button', { class: 'danger', onclick: () => decide(l.val, false) }, 'Negate') : h('button', { onclick: () => decide(l.val, true) }, 'Apply')),
-        l.override ? h('p', { class: 'override' }, `Decided by hand: ${l.override.active ? 'applied' : 'negated'} by ${l.override.createdBy} at ${time(l.override.createdAt)}${l.override.reason ? `: ${l.override.reason}` : ''} `, h('button', { onclick: () => clearDecision(l.val) }, 'Clear')) : null,
+        h(
+          'div',
+          {},
+          h('strong', {}, l.val),
+          ` ${l.active ? 'applied' : 'negated'} at ${time(l.cts)} (${l.manifestVersion})`,
+          ' ',
+          l.active ? h('button', { class: 'danger', onclick: () => decide(l.val, false) }, 'Negate') : h('button', { onclick: () => decide(l.val, true) }, 'Apply'),
+        ),
+        l.override
+          ? h(
+              'p',
+              { class: 'override' },
+              `Decided by hand: ${l.override.active ? 'applied' : 'negated'} by ${l.override.createdBy} at ${time(l.override.createdAt)}${l.override.reason ? `: ${l.override.reason}` : ''} `,
+              h('button', { onclick: () => clearDecision(l.val) }, 'Clear'),
+            )
+          : null,
         explanationTree(l.explanation),
       ),
     ),
     h('h4', {}, 'Label log'),
-    h('ul', { class: 'history' }, subject.history.map((e) => h('li', {}, `#${e.id} ${time(e.cts)} ${e.neg ? 'negated' : 'applied'} ${e.val}`))),
+    h(
+      'ul',
+      { class: 'history' },
+      subject.history.map((e) => h('li', {}, `#${e.id} ${time(e.cts)} ${e.neg ? 'negated' : 'applied'} ${e.val}`)),
+    ),
   );
 }
 
 /** The labels page: search label state by value, subject and time; a subject's labels in detail. */
 export async function labelsPage(root: HTMLElement, uri?: string): Promise<void> {
   const values = (await api<{ manifests: { label: string | null }[] }>('manifests')).manifests.flatMap((m) => (m.label ? [m.label] : []));
-  const val = h('select', { name: 'val' }, h('option', { value: '' }, 'any label'), values.map((v) => h('option', { value: v }, v)));
+  const val = h(
+    'select',
+    { name: 'val' },
+    h('option', { value: '' }, 'any label'),
+    values.map((v) => h('option', { value: v }, v)),
+  );
   const subject = h('input', { name: 'subject', placeholder: 'at://did:…/app.bsky.feed.post/… or did:…', size: 50 });
   const since = h('input', { name: 'since', type: 'datetime-local' });
   const until = h('input', { name: 'until', type: 'datetime-local' });
@@ -93,8 +120,22 @@ export async function labelsPage(root: HTMLElement, uri?: string): Promise<void>
       h(
         'table',
         { class: 'labels' },
-        h('tr', {}, ['label', 'subject', 'state', 'decided', 'version'].map((t) => h('th', {}, t))),
-        labels.map((l) => h('tr', {}, h('td', {}, l.val), h('td', {}, h('a', { href: `#labels/${encodeURIComponent(l.uri)}` }, l.uri)), h('td', {}, l.active ? 'applied' : 'negated'), h('td', {}, time(l.cts)), h('td', {}, l.manifestVersion))),
+        h(
+          'tr',
+          {},
+          ['label', 'subject', 'state', 'decided', 'version'].map((t) => h('th', {}, t)),
+        ),
+        labels.map((l) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, l.val),
+            h('td', {}, h('a', { href: `#labels/${encodeURIComponent(l.uri)}` }, l.uri)),
+            h('td', {}, l.active ? 'applied' : 'negated'),
+            h('td', {}, time(l.cts)),
+            h('td', {}, l.manifestVersion),
+          ),
+        ),
       ),
       h('p', { class: 'muted' }, `${labels.length} shown (newest first).`),
     );
@@ -102,7 +143,17 @@ export async function labelsPage(root: HTMLElement, uri?: string): Promise<void>
   clear(
     root,
     h('h2', {}, 'Labels'),
-    h('form', { class: 'search', onsubmit: (e: Event) => (e.preventDefault(), void search()) }, field('label', val), field('subject', subject), field('since', since), field('until', until), field('state', active), h('button', { type: 'submit' }, 'Search'), field('decide as', by)),
+    h(
+      'form',
+      { class: 'search', onsubmit: (e: Event) => (e.preventDefault(), void search()) },
+      field('label', val),
+      field('subject', subject),
+      field('since', since),
+      field('until', until),
+      field('state', active),
+      h('button', { type: 'submit' }, 'Search'),
+      field('decide as', by),
+    ),
     results,
     detail,
   );

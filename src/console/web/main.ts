@@ -9,7 +9,12 @@ const PAGES = ['manifests', 'labels', 'reports', 'health'] as const;
 
 const banner = h('div', { class: 'banner', hidden: true });
 const main = h('main');
-const nav = h('nav', {}, h('strong', {}, 'skysift'), PAGES.map((p) => h('a', { href: `#${p}`, 'data-page': p }, p)));
+const nav = h(
+  'nav',
+  {},
+  h('strong', {}, 'skysift'),
+  PAGES.map((p) => h('a', { href: `#${p}`, 'data-page': p }, p)),
+);
 
 function showError(error: unknown): void {
   banner.hidden = false;

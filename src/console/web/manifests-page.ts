@@ -44,7 +44,11 @@ let schema: JsonSchema | undefined;
 const rate = (n: number, of: number) => (of ? `${((100 * n) / of).toFixed(1)}%` : '—');
 
 function problemList(problems: readonly Problem[]): HTMLElement {
-  return h('ul', { class: 'problems' }, problems.map((p) => h('li', {}, h('code', {}, p.path), ` ${p.message}`)));
+  return h(
+    'ul',
+    { class: 'problems' },
+    problems.map((p) => h('li', {}, h('code', {}, p.path), ` ${p.message}`)),
+  );
 }
 
 function listView(list: ManifestList): HTMLElement {
@@ -57,7 +61,11 @@ function listView(list: ManifestList): HTMLElement {
     h(
       'table',
       {},
-      h('tr', {}, ['file', 'label', 'status', 'active labels', 'last hour', 'last day'].map((t) => h('th', {}, t))),
+      h(
+        'tr',
+        {},
+        ['file', 'label', 'status', 'active labels', 'last hour', 'last day'].map((t) => h('th', {}, t)),
+      ),
       list.manifests.map((m) =>
         h(
           'tr',
@@ -119,7 +127,21 @@ async function editorView(root: HTMLElement, name: string, refresh: () => void):
     text = (await api<{ text: string }>(`manifests/${encodeURIComponent(name)}`)).text;
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
-    text = JSON.stringify({ $schema: '../docs/manifest.schema.json', label: { value: name.replace(/\.json$/, '').toLowerCase().replace(/[^a-z-]/g, '-'), locales: [{ lang: 'en', name, description: '' }] }, filter: { and: [] } }, null, 2);
+    text = JSON.stringify(
+      {
+        $schema: '../docs/manifest.schema.json',
+        label: {
+          value: name
+            .replace(/\.json$/, '')
+            .toLowerCase()
+            .replace(/[^a-z-]/g, '-'),
+          locales: [{ lang: 'en', name, description: '' }],
+        },
+        filter: { and: [] },
+      },
+      null,
+      2,
+    );
   }
   const tree = h('div', { class: 'tree-pane' });
   const problems = h('div', { class: 'editor-problems' });
@@ -128,7 +150,10 @@ async function editorView(root: HTMLElement, name: string, refresh: () => void):
   let editor: ManifestEditor | undefined;
   const showChecked = (found: Problem[], current: string) => {
     clear(problems, found.length ? problemList(found) : h('p', { class: 'ok' }, 'No problems: this version would load.'));
-    clear(tree, filterTree(current, found, (from, to) => editor?.select(from, to)));
+    clear(
+      tree,
+      filterTree(current, found, (from, to) => editor?.select(from, to)),
+    );
   };
   const run = async (label: string, work: () => Promise<void>) => {
     clear(output, h('p', { class: 'muted' }, `${label}…`));
@@ -142,7 +167,11 @@ async function editorView(root: HTMLElement, name: string, refresh: () => void):
     run('Saving', async () => {
       try {
         const saved = await api<{ manifest?: ManifestRow }>(`manifests/${encodeURIComponent(name)}`, { method: 'PUT', body: { text: editor!.text(), confirmBroken } });
-        clear(output, h('p', { class: 'saved' }, `Saved ${name}: ${saved.manifest?.status ?? 'written'}${saved.manifest?.version ? ` (version ${saved.manifest.version})` : ''}.`), h('button', { onclick: () => history(true) }, 'Apply to stored posts…'));
+        clear(
+          output,
+          h('p', { class: 'saved' }, `Saved ${name}: ${saved.manifest?.status ?? 'written'}${saved.manifest?.version ? ` (version ${saved.manifest.version})` : ''}.`),
+          h('button', { onclick: () => history(true) }, 'Apply to stored posts…'),
+        );
         refresh();
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 409 && error.body.problems)) throw error;
@@ -164,7 +193,13 @@ async function editorView(root: HTMLElement, name: string, refresh: () => void):
   clear(
     root,
     h('h2', {}, name),
-    h('div', { class: 'toolbar' }, h('button', { onclick: () => save(false) }, 'Save'), h('button', { onclick: preview }, 'Preview over stored posts'), h('button', { onclick: () => history(true) }, 'Apply to history (dry run)…')),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('button', { onclick: () => save(false) }, 'Save'),
+      h('button', { onclick: preview }, 'Preview over stored posts'),
+      h('button', { onclick: () => history(true) }, 'Apply to history (dry run)…'),
+    ),
     h('div', { class: 'edit' }, editorPane, tree),
     problems,
     output,

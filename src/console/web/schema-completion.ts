@@ -49,10 +49,10 @@ export function schemaCompletion(schema: () => JsonSchema | undefined) {
     const options: Completion[] = [];
     if (location.isAtPropertyKey) {
       for (const s of schemas)
-        for (const [name, property] of Object.entries(s.properties ?? {})) options.push({ label: name, type: 'property', info: property.description ?? property.title, apply: word.text.startsWith('"') ? name : `"${name}"` });
+        for (const [name, property] of Object.entries(s.properties ?? {}))
+          options.push({ label: name, type: 'property', info: property.description ?? property.title, apply: word.text.startsWith('"') ? name : `"${name}"` });
     } else {
-      for (const s of schemas)
-        for (const value of [...(s.enum ?? []), ...(s.const !== undefined ? [s.const] : [])]) options.push({ label: JSON.stringify(value), type: 'enum', info: s.description });
+      for (const s of schemas) for (const value of [...(s.enum ?? []), ...(s.const !== undefined ? [s.const] : [])]) options.push({ label: JSON.stringify(value), type: 'enum', info: s.description });
     }
     return options.length ? { from: location.isAtPropertyKey ? from : word.from, options, validFor: /^"?[\w$-]*$/ } : null;
   };
