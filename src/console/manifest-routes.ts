@@ -142,8 +142,11 @@ export function manifestRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
     if (!manifest) throw new ConsoleRequestError(409, `${req.params.name} is not running (broken or not loaded yet): nothing to apply`);
     const job = ctx.jobs.start(dryRun ? 'history dry run' : 'history', ctx.posts.countSince(''), async (progress) => {
       const result = await applyToHistory({ posts: ctx.posts, services: ctx.services, progress, labeler: ctx.labeler, manifest, dryRun });
-      if (!dryRun)
+      if (!dryRun) {
+        ctx.metrics.labelsEmitted.inc({ label: manifest.label.value }, result.labelled);
+        ctx.metrics.labelsNegated.inc({ label: manifest.label.value }, result.negated);
         ctx.logger.info({ console: { action: 'apply manifest to history', file, label: manifest.label.value, version: manifest.version, ...result } }, 'console: manifest applied to stored posts');
+      }
       return result;
     });
     return job;

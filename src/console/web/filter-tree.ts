@@ -23,6 +23,14 @@ export function filterTree(text: string, problems: readonly Problem[], select: (
     const node = tree && findNodeAtLocation(tree, path);
     if (node) select(node.offset, node.offset + node.length);
   };
+  // `each` runs its condition for every element of a list parameter: show the parameter and the condition.
+  const eachChildren = (args: unknown, path: Path): HTMLElement[] => {
+    const { param, ...conditions } = (args ?? {}) as { param?: unknown } & Record<string, unknown>;
+    return [
+      h('div', { class: 'args' }, h('code', { class: 'arg' }, `param ${JSON.stringify(param)}`)),
+      ...Object.entries(conditions).map(([quantifier, condition]) => h('div', {}, h('em', {}, quantifier), render(condition, [...path, quantifier]))),
+    ];
+  };
   const render = (node: unknown, path: Path): HTMLElement => {
     const where = dotted(path);
     const broken = problems.some((p) => p.path === where || p.path.startsWith(`${where}.`) || p.path.startsWith(`${where}[`));
@@ -31,7 +39,8 @@ export function filterTree(text: string, problems: readonly Problem[], select: (
     const note = (node as { metadata?: unknown }).metadata;
     const title = h('div', { class: 'op', onclick: jump([...path, op]) }, h('strong', {}, op), note !== undefined ? h('span', { class: 'muted' }, ` ${JSON.stringify(note)}`) : null);
     if (LOGIC.has(op)) {
-      const children = op === 'not' ? [render(args, [...path, op])] : op === 'each' ? [] : Array.isArray(args) ? args.map((child, i) => render(child, [...path, op, i])) : [];
+      const children =
+        op === 'not' ? [render(args, [...path, op])] : op === 'each' ? eachChildren(args, [...path, op]) : Array.isArray(args) ? args.map((child, i) => render(child, [...path, op, i])) : [];
       return h('div', { class: `node logic logic-${op}${broken ? ' broken' : ''}` }, title, h('div', { class: 'children' }, children));
     }
     const shown = Array.isArray(args) ? args.map((a) => h('code', { class: 'arg' }, JSON.stringify(a))) : [h('code', { class: 'arg' }, JSON.stringify(args))];
