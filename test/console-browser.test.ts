@@ -74,6 +74,12 @@ describe('operator console in a real browser (headless Chromium)', () => {
 
     await page.goto(`${run.consoleUrl}#manifests/mentions-the.json`);
     await page.locator('.cm-content').waitFor();
+    await typeManifest(page, '{"label": {"value": "mentions-the"}, "filter": {"or": [{"regex_a');
+    await page.keyboard.press('Control+Space');
+    const completion = page.locator('.cm-tooltip-autocomplete');
+    await completion.waitFor();
+    assert.match(await completion.innerText(), /regex_any/, 'operators completed from the manifest JSON Schema');
+    await page.screenshot({ path: path.join(SHOTS, 'completion.png') });
     await typeManifest(page, JSON.stringify({ ...CURRENT, filter: { or: [{ regex_match: ['text', 'x'] }] } }, null, 2));
     await page.locator('.cm-lintRange-error').first().waitFor();
     assert.match(await page.locator('.editor-problems').innerText(), /filter\.or\[0\]\.regex_match/);

@@ -35,10 +35,4 @@ export class Jobs {
   get(id: string): Job | undefined {
     return this.jobs.get(id);
   }
-
-  /** Resolves when the job has ended (tests, and callers that want the result at once). */
-  async settled(id: string): Promise<Job | undefined> {
-    while (this.jobs.get(id)?.state === 'running') await new Promise((resolve) => setTimeout(resolve, 10));
-    return this.jobs.get(id);
-  }
 }
