@@ -6,6 +6,7 @@ import { evaluateBatch } from '../src/evaluate/index.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { ReportStore } from '../src/moderation/reports.ts';
 import { openDatabase } from '../src/store/database.ts';
+import { FAILURES_PER_MINUTE } from '../src/console/auth.ts';
 import { CONSOLE_TOKEN, capturedPosts, regexManifest, startConsoleService, type ConsoleService } from './support/console-service.ts';
 import { queryAllLabels } from './support/label-verifier.ts';
 
@@ -194,5 +195,15 @@ describe('operator console: the API behind the page', () => {
     assert.equal(body.report.database, 'ok');
     assert.ok(Array.isArray(body.points));
     assert.ok(Array.isArray(body.errors));
+  });
+
+  it('refuses an address that sent too many wrong tokens, for a minute, right token or not (run last: it locks loopback out)', async () => {
+    // The first test sent two wrong tokens already; the count goes on from there.
+    const statuses: number[] = [];
+    for (let i = 0; i < FAILURES_PER_MINUTE; i++) statuses.push((await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: `guess-${i}` }) })).status);
+    assert.deepEqual(statuses, [...Array(FAILURES_PER_MINUTE - 2).fill(401), 429, 429]);
+    const refused = await fetch(`${base}/api/manifests`, { headers: BEARER });
+    assert.equal(refused.status, 429);
+    assert.match(((await refused.json()) as { message: string }).message, /too many wrong tokens/);
   });
 });

@@ -1,10 +1,13 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 
 export const SESSION_COOKIE = 'skysift_console';
 /** The header a browser page sends with every write: a cross-site page can neither read it nor set it without CORS. */
 export const CSRF_HEADER = 'x-skysift-csrf';
 export const LOGIN_PATH = '/console/login';
+/** Wrong tokens (logins or bearer headers) an address may send per minute; then it is refused for a minute, right token or not. */
+export const FAILURES_PER_MINUTE = 10;
 
 /** Equal, in time that does not depend on where they differ. */
 function same(a: string, b: string): boolean {
@@ -27,10 +30,22 @@ function cookie(req: FastifyRequest, name: string): string | undefined {
 export class ConsoleAuth {
   readonly session: string;
   readonly csrf: string;
+  private readonly failures = new RateLimiterMemory({ points: FAILURES_PER_MINUTE, duration: 60, blockDuration: 60 });
 
   constructor(private readonly token: string) {
     this.session = createHmac('sha256', token).update('skysift console session').digest('base64url');
     this.csrf = createHmac('sha256', token).update('skysift console csrf').digest('base64url');
+  }
+
+  /** Counts a wrong token (in the login form or a bearer header) against the address it came from. */
+  async wrongToken(ip: string): Promise<void> {
+    await this.failures.consume(ip).catch(() => undefined);
+  }
+
+  /** How long an address that sent too many wrong tokens stays refused (ms), or 0. */
+  async refusedFor(ip: string): Promise<number> {
+    const state = await this.failures.get(ip);
+    return state && state.consumedPoints >= FAILURES_PER_MINUTE ? state.msBeforeNext : 0;
   }
 
   isCsrf(candidate: unknown): boolean {
@@ -75,9 +90,12 @@ function crossOrigin(req: FastifyRequest): boolean {
 export function requireToken(app: FastifyInstance, auth: ConsoleAuth): void {
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (isWrite(req) && crossOrigin(req)) return reply.status(403).send({ error: 'CrossOrigin', message: 'writes are taken from the console page only' });
+    const refused = await auth.refusedFor(req.ip);
+    if (refused) return reply.status(429).send({ error: 'TooManyWrongTokens', message: `too many wrong tokens from ${req.ip}: try again in ${Math.ceil(refused / 1000)} s` });
     const path = req.url.split('?')[0];
     if (path === LOGIN_PATH) return;
     const credential = auth.credential(req);
+    if (!credential && req.headers.authorization) await auth.wrongToken(req.ip);
     if (!credential) {
       if (req.method === 'GET' && !path!.startsWith('/console/api/')) return reply.redirect(LOGIN_PATH);
       return reply.status(401).send({ error: 'AuthRequired', message: 'the console token is required: log in at /console/login or send Authorization: Bearer <CONSOLE_TOKEN>' });

@@ -56,6 +56,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   app.get(LOGIN_PATH, async (_req, reply) => reply.type('text/html').send(loginPage()));
   app.post<{ Body: { token?: unknown } }>(LOGIN_PATH, async (req, reply) => {
     if (!auth.isToken(req.body?.token)) {
+      await auth.wrongToken(req.ip);
       ctx.logger.warn({ console: { action: 'login refused', ip: req.ip } }, 'console: login with a wrong token');
       return reply.status(401).type('text/html').send(loginPage('That is not the console token.'));
     }

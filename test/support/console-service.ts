@@ -52,8 +52,14 @@ export async function startConsoleService(manifests: Record<string, object>): Pr
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
   const config = loadConfig({ DATA_DIR: dataDir, MANIFESTS_DIR: manifestsDir, LABELER_PORT: '0', CONSOLE_PORT: '0', CONSOLE_TOKEN, JETSTREAM_URL: jetstream.url, LOG_LEVEL: 'silent' });
   const service = await startService(config, logger);
-  const posts = capturedPosts().length;
-  await until(() => service.metrics.postsEvaluated.get().then((m) => (m.values[0]?.value ?? 0) >= posts), { what: 'the recorded posts to be evaluated' });
+  // The cursor moves past an event only once its batch is labelled; the server sends the post collection only.
+  const events = fs
+    .readFileSync(capture, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { time_us: number; commit?: { collection: string } });
+  const last = Math.max(...events.filter((e) => e.commit?.collection === 'app.bsky.feed.post').map((e) => e.time_us));
+  await until(() => service.source.cursor >= last, { what: 'the recorded events to be labelled' });
   return {
     service,
     consoleUrl: service.console!.url,
