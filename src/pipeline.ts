@@ -136,7 +136,8 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
       else if (result.kind === 'post-delete') {
         posts.delete(result.uri);
         deletes.push(result.uri);
-      } else if (result.kind === 'identity') store.recordHandle(result.did, result.handle, result.timeUs);
+      } else if (result.kind === 'profile') profiles.set(result.profile.uri, result.profile);
+      else if (result.kind === 'identity') store.recordHandle(result.did, result.handle, result.timeUs);
       else if (result.kind === 'account') {
         store.recordAccount(result.did, result.active, result.status, result.timeUs);
         // A deactivated or taken-down account keeps its labels; only a deleted one loses its account labels.

@@ -42,10 +42,12 @@ export interface Service {
 export interface StageOptions {
   /** Keep account windows (account labels aggregated from posts) in this process's SQLite; off for cluster workers. */
   accountWindows?: boolean;
+  /** The clock account windows are measured against (ms); tests move it forward to age posts out. */
+  now?: () => number;
 }
 
 /** The stages behind any event source: storage, live manifests, the labeler, and the pipeline over them. */
-export async function openStages(config: Config, logger: Logger, { accountWindows = true }: StageOptions = {}) {
+export async function openStages(config: Config, logger: Logger, { accountWindows = true, now }: StageOptions = {}) {
   const dbFile = databasePath(config);
   const { db, applied } = openDatabase(dbFile);
   logger.info({ dataDir: path.resolve(config.DATA_DIR), database: dbFile, migrationsApplied: applied }, 'storage ready');
@@ -60,7 +62,7 @@ export async function openStages(config: Config, logger: Logger, { accountWindow
   const labelStore = await openLabelStore(config, db, logger);
   const labeler = new Labeler({ identity, db, store: labelStore.store, dataDir: config.DATA_DIR, logger, metrics, signingThreads: config.SIGNING_THREADS });
   const posts = new PostStore(db);
-  const accounts = accountWindows ? new AccountLabels(new AccountWindowStore(db)) : undefined;
+  const accounts = accountWindows ? new AccountLabels(new AccountWindowStore(db), now) : undefined;
   const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, accounts, logger, metrics });
   const reports = new ReportStore(db);
   metrics.countReports(() => reports.counts());
@@ -113,9 +115,9 @@ export function jetstreamSource(config: Config, { db, metrics, manifests }: Awai
 }
 
 /** Starts the labeler: storage, manifests, the label server, then the stream. */
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+export async function startService(config: Config, logger: Logger, options: StageOptions = {}): Promise<Service> {
   logger.info({ config: redactConfig(config) }, 'starting skysift');
-  const stages = await openStages(config, logger);
+  const stages = await openStages(config, logger, options);
   const { db, metrics, manifests, identity, labeler, posts, pipeline } = stages;
   // The firehose and feed syncs share one pipeline; one batch at a time keeps labelling decisions ordered.
   let turn: Promise<unknown> = Promise.resolve();
