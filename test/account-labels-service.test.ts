@@ -131,6 +131,9 @@ describe('account labels from manifests, end to end: loopback Jetstream → wind
       const carol = JSON.parse((await runCli(['explain', CAROL, '--json'], env())).stdout);
       assert.deepEqual([carol.overrides[0].active, carol.overrides[0].manifest.active], [false, true], 'the manifests would label carol; the human decision holds');
       assert.match(carol.overrides[0].manifest.explanation, /3 of 3 posts seen in the last 7 days/);
+      const alice = JSON.parse((await runCli(['explain', ALICE, '--json'], env())).stdout);
+      const apples = alice.labels.find((l: { val: string }) => l.val === 'mostly-apples');
+      assert.deepEqual([apples.active, apples.explanation[0].inputs.posts, apples.explanation[0].inputs.matched, apples.window], [true, 6, 4, { posts: 6, matched: 4, windowDays: 7 }]);
 
       offset = 8 * DAY_MS;
       const swept = await service.sweepAccounts();
@@ -147,5 +150,6 @@ describe('account labels from manifests, end to end: loopback Jetstream → wind
     assert.equal(explained.code, 0, explained.stderr);
     assert.match(explained.stdout, /mostly-apples: negated at /);
     assert.match(explained.stdout, /0 of 0 posts seen in the last 7 days \(since .*\) matched the filter \(0%\); needs at least 3 posts and 60%: does not hold: fewer than 3 posts/);
+    assert.match(explained.stdout, /now: 0 of 0 posts seen in the last 7 days match/, 'the sweep removed the aged rows');
   });
 });

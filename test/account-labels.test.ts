@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config.ts';
 import type { ConsolidatedPost } from '../src/consolidate/post.ts';
 import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
 import { accountHolds, accountVerdict, DAY_MS, windowStart } from '../src/evaluate/account.ts';
@@ -160,7 +161,7 @@ describe('account manifests: profiles and the declaration', () => {
   });
 
   it('declares account as a subject type when an account manifest is loaded', async () => {
-    const policy = { LABELER_REASON_TYPES: ['com.atproto.moderation.defs#reasonAppeal'], LABELER_SUBJECT_TYPES: ['record' as const], LABELER_SUBJECT_COLLECTIONS: ['app.bsky.feed.post'] };
+    const policy = loadConfig({ LABELER_SUBJECT_TYPES: 'record' });
     const posts = await manifest({ label: { value: 'apples' }, filter: { regex_any: ['text', ['apple']] } });
     assert.deepEqual(labelerDeclaration([posts], policy).subjectTypes, ['record']);
     assert.deepEqual(labelerDeclaration([posts, await political()], policy).subjectTypes, ['account', 'record']);
