@@ -33,6 +33,11 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
   };
 }
 
+/** A role that cannot run what it was given: the operator's to fix, said in one line. */
+export class RoleRefused extends Error {
+  override name = 'RoleRefused';
+}
+
 const accountWindowsRefusal = (files: readonly string[]) =>
   `account labels aggregated from posts (${files.join(', ')}) keep per-author windows in one process's SQLite, which cluster workers do not share`;
 
@@ -46,7 +51,7 @@ export async function startWorkerRole(config: Config & { DATABASE_URL: string },
   const aggregating = (manifests: readonly CompiledManifest[]) => manifests.filter((m) => m.subject.kind === 'account-posts').map((m) => m.file);
   if (aggregating(stages.manifests.current()).length) {
     await stages.close();
-    throw new Error(`${accountWindowsRefusal(aggregating(stages.manifests.current()))}; run them with \`skysift start\` (one process), or move them out of MANIFESTS_DIR`);
+    throw new RoleRefused(`${accountWindowsRefusal(aggregating(stages.manifests.current()))}; run them with \`skysift start\` (one process), or move them out of MANIFESTS_DIR`);
   }
   // A reload cannot stop a running worker: it says which manifests it leaves out.
   stages.manifests.on('change', (next) => {

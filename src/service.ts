@@ -8,6 +8,7 @@ import { wantedCollections } from './ingest/collections.ts';
 import { FeedSync } from './ingest/feeds.ts';
 import { JetstreamSource } from './ingest/jetstream.ts';
 import { AccountLabels } from './label/account-labels.ts';
+import { declaredSubjectTypes } from './label/declaration.ts';
 import { resolveIdentity } from './label/identity.ts';
 import { Labeler } from './label/index.ts';
 import { openLabelStore } from './label/open-store.ts';
@@ -69,7 +70,13 @@ export async function openStages(config: Config, logger: Logger, { accountWindow
   /** createReport, on the labeler's server: reports and appeals in, verified against the reporter's DID. */
   const moderationRoutes = (app: FastifyInstance) =>
     createReportRoute(app, {
-      policy: config,
+      // What the declaration publishes: account reports are taken while an account manifest is loaded.
+      policy: {
+        ...config,
+        get LABELER_SUBJECT_TYPES() {
+          return declaredSubjectTypes(manifests.current(), config);
+        },
+      },
       reports,
       labels: labeler.store,
       verify: serviceAuthVerifier({ labelerDid: identity.did, plcUrl: config.LABELER_PLC_URL }),

@@ -57,7 +57,10 @@ const manifests = {
 const active = (labels: readonly WireLabel[]) => {
   const state = new Map<string, boolean>();
   for (const l of labels) state.set(`${l.uri} ${l.val}`, !l.neg);
-  return [...state].filter(([, on]) => on).map(([key]) => key).sort();
+  return [...state]
+    .filter(([, on]) => on)
+    .map(([key]) => key)
+    .sort();
 };
 
 describe('account labels from manifests, end to end: loopback Jetstream → windows and profiles → signed labels on the DID', () => {
@@ -107,7 +110,16 @@ describe('account labels from manifests, end to end: loopback Jetstream → wind
       await subscriber.waitFor(4, 20_000);
       await until(() => service.source.cursor >= (events[phase2 - 1] as { time_us: number }).time_us);
       assert.deepEqual(active(subscriber.labels), [], 'alice: 2 of 4 posts match, below 60%; her profile no longer says fruit');
-      assert.deepEqual(subscriber.labels.slice(2).map((l) => [l.uri, l.val, l.neg]).sort(), [[ALICE, 'fruit-bio', true], [ALICE, 'mostly-apples', true]]);
+      assert.deepEqual(
+        subscriber.labels
+          .slice(2)
+          .map((l) => [l.uri, l.val, l.neg])
+          .sort(),
+        [
+          [ALICE, 'fruit-bio', true],
+          [ALICE, 'mostly-apples', true],
+        ],
+      );
     } finally {
       subscriber.close();
       await service.stop();

@@ -116,16 +116,29 @@ describe('account aggregation: windows in SQLite', () => {
     const accounts = new AccountLabels(new AccountWindowStore(db), () => now);
     const posts = [0, 1, 2].map((i) => post('did:plc:a', `p${i}`, 'apple', now - i));
     const first = accounts.fromPosts(await decideBatch(posts, [m]), posts, [m], []);
-    assert.deepEqual(first.map((v) => [v.uri, v.matched]), [['did:plc:a', true]]);
+    assert.deepEqual(
+      first.map((v) => [v.uri, v.matched]),
+      [['did:plc:a', true]],
+    );
     const again = accounts.fromPosts(await decideBatch(posts, [m]), posts, [m], []);
-    assert.deepEqual(again.map((v) => v.explanation[0]!.inputs), first.map((v) => v.explanation[0]!.inputs), 'the same counts: a replay is not counted twice');
+    assert.deepEqual(
+      again.map((v) => v.explanation[0]!.inputs),
+      first.map((v) => v.explanation[0]!.inputs),
+      'the same counts: a replay is not counted twice',
+    );
     const gone = accounts.deletedAccounts(['did:plc:a'], [m, profile]);
-    assert.deepEqual(gone.map((v) => [v.uri, v.label, v.matched]), [['did:plc:a', 'mostly-apples', false], ['did:plc:a', 'fruit-bio', false]]);
+    assert.deepEqual(
+      gone.map((v) => [v.uri, v.label, v.matched]),
+      [
+        ['did:plc:a', 'mostly-apples', false],
+        ['did:plc:a', 'fruit-bio', false],
+      ],
+    );
     assert.equal(db.prepare('SELECT count(*) FROM account_window_posts').pluck().get(), 0);
     db.close();
   });
 
-  it('an old post is not counted; a removed manifest\'s rows are dropped by the sweep', async () => {
+  it("an old post is not counted; a removed manifest's rows are dropped by the sweep", async () => {
     const m = await political();
     const { db } = openDatabase(':memory:');
     const now = Date.now();

@@ -33,11 +33,7 @@ export function aggregateExplanation(tally: WindowTally, rule: AggregateRule, no
   const result = accountHolds(tally, rule);
   const share = tally.posts ? tally.matched / tally.posts : 0;
   const since = new Date(windowStart(now, rule)).toISOString();
-  const why = result
-    ? 'holds'
-    : tally.posts < rule.minPosts
-      ? `does not hold: fewer than ${rule.minPosts} posts`
-      : `does not hold: share below ${percent(rule.share)}`;
+  const why = result ? 'holds' : tally.posts < rule.minPosts ? `does not hold: fewer than ${rule.minPosts} posts` : `does not hold: share below ${percent(rule.share)}`;
   return {
     path: 'aggregate',
     op: 'aggregate',

@@ -20,19 +20,23 @@ export type ReportPolicy = Pick<Config, 'LABELER_REASON_TYPES' | 'LABELER_SUBJEC
  */
 export function labelerDeclaration(manifests: readonly Pick<CompiledManifest, 'label' | 'subject'>[], policy: ReportPolicy, createdAt = new Date().toISOString()): Declaration {
   const labels = manifests.map((m) => m.label);
-  const labelsAccounts = manifests.some((m) => m.subject.kind !== 'post');
-  const subjectTypes = labelsAccounts && !policy.LABELER_SUBJECT_TYPES.includes('account') ? ['account', ...policy.LABELER_SUBJECT_TYPES] : policy.LABELER_SUBJECT_TYPES;
   const record = {
     $type: DECLARATION_COLLECTION,
     policies: { labelValues: labels.map((l) => l.value), labelValueDefinitions: labelValueDefinitions(labels) },
     reasonTypes: policy.LABELER_REASON_TYPES,
-    subjectTypes,
+    subjectTypes: declaredSubjectTypes(manifests, policy),
     subjectCollections: policy.LABELER_SUBJECT_COLLECTIONS,
     createdAt,
   };
   const checked = AppBskyLabelerService.validateRecord(record);
   if (!checked.success) throw new Error(`the labeler declaration does not match the ${DECLARATION_COLLECTION} lexicon: ${checked.error.message}`);
   return checked.value;
+}
+
+/** The subjects reports may be about: LABELER_SUBJECT_TYPES, with `account` while an account manifest is loaded (its labels can be appealed). */
+export function declaredSubjectTypes(manifests: readonly Pick<CompiledManifest, 'subject'>[], policy: Pick<ReportPolicy, 'LABELER_SUBJECT_TYPES'>): ReportPolicy['LABELER_SUBJECT_TYPES'] {
+  const labelsAccounts = manifests.some((m) => m.subject.kind !== 'post');
+  return labelsAccounts && !policy.LABELER_SUBJECT_TYPES.includes('account') ? ['account', ...policy.LABELER_SUBJECT_TYPES] : policy.LABELER_SUBJECT_TYPES;
 }
 
 /** The declaration without its `createdAt`: what a republish compares. */
