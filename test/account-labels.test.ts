@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import type { ConsolidatedPost } from '../src/consolidate/post.ts';
@@ -11,6 +14,7 @@ import { compileManifest, type CompiledManifest } from '../src/manifests/load.ts
 import { seededRandom } from '../src/models/random.ts';
 import { AccountWindowStore } from '../src/store/account-windows.ts';
 import { openDatabase } from '../src/store/database.ts';
+import { runCli } from './support/cli.ts';
 
 const rule = { minPosts: 3, share: 0.5, windowDays: 7 };
 
@@ -178,5 +182,40 @@ describe('account manifests: profiles and the declaration', () => {
     const posts = await manifest({ label: { value: 'apples' }, filter: { regex_any: ['text', ['apple']] } });
     assert.deepEqual(labelerDeclaration([posts], policy).subjectTypes, ['record']);
     assert.deepEqual(labelerDeclaration([posts, await political()], policy).subjectTypes, ['account', 'record']);
+  });
+  it('a dry run decides profile manifests on profile events and the others on posts', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-account-dry-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'fruit-bio.json'), JSON.stringify({ label: { value: 'fruit-bio' }, subject: 'account', filter: { regex_any: ['description', ['fruit']] } }));
+      fs.writeFileSync(path.join(dir, 'mostly-apples.json'), JSON.stringify({ label: { value: 'mostly-apples' }, subject: 'account', aggregate: rule, filter: { regex_any: ['text', ['apple']] } }));
+      const time_us = 1_764_000_000_000_000;
+      const events = [
+        { kind: 'commit', did: 'did:plc:a', time_us, commit: { operation: 'create', collection: 'app.bsky.actor.profile', rkey: 'self', cid: 'bafyp', record: { description: 'Fruit grower' } } },
+        {
+          kind: 'commit',
+          did: 'did:plc:a',
+          time_us,
+          commit: { operation: 'create', collection: 'app.bsky.feed.post', rkey: 'p1', cid: 'bafy1', record: { text: 'an apple', createdAt: '2025-11-24T00:00:00Z' } },
+        },
+      ];
+      const input = path.join(dir, 'events.jsonl');
+      fs.writeFileSync(input, events.map((e) => JSON.stringify(e)).join('\n'));
+      const result = await runCli(['evaluate', dir, input, '--format', 'json'], { LOG_LEVEL: 'silent' });
+      assert.equal(result.code, 0, result.stderr);
+      const verdicts = result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        verdicts.map((v) => [v.uri, v.label, v.matched]),
+        [
+          ['at://did:plc:a/app.bsky.feed.post/p1', 'mostly-apples', true],
+          ['did:plc:a', 'fruit-bio', true],
+        ],
+      );
+      assert.match(result.stderr, /^summary: 1 post\(s\), 1 profile\(s\)$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
