@@ -33,6 +33,8 @@ interface ManifestSets {
   onPosts: readonly CompiledManifest[];
   /** Per manifest of `onPosts`: whether its verdicts label the post itself. */
   labelsPosts: readonly boolean[];
+  /** Every manifest of `onPosts` labels posts: the batch's decisions go to the labeler as they are. */
+  onlyPostLabels: boolean;
   onProfiles: readonly CompiledManifest[];
 }
 
@@ -43,7 +45,8 @@ function setsOf(current: readonly CompiledManifest[]): ManifestSets {
   let sets = manifestSets.get(current);
   if (!sets) {
     const onPosts = current.filter((m) => m.subject.kind !== 'profile');
-    sets = { onPosts, labelsPosts: onPosts.map((m) => m.subject.kind === 'post'), onProfiles: current.filter((m) => m.subject.kind === 'profile') };
+    const labelsPosts = onPosts.map((m) => m.subject.kind === 'post');
+    sets = { onPosts, labelsPosts, onlyPostLabels: labelsPosts.every(Boolean), onProfiles: current.filter((m) => m.subject.kind === 'profile') };
     manifestSets.set(current, sets);
   }
   return sets;
@@ -105,7 +108,7 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
     const decisions = await decideBatch(posts, sets.onPosts, services.providers, services.memberships());
     metrics.postsEvaluated.inc(posts.length);
     count(sets.onPosts, decisions);
-    const parts: Decisions[] = [sets.labelsPosts.every(Boolean) ? decisions : manifestSubset(decisions, sets.onPosts.length, sets.labelsPosts)];
+    const parts: Decisions[] = [sets.onlyPostLabels ? decisions : manifestSubset(decisions, sets.onPosts.length, sets.labelsPosts)];
     if (accounts) parts.push(decisionsOf(accounts.fromPosts(decisions, posts, sets.onPosts, deletes)));
     if (profiles.length && sets.onProfiles.length) {
       const onProfiles = await decideBatch(profiles, sets.onProfiles, services.providers, services.memberships());

@@ -11,8 +11,16 @@ interface AggregateManifest {
   rule: AggregateRule;
 }
 
+// Per loaded list of manifests: looked up on every batch.
+const aggregatesOf = new WeakMap<readonly CompiledManifest[], AggregateManifest[]>();
+
 function aggregates(manifests: readonly CompiledManifest[]): AggregateManifest[] {
-  return manifests.flatMap((manifest, index) => (manifest.subject.kind === 'account-posts' ? [{ index, manifest, rule: manifest.subject.aggregate }] : []));
+  let found = aggregatesOf.get(manifests);
+  if (!found) {
+    found = manifests.flatMap((manifest, index) => (manifest.subject.kind === 'account-posts' ? [{ index, manifest, rule: manifest.subject.aggregate }] : []));
+    aggregatesOf.set(manifests, found);
+  }
+  return found;
 }
 
 /**
