@@ -13,7 +13,7 @@ CREATE TABLE account_window_posts (
   PRIMARY KEY (label, uri)
 ) WITHOUT ROWID;
 
-CREATE INDEX account_window_by_author ON account_window_posts (label, did, seen_at);
-CREATE INDEX account_window_by_age ON account_window_posts (label, seen_at);
-CREATE INDEX account_window_by_uri ON account_window_posts (uri);
-CREATE INDEX account_window_by_did ON account_window_posts (did);
+-- One index besides the key, covering the count of an account's window (an index-only range scan): every
+-- post writes both. Deletes go through the key (label, uri) or this index (label, did); the sweep scans a
+-- label's rows through the key, once per ACCOUNT_SWEEP_CRON.
+CREATE INDEX account_window_by_author ON account_window_posts (label, did, seen_at, matched);

@@ -55,7 +55,13 @@ export class AccountLabels {
       }
     });
     this.windows.record(rows);
-    const touched = unique([...rows, ...this.windows.deletePosts(deletes)]);
+    const touched = unique([
+      ...rows,
+      ...this.windows.deletePosts(
+        rules.map((r) => r.manifest.label.value),
+        deletes,
+      ),
+    ]);
     return this.decide(touched, rules, now);
   }
 
@@ -79,7 +85,10 @@ export class AccountLabels {
   deletedAccounts(dids: readonly string[], manifests: readonly CompiledManifest[]): Verdict[] {
     const accountManifests = manifests.filter((m) => m.subject.kind !== 'post');
     return dids.flatMap((did) => {
-      this.windows.deleteAccount(did);
+      this.windows.deleteAccount(
+        aggregates(manifests).map((r) => r.manifest.label.value),
+        did,
+      );
       return accountManifests.map((m) => ({
         uri: did,
         cid: null,

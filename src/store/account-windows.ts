@@ -42,8 +42,8 @@ export class AccountWindowStore {
       `INSERT INTO account_window_posts (label, uri, did, seen_at, matched) VALUES (@label, @uri, @did, @seenAt, @matched)
        ON CONFLICT(label, uri) DO UPDATE SET matched = excluded.matched, seen_at = min(seen_at, excluded.seen_at)`,
     );
-    this.deleteUri = db.prepare('DELETE FROM account_window_posts WHERE uri = ? RETURNING label, did');
-    this.deleteDid = db.prepare('DELETE FROM account_window_posts WHERE did = ? RETURNING label, did');
+    this.deleteUri = db.prepare('DELETE FROM account_window_posts WHERE label = ? AND uri = ? RETURNING label, did');
+    this.deleteDid = db.prepare('DELETE FROM account_window_posts WHERE label = ? AND did = ? RETURNING label, did');
     this.selectCounts = db.prepare('SELECT count(*) AS posts, coalesce(sum(matched), 0) AS matched FROM account_window_posts WHERE label = ? AND did = ? AND seen_at >= ?');
     this.selectExpired = db.prepare('SELECT DISTINCT did FROM account_window_posts WHERE label = ? AND seen_at < ?').pluck();
     this.deleteExpired = db.prepare('DELETE FROM account_window_posts WHERE label = ? AND seen_at < ?');
@@ -59,15 +59,15 @@ export class AccountWindowStore {
     })();
   }
 
-  /** Forgets deleted posts; returns the accounts whose windows changed. */
-  deletePosts(uris: readonly string[]): AccountKey[] {
-    if (!uris.length) return [];
-    return this.db.transaction(() => uris.flatMap((uri) => this.deleteUri.all(uri) as AccountKey[]))();
+  /** Forgets deleted posts under these labels; returns the accounts whose windows changed. */
+  deletePosts(labels: readonly string[], uris: readonly string[]): AccountKey[] {
+    if (!uris.length || !labels.length) return [];
+    return this.db.transaction(() => uris.flatMap((uri) => labels.flatMap((label) => this.deleteUri.all(label, uri) as AccountKey[])))();
   }
 
-  /** Forgets every post of a deleted account; returns the accounts (one per label) whose windows changed. */
-  deleteAccount(did: string): AccountKey[] {
-    return unique(this.deleteDid.all(did) as AccountKey[]);
+  /** Forgets every post of a deleted account under these labels; returns the accounts (one per label) whose windows changed. */
+  deleteAccount(labels: readonly string[], did: string): AccountKey[] {
+    return this.db.transaction(() => unique(labels.flatMap((label) => this.deleteDid.all(label, did) as AccountKey[])))();
   }
 
   /** The account's posts seen at or after `since` (ms), and how many matched. */
