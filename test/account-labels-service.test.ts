@@ -15,6 +15,7 @@ import { until } from './support/until.ts';
 const ALICE = 'did:plc:alice';
 const BOB = 'did:plc:bob';
 const CAROL = 'did:plc:carol';
+const DAVE = 'did:plc:dave';
 
 /** Events in the shape Jetstream sends them, one millisecond apart, starting a minute ago. */
 function stream() {
@@ -41,7 +42,11 @@ function stream() {
   post(ALICE, 'a6', 'apple crumble');
   post(ALICE, 'a7', 'apple juice');
   post(BOB, 'b3', 'apple tart');
-  return { events, phase1, phase2 };
+  ['d1', 'd2', 'd3'].forEach((rkey) => post(DAVE, rkey, 'apple orchard'));
+  const phase3 = events.length;
+  // Phase 4: dave deletes his account.
+  events.push({ kind: 'account', did: DAVE, time_us: (t += 1000), account: { did: DAVE, active: false, status: 'deleted', seq: 1, time: new Date(t / 1000).toISOString() } });
+  return { events, phase1, phase2, phase3 };
 }
 
 const manifests = {
@@ -69,7 +74,7 @@ describe('account labels from manifests, end to end: loopback Jetstream → wind
   let manifestsDir: string;
   let offset = 0;
   const now = () => Date.now() + offset;
-  const { events, phase1, phase2 } = stream();
+  const { events, phase1, phase2, phase3 } = stream();
 
   before(async () => {
     server = await JetstreamReplayServer.serveEvents(events as never);
@@ -135,9 +140,18 @@ describe('account labels from manifests, end to end: loopback Jetstream → wind
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(subscriber.labels.length, 4, 'no label emitted again by the replay');
 
+      server.holdAfter = phase3;
+      await subscriber.waitFor(7, 20_000);
+      assert.deepEqual(active(subscriber.labels), [`${ALICE} mostly-apples`, `${BOB} mostly-apples`, `${DAVE} mostly-apples`], 'alice 4 of 6; bob 3 of 3 with the two posts seen before the restart');
+
       server.holdAfter = Infinity;
-      await subscriber.waitFor(6, 20_000);
-      assert.deepEqual(active(subscriber.labels), [`${ALICE} mostly-apples`, `${BOB} mostly-apples`], 'alice 4 of 6; bob 3 of 3 with the two posts seen before the restart');
+      await subscriber.waitFor(8, 20_000);
+      assert.deepEqual(
+        subscriber.labels.slice(7).map((l) => [l.uri, l.val, l.neg]),
+        [[DAVE, 'mostly-apples', true]],
+        'a deleted account loses its account labels',
+      );
+      assert.deepEqual(active(subscriber.labels), [`${ALICE} mostly-apples`, `${BOB} mostly-apples`]);
       for (const label of subscriber.labels) assert.ok(await verifyLabel(label));
 
       const carol = JSON.parse((await runCli(['explain', CAROL, '--json'], env())).stdout);
@@ -150,7 +164,7 @@ describe('account labels from manifests, end to end: loopback Jetstream → wind
       offset = 8 * DAY_MS;
       const swept = await service.sweepAccounts();
       assert.deepEqual(swept.negated.map((r) => r.uri).sort(), [ALICE, BOB], 'every post aged out of the 7-day window');
-      await subscriber.waitFor(8, 20_000);
+      await subscriber.waitFor(10, 20_000);
       assert.deepEqual(active(subscriber.labels), []);
       assert.deepEqual((await service.sweepAccounts()).negated, [], 'a second sweep has nothing left to do');
     } finally {
