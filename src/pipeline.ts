@@ -4,7 +4,7 @@ import type { Services } from './core/services.ts';
 import type { ConsolidatedProfile } from './consolidate/profile.ts';
 import { decideBatch, decisionsOf, type BatchDecisions, type Decisions } from './evaluate/index.ts';
 import { accountDecisions, joinDecisions, manifestSubset } from './evaluate/views.ts';
-import type { AccountLabels } from './label/account-labels.ts';
+import { deletedAccountVerdicts, type AccountLabels } from './label/account-labels.ts';
 import type { EmitSummary, Labeler } from './label/index.ts';
 import type { Logger } from './log.ts';
 import type { CompiledManifest } from './manifests/load.ts';
@@ -115,7 +115,10 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
       count(sets.onProfiles, onProfiles);
       parts.push(accountDecisions(onProfiles));
     }
-    if (deletedAccounts.length && accounts) parts.push(decisionsOf(accounts.deletedAccounts(deletedAccounts, current)));
+    if (deletedAccounts.length) {
+      accounts?.forgetAccounts(deletedAccounts, current);
+      parts.push(decisionsOf(deletedAccountVerdicts(deletedAccounts, current)));
+    }
     const summary = await label(joinDecisions(parts), deletes, current);
     timer();
     logger.debug({ posts: posts.length, deletes: deletes.length, profiles: profiles.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');

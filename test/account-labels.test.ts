@@ -8,7 +8,7 @@ import type { ConsolidatedPost } from '../src/consolidate/post.ts';
 import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
 import { accountHolds, accountVerdict, DAY_MS, windowStart } from '../src/evaluate/account.ts';
 import { decideBatch, isDecided, type Verdict } from '../src/evaluate/index.ts';
-import { AccountLabels } from '../src/label/account-labels.ts';
+import { AccountLabels, deletedAccountVerdicts } from '../src/label/account-labels.ts';
 import { labelerDeclaration } from '../src/label/declaration.ts';
 import { compileManifest, type CompiledManifest } from '../src/manifests/load.ts';
 import { seededRandom } from '../src/models/random.ts';
@@ -130,7 +130,8 @@ describe('account aggregation: windows in SQLite', () => {
       first.map((v) => v.explanation[0]!.inputs),
       'the same counts: a replay is not counted twice',
     );
-    const gone = accounts.deletedAccounts(['did:plc:a'], [m, profile]);
+    accounts.forgetAccounts(['did:plc:a'], [m, profile]);
+    const gone = deletedAccountVerdicts(['did:plc:a'], [m, profile]);
     assert.deepEqual(
       gone.map((v) => [v.uri, v.label, v.matched]),
       [

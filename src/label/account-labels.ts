@@ -81,23 +81,10 @@ export class AccountLabels {
     });
   }
 
-  /** A deleted account: its windows are dropped and every account manifest's label on it is lifted. */
-  deletedAccounts(dids: readonly string[], manifests: readonly CompiledManifest[]): Verdict[] {
-    const accountManifests = manifests.filter((m) => m.subject.kind !== 'post');
-    return dids.flatMap((did) => {
-      this.windows.deleteAccount(
-        aggregates(manifests).map((r) => r.manifest.label.value),
-        did,
-      );
-      return accountManifests.map((m) => ({
-        uri: did,
-        cid: null,
-        label: m.label.value,
-        manifestVersion: m.version,
-        matched: false,
-        explanation: [{ path: 'account', op: 'account-deleted', result: false, inputs: { reason: 'the account was deleted' } }],
-      }));
-    });
+  /** A deleted account's windows are dropped (its labels are lifted by `deletedAccountVerdicts`). */
+  forgetAccounts(dids: readonly string[], manifests: readonly CompiledManifest[]): void {
+    const labels = aggregates(manifests).map((r) => r.manifest.label.value);
+    for (const did of dids) this.windows.deleteAccount(labels, did);
   }
 
   private decide(keys: readonly AccountKey[], rules: readonly AggregateManifest[], now: number): Verdict[] {
@@ -109,4 +96,19 @@ export class AccountLabels {
       return [accountVerdict(key.did, { label: key.label, manifestVersion: rule.manifest.version, rule: rule.rule }, tally, now)];
     });
   }
+}
+
+/** A deleted account: every account manifest's label on it is lifted, whatever its profile or posts said. */
+export function deletedAccountVerdicts(dids: readonly string[], manifests: readonly CompiledManifest[]): Verdict[] {
+  const accountManifests = manifests.filter((m) => m.subject.kind !== 'post');
+  return dids.flatMap((did) =>
+    accountManifests.map((m) => ({
+      uri: did,
+      cid: null,
+      label: m.label.value,
+      manifestVersion: m.version,
+      matched: false,
+      explanation: [{ path: 'account', op: 'account-deleted', result: false, inputs: { reason: 'the account was deleted' } }],
+    })),
+  );
 }
