@@ -61,7 +61,7 @@ export function consolidateValidEvent(data: JetstreamEvent): Consolidated {
 /** A profile commit: only `self` is the profile (other rkeys are not read by the app); a delete is an empty profile. */
 function consolidateProfileCommit(data: Extract<JetstreamEvent, { kind: 'commit' }>): Consolidated {
   if (data.commit.rkey !== 'self') return { kind: 'ignored' };
-  const at = new Date(Math.floor(data.time_us / 1000)).toISOString();
+  const at = isoTimeOfMs(Math.floor(data.time_us / 1000));
   if (data.commit.operation === 'delete') return { kind: 'profile', profile: profileDocument(data.did, '', {}, at) };
   const record = ProfileRecordSchema.safeParse(data.commit.record);
   if (!record.success) return { kind: 'malformed', code: 'invalid-profile', reason: `invalid profile record: ${describeIssues(record.error, 'record')}` };
