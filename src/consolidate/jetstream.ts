@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { inPlace } from './in-place.ts';
 import { isoTimeOfMs } from './iso-time.ts';
 import { PostRecordSchema, type ConsolidatedPost } from './post.ts';
+import { PROFILE_COLLECTION, profileDocument, ProfileRecordSchema } from './profile.ts';
 import { describeIssues, type Consolidated } from './result.ts';
 
 /** Jetstream's JSON events, as its server sends them. Records stay opaque until a collection needs them. */
@@ -46,6 +47,7 @@ export function consolidateJetstreamEvent(input: unknown): Consolidated {
 export function consolidateValidEvent(data: JetstreamEvent): Consolidated {
   if (data.kind === 'identity') return { kind: 'identity', did: data.did, ...(data.identity.handle !== undefined && { handle: data.identity.handle }), timeUs: data.time_us };
   if (data.kind === 'account') return { kind: 'account', did: data.did, active: data.account.active, ...(data.account.status !== undefined && { status: data.account.status }), timeUs: data.time_us };
+  if (data.commit.collection === PROFILE_COLLECTION) return consolidateProfileCommit(data);
   if (data.commit.collection !== POST_COLLECTION) return { kind: 'ignored' };
   const uri = postUri(data.did, data.commit.rkey);
   if (data.commit.operation === 'delete') return { kind: 'post-delete', uri };
@@ -54,4 +56,14 @@ export function consolidateValidEvent(data: JetstreamEvent): Consolidated {
   const at = isoTimeOfMs(Math.floor(data.time_us / 1000));
   const post: ConsolidatedPost = { uri, cid: data.commit.cid, author: { did: data.did }, indexedAt: at, record: record.data, source: { name: 'firehose', syncedAt: at } };
   return { kind: 'post', post };
+}
+
+/** A profile commit: only `self` is the profile (other rkeys are not read by the app); a delete is an empty profile. */
+function consolidateProfileCommit(data: Extract<JetstreamEvent, { kind: 'commit' }>): Consolidated {
+  if (data.commit.rkey !== 'self') return { kind: 'ignored' };
+  const at = isoTimeOfMs(Math.floor(data.time_us / 1000));
+  if (data.commit.operation === 'delete') return { kind: 'profile', profile: profileDocument(data.did, '', {}, at) };
+  const record = ProfileRecordSchema.safeParse(data.commit.record);
+  if (!record.success) return { kind: 'malformed', code: 'invalid-profile', reason: `invalid profile record: ${describeIssues(record.error, 'record')}` };
+  return { kind: 'profile', profile: profileDocument(data.did, data.commit.cid, record.data, at) };
 }
