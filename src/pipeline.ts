@@ -3,6 +3,7 @@ import type { ConsolidatedPost } from './consolidate/post.ts';
 import type { Services } from './core/services.ts';
 import { decideBatch } from './evaluate/index.ts';
 import type { EmitSummary, Labeler } from './label/index.ts';
+import type { CursorAdvance } from './label/store.ts';
 import type { Logger } from './log.ts';
 import type { CompiledManifest } from './manifests/load.ts';
 import type { Metrics } from './metrics.ts';
@@ -18,12 +19,15 @@ export interface PipelineOptions {
 }
 
 export interface Pipeline {
-  /** One batch of raw Jetstream events (a replay's lines): validated, consolidated, then `posts`. */
-  (events: readonly unknown[]): Promise<EmitSummary>;
+  /**
+   * One batch of raw Jetstream events (a replay's lines): validated, consolidated, then `posts`. A
+   * `cursor` (the stream position the batch ends at) is committed with the batch's labels.
+   */
+  (events: readonly unknown[], cursor?: CursorAdvance): Promise<EmitSummary>;
   /** The same for events the stream's frame reader has validated: each event is validated once. */
   validated(events: readonly JetstreamEvent[]): Promise<EmitSummary>;
   /** Consolidated posts from any source (firehose, feed sync) and post deletions: store → evaluate → label. */
-  posts(posts: readonly ConsolidatedPost[], deletes: readonly string[]): Promise<EmitSummary>;
+  posts(posts: readonly ConsolidatedPost[], deletes: readonly string[], cursor?: CursorAdvance): Promise<EmitSummary>;
 }
 
 /**
@@ -34,7 +38,7 @@ export interface Pipeline {
  * Verdicts are decided without explanations; the labeler has the few that change a label explained.
  */
 export function createPipeline({ labeler, manifests, services, store, logger, metrics }: PipelineOptions): Pipeline {
-  const processPosts = async (incoming: readonly ConsolidatedPost[], deletes: readonly string[]): Promise<EmitSummary> => {
+  const processPosts = async (incoming: readonly ConsolidatedPost[], deletes: readonly string[], cursor?: CursorAdvance): Promise<EmitSummary> => {
     const timer = metrics.evaluationSeconds.startTimer();
     const posts = store.upsert(incoming);
     store.delete(deletes);
@@ -61,14 +65,14 @@ export function createPipeline({ labeler, manifests, services, store, logger, me
       const labels = current.filter((_, m) => undecided[m]).map((m) => m.label.value);
       logger.warn({ undecided: undecided.reduce((sum, n) => sum + n, 0), labels, reason }, 'verdicts left undecided: no label change for those posts');
     }
-    const summary = await labeler.apply(decisions, [...deletes], new Map(current.map((m) => [m.label.value, m.label])));
+    const summary = await labeler.apply(decisions, [...deletes], new Map(current.map((m) => [m.label.value, m.label])), cursor);
     for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
     for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });
     timer();
     logger.debug({ posts: posts.length, deletes: deletes.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');
     return summary;
   };
-  const processEvents = <E>(consolidate: (event: E) => Consolidated) => async (events: readonly E[]): Promise<EmitSummary> => {
+  const processEvents = <E>(consolidate: (event: E) => Consolidated) => async (events: readonly E[], cursor?: CursorAdvance): Promise<EmitSummary> => {
     const posts = new Map<string, ConsolidatedPost>();
     const deletes: string[] = [];
     services.observe(events);
@@ -87,7 +91,7 @@ export function createPipeline({ labeler, manifests, services, store, logger, me
         logger.debug({ reason: result.reason }, 'malformed event skipped');
       }
     }
-    return processPosts([...posts.values()], deletes);
+    return processPosts([...posts.values()], deletes, cursor);
   };
   return Object.assign(processEvents(consolidateJetstreamEvent), { validated: processEvents(consolidateValidEvent), posts: processPosts });
 }

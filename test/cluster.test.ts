@@ -7,9 +7,10 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import pino from 'pino';
-import { startIngestRole, startWorkerRole } from '../src/cluster-roles.ts';
+import { partitionCursor, partitionCursors, startIngestRole, startWorkerRole } from '../src/cluster-roles.ts';
 import { loadConfig } from '../src/config.ts';
 import { EVENTS_STREAM } from '../src/ingest/nats-events.ts';
+import { openStages } from '../src/service.ts';
 import { expectedActiveLabels, recordedEvents } from './support/capture.ts';
 import { runCli } from './support/cli.ts';
 import { fixture } from './support/fixtures.ts';
@@ -102,5 +103,40 @@ describe('cluster roles: ingest → NATS JetStream → workers → PostgreSQL', 
       json.labels.map((l: { val: string; active: boolean; override: { createdBy: string } }) => [l.val, l.active, l.override.createdBy]),
       [['art', true, 'mod-ann']],
     );
+  });
+  it('commits the partition cursor with the labels: a batch delivered again, even after later ones, changes nothing', async () => {
+    const [first] = await expectedActiveLabels(events);
+    const uri = first!.split(' ')[0]!;
+    const created = events.find((e) => e.commit && `at://${e.did}/${e.commit.collection}/${e.commit.rkey}` === uri)!;
+    const deleted = { ...created, time_us: created.time_us + 1, commit: { ...created.commit!, operation: 'delete', record: undefined } };
+    const stages = await openStages(config({}), silent);
+    try {
+      const store = stages.labeler.store;
+      const worker = partitionCursors(stages.pipeline, store, silent);
+      const labelsOf = async () => (await db.query<{ n: string }>('SELECT count(*) AS n FROM labels WHERE uri = $1', [uri])).rows[0]!.n;
+      await db.query('DELETE FROM labels WHERE uri = $1', [uri]);
+      await db.query('DELETE FROM label_state WHERE uri = $1', [uri]);
+      assert.ok((await worker.apply(9, [{ seq: 101, event: created }])).labelled.length > 0);
+      assert.ok((await worker.apply(9, [{ seq: 102, event: deleted }])).negated.length > 0);
+      const head = await store.head();
+      assert.equal(await store.cursor(partitionCursor(9)), 102, 'the cursor moved with the labels');
+
+      // The creating batch again (its acknowledgement lost): skipped, so the deleted post is not labelled again.
+      assert.deepEqual(await worker.apply(9, [{ seq: 101, event: created }]), { labelled: [], negated: [] });
+      // A restarted worker reads the cursor from PostgreSQL and skips both.
+      const restarted = partitionCursors(stages.pipeline, store, silent);
+      await restarted.apply(9, [
+        { seq: 101, event: created },
+        { seq: 102, event: deleted },
+      ]);
+      assert.equal(await store.head(), head, 'no new seq');
+      assert.equal(await labelsOf(), '2', 'one label and one negation');
+
+      // Without the cursor the same batch would label the deleted post again: what the cursor prevents.
+      await stages.pipeline([created]);
+      assert.ok((await store.head()) > head);
+    } finally {
+      await stages.close();
+    }
   });
 });

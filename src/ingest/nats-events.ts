@@ -53,35 +53,69 @@ export async function publishEvents({ js, partitions }: NatsEvents, events: read
   );
 }
 
+/** An event as the stream holds it: its stream sequence and the Jetstream event. */
+export interface StreamEvent {
+  seq: number;
+  event: unknown;
+}
+
 export interface PartitionConsumer {
   partition: number;
-  /** Processes a batch; the batch is acknowledged only once this resolves. */
-  handle: (events: unknown[]) => Promise<void>;
-  /** A batch that failed: it is not acknowledged, so the stream delivers it again after the ack wait. */
+  /** The stream sequence up to which the partition's events are applied (0: none), read again after a failure. */
+  position: () => Promise<number>;
+  /** Applies a batch of the events after `position`, in stream order; it is acknowledged only once this resolves. */
+  handle: (events: StreamEvent[]) => Promise<unknown>;
+  /** A batch or the connection failed: the partition is read again from `position` after a pause. */
   failed: (error: unknown) => void;
   stopped: () => boolean;
   batch?: number;
 }
 
-/** A partition's events in stream order, a batch at a time, through a durable consumer of its own. */
-export async function consumePartition({ connection, js }: NatsEvents, { partition, handle, failed, stopped, batch = 256 }: PartitionConsumer): Promise<void> {
-  const durable = `worker-p${partition}`;
+/** The pause before a partition is read again after a failure (a NATS leader election takes a few seconds). */
+const RETRY_MS = 1_000;
+
+/** The durable consumer of a partition's events. */
+export const consumerOf = (partition: number) => `worker-p${partition}`;
+
+/**
+ * A partition's events in stream order, a batch at a time, through a durable consumer of its own that
+ * starts after `position`: the applied position is the worker's to keep (with its labels), so NATS never
+ * decides where a partition resumes. After any failure the consumer is made again from `position`, so a
+ * later batch is never applied (nor acknowledged) before an earlier one that failed.
+ */
+export async function consumePartition(events: NatsEvents, options: PartitionConsumer): Promise<void> {
+  const { position, failed, stopped } = options;
+  while (!stopped()) {
+    try {
+      await readFrom(events, options, (await position()) + 1);
+    } catch (error) {
+      if (stopped()) return;
+      failed(error);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+}
+
+async function readFrom({ connection, js }: NatsEvents, { partition, handle, stopped, batch = 256 }: PartitionConsumer, start: number): Promise<void> {
+  const durable = consumerOf(partition);
   const jsm = await jetstreamManager(connection);
-  await jsm.consumers.info(EVENTS_STREAM, durable).catch(() =>
-    jsm.consumers.add(EVENTS_STREAM, { durable_name: durable, filter_subject: `ev.${partition}.>`, ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All, max_ack_pending: batch * 4 }),
-  );
+  await jsm.consumers.delete(EVENTS_STREAM, durable).catch(() => undefined);
+  await jsm.consumers.add(EVENTS_STREAM, {
+    durable_name: durable,
+    filter_subject: `ev.${partition}.>`,
+    ack_policy: AckPolicy.All,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: start,
+    max_ack_pending: batch * 4,
+  });
   const consumer = await js.consumers.get(EVENTS_STREAM, durable);
   while (!stopped()) {
     const messages = await consumer.fetch({ max_messages: batch, expires: 1_000 });
     const received = [];
     for await (const message of messages) received.push(message);
     if (!received.length) continue;
-    try {
-      await handle(received.map((m) => m.json()));
-      // Acknowledging the last acknowledges the batch (AckPolicy.All): only after its labels are committed.
-      received[received.length - 1]!.ack();
-    } catch (error) {
-      failed(error);
-    }
+    await handle(received.map((m) => ({ seq: m.seq, event: m.json() })));
+    // Acknowledging the last acknowledges the batch (AckPolicy.All): only after its labels are committed.
+    received[received.length - 1]!.ack();
   }
 }
