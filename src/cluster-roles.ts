@@ -7,6 +7,8 @@ import type { Logger } from './log.ts';
 import type { Pipeline } from './pipeline.ts';
 import { jetstreamSource, openStages } from './service.ts';
 
+const natsSettings = (config: Config) => ({ servers: config.NATS_URL, partitions: config.NATS_PARTITIONS, replicas: config.NATS_STREAM_REPLICAS });
+
 export interface Role {
   stop(): Promise<void>;
 }
@@ -18,7 +20,7 @@ export interface Role {
  */
 export async function startIngestRole(config: Config, logger: Logger): Promise<Role & { source: JetstreamSource }> {
   const stages = await openStages(config, logger);
-  const events = await openNatsEvents(config.NATS_URL, config.NATS_PARTITIONS).catch(async (error: unknown) => {
+  const events = await openNatsEvents(natsSettings(config)).catch(async (error: unknown) => {
     await stages.close();
     throw error;
   });
@@ -77,7 +79,7 @@ export function partitionCursors(pipeline: Pipeline, store: LabelStore, logger: 
  */
 export async function startWorkerRole(config: Config & { DATABASE_URL: string }, logger: Logger): Promise<Role> {
   const stages = await openStages(config, logger);
-  const events = await openNatsEvents(config.NATS_URL, config.NATS_PARTITIONS).catch(async (error: unknown) => {
+  const events = await openNatsEvents(natsSettings(config)).catch(async (error: unknown) => {
     await stages.close();
     throw error;
   });

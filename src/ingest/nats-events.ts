@@ -25,12 +25,20 @@ export interface NatsEvents {
   close(): Promise<void>;
 }
 
-/** Connects to NATS and makes sure the events stream exists (file storage, message-ID de-duplication). */
-export async function openNatsEvents(servers: readonly string[], partitions: number): Promise<NatsEvents> {
-  const connection = await connect({ servers: [...servers] });
+export interface NatsSettings {
+  servers: readonly string[];
+  partitions: number;
+  /** Copies of the stream in a NATS cluster. */
+  replicas: number;
+}
+
+/** Connects to NATS and makes sure the events stream exists (file storage, `replicas` copies, message-ID de-duplication). */
+export async function openNatsEvents({ servers, partitions, replicas }: NatsSettings): Promise<NatsEvents> {
+  // A server lost (a cluster member restarting, a leader election) is waited out, never given up on.
+  const connection = await connect({ servers: [...servers], maxReconnectAttempts: -1 });
   try {
     const jsm = await jetstreamManager(connection);
-    const config = { subjects: ['ev.>'], storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS };
+    const config = { subjects: ['ev.>'], storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS, num_replicas: replicas };
     await jsm.streams.info(EVENTS_STREAM).then(
       () => jsm.streams.update(EVENTS_STREAM, config),
       () => jsm.streams.add({ name: EVENTS_STREAM, ...config }),
