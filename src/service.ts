@@ -34,12 +34,12 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** The stages behind any event source: storage, live manifests, the labeler, and the pipeline over them. */
-export async function openStages(config: Config, logger: Logger) {
+/** The stages behind any event source: storage, live manifests, the labeler, and the pipeline over them; `role` labels their metrics. */
+export async function openStages(config: Config, logger: Logger, role?: string) {
   const dbFile = databasePath(config);
   const { db, applied } = openDatabase(dbFile);
   logger.info({ dataDir: path.resolve(config.DATA_DIR), database: dbFile, migrationsApplied: applied }, 'storage ready');
-  const metrics = new Metrics();
+  const metrics = new Metrics(role);
   const services = await openServices({ config, logger, db, registry: metrics.registry });
   const manifests = new ManifestWatcher(config.MANIFESTS_DIR, logger, { services: services.compile });
   manifests.on('problems', (problems) => metrics.manifestErrors.inc(problems.length));

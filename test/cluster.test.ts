@@ -21,6 +21,7 @@ import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { subscribeWhenUp, type LabelSubscriber } from './support/label-verifier.ts';
 import { startTestNats, type TestNats } from './support/nats.ts';
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts';
+import { metric } from './support/metrics.ts';
 import { until } from './support/until.ts';
 
 const silent = pino({ level: 'silent' });
@@ -58,7 +59,7 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
   });
 
   const config = (env: Record<string, string>) =>
-    loadConfig({ JETSTREAM_URL: jetstream.url, NATS_URL: nats.url, NATS_PARTITIONS: '2', NATS_STREAM_REPLICAS: '3', DATABASE_URL: postgres.url, MANIFESTS_DIR: 'manifests', SIGNING_THREADS: '0', DATA_DIR: dataDir(), ...env });
+    loadConfig({ JETSTREAM_URL: jetstream.url, NATS_URL: nats.url, NATS_PARTITIONS: '2', NATS_STREAM_REPLICAS: '3', DATABASE_URL: postgres.url, MANIFESTS_DIR: 'manifests', SIGNING_THREADS: '0', LABELER_PORT: '0', DATA_DIR: dataDir(), ...env });
   const activeLabels = async () => (await db.query<{ k: string }>("SELECT uri || ' ' || val AS k FROM label_state WHERE active ORDER BY k")).rows.map((r) => r.k);
   const streamMessages = async () => {
     const connection = await connect({ servers: nats.url });
@@ -84,14 +85,21 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
       // A second reader of the same events (for availability) publishes them again: the stream keeps one copy.
       const second = await startIngestRole(config({}), silent);
       await until(() => second.source.cursor >= lastPostTime, { what: 'the second reader' });
+      assert.equal(await metric(second.address, 'skysift_nats_duplicates_total', { role: 'ingest' }), sent, 'counted as duplicates');
       await second.stop();
       assert.equal(await streamMessages(), stored, 'message-ID de-duplication');
+      assert.equal(await metric(ingest.address, 'skysift_nats_published_total', { role: 'ingest' }), sent);
       await new Promise((r) => setTimeout(r, 1_500));
 
       assert.deepEqual(await activeLabels(), expected);
       const { rows } = await db.query<{ n: string; distinct: string }>('SELECT count(*) AS n, count(DISTINCT (uri, val, neg)) AS distinct FROM labels');
       assert.equal(Number(rows[0]!.n), expected.length, 'each label emitted once');
       assert.equal(rows[0]!.distinct, rows[0]!.n);
+      for (const [p, worker] of workers.entries()) {
+        assert.ok((await metric(worker.address, 'skysift_worker_batches_total', { role: 'worker', partition: String(p) })) > 0, `worker ${p} counts its batches`);
+        assert.equal(await metric(worker.address, 'skysift_worker_lag_messages', { role: 'worker', partition: String(p) }), 0, `worker ${p} has caught up`);
+        assert.equal((await (await fetch(`${worker.address}/health`)).json()).role, 'worker');
+      }
     } finally {
       await ingest.stop();
       for (const worker of workers) await worker.stop();
@@ -179,15 +187,17 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
       DATABASE_URL: databaseUrl,
       MANIFESTS_DIR: 'manifests',
       SIGNING_THREADS: '0',
+      LABELER_PORT: '0',
       LABELER_DID: keypair.did(),
       LABELER_SIGNING_KEY: Buffer.from(await keypair.export()).toString('hex'),
       LOG_LEVEL: 'warn',
     };
     const children: ChildProcess[] = [];
+    let logs = '';
     const spawnRole = (role: string, extra: Record<string, string>) => {
       const child = spawnCli(['start', '--role', role], { ...env, ...extra });
       child.stdout!.resume();
-      child.stderr!.resume();
+      child.stderr!.on('data', (d) => (logs += `${role}: ${d}`));
       children.push(child);
       return child;
     };
@@ -201,7 +211,9 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
     const subscribers: LabelSubscriber[] = [];
     try {
       for (const [i, port] of ports.entries()) subscribers.push(await subscribeWhenUp(`http://127.0.0.1:${port}`, 0, labelServers[i]!));
-      await until(async () => (await jsm.consumers.list(EVENTS_STREAM).next().catch(() => [])).length === 3, { what: 'the three workers to make their consumers', ms: 60_000 });
+      await until(async () => (await jsm.consumers.list(EVENTS_STREAM).next().catch(() => [])).length === 3, { what: 'the three workers to make their consumers', ms: 60_000 }).catch((error: Error) => {
+        throw new Error(`${error.message}; their logs:\n${logs}`);
+      });
       ingest = await startIngestRole(loadConfig({ ...env, DATA_DIR: dataDir() }), silent);
       const lastTime = Math.max(...capture.map((e) => e.time_us));
 
@@ -241,6 +253,11 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
         const seen = subscriber.labels.map((l) => `${l.uri} ${l.val} ${Boolean(l.neg)} ${l.cts}`);
         assert.deepEqual(seen, stored.map((r) => r.k), 'every label once, in seq order');
         assert.ok(subscriber.events.every((seq, i) => i === 0 || seq > subscriber.events[i - 1]!), 'event seqs only go up');
+      }
+      for (const port of ports) {
+        const base = `http://127.0.0.1:${port}`;
+        assert.equal(await metric(base, 'skysift_labels_served_total', { role: 'labels', method: 'subscribeLabels' }), stored.length);
+        assert.equal(await metric(base, 'skysift_label_subscribers', { role: 'labels' }), 1);
       }
     } finally {
       for (const subscriber of subscribers) subscriber.close();

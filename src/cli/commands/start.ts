@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../log.ts';
 import { startIngestRole, startWorkerRole } from '../../cluster-roles.ts';
+import { NatsUnavailable } from '../../ingest/nats-events.ts';
 import { startLabelServerRole } from '../../label-server-role.ts';
 import { startService } from '../../service.ts';
 import { CliError, UsageError, type Command } from '../command.ts';
@@ -61,7 +62,7 @@ export const start: Command = {
             ? startIngestRole(config, logger)
             : startService(config, logger);
     const service = await starting.catch((error: unknown) => {
-      throw listenFailure(error, config) ?? error;
+      throw listenFailure(error, config) ?? (error instanceof NatsUnavailable ? new CliError(error.message) : error);
     });
     const signal = await stopSignal;
     logger.info({ signal }, 'shutting down');
