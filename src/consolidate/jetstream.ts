@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { inPlace } from './in-place.ts';
+import { isoTimeOfMs } from './iso-time.ts';
 import { PostRecordSchema, type ConsolidatedPost } from './post.ts';
 import { describeIssues, type Consolidated } from './result.ts';
 
@@ -22,13 +24,16 @@ export type JetstreamEvent = z.infer<typeof JetstreamEventSchema>;
 
 export const POST_COLLECTION = 'app.bsky.feed.post';
 
+const parseEvent = inPlace(JetstreamEventSchema);
+const parsePostRecord = inPlace(PostRecordSchema);
+
 export function postUri(did: string, rkey: string): string {
   return `at://${did}/${POST_COLLECTION}/${rkey}`;
 }
 
 /** Turns one Jetstream event into a post, a post deletion, an author update, or nothing; never throws on bad input. */
 export function consolidateJetstreamEvent(input: unknown): Consolidated {
-  const event = JetstreamEventSchema.safeParse(input);
+  const event = parseEvent(input);
   if (!event.success) return { kind: 'malformed', code: 'invalid-event', reason: `invalid event: ${describeIssues(event.error)}` };
   return consolidateValidEvent(event.data);
 }
@@ -44,9 +49,9 @@ export function consolidateValidEvent(data: JetstreamEvent): Consolidated {
   if (data.commit.collection !== POST_COLLECTION) return { kind: 'ignored' };
   const uri = postUri(data.did, data.commit.rkey);
   if (data.commit.operation === 'delete') return { kind: 'post-delete', uri };
-  const record = PostRecordSchema.safeParse(data.commit.record);
+  const record = parsePostRecord(data.commit.record);
   if (!record.success) return { kind: 'malformed', code: 'invalid-post', reason: `invalid post record: ${describeIssues(record.error, 'record')}` };
-  const at = new Date(Math.floor(data.time_us / 1000)).toISOString();
+  const at = isoTimeOfMs(Math.floor(data.time_us / 1000));
   const post: ConsolidatedPost = { uri, cid: data.commit.cid, author: { did: data.did }, indexedAt: at, record: record.data, source: { name: 'firehose', syncedAt: at } };
   return { kind: 'post', post };
 }
