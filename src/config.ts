@@ -78,6 +78,13 @@ export const ConfigSchema = z.object({
         .filter(Boolean),
     )
     .describe('Comma-separated NATS servers carrying events from `--role ingest` to `--role worker` (JetStream stream SKYSIFT_EVENTS).'),
+  NATS_STREAM_REPLICAS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(1)
+    .describe('Copies of the event stream kept by a NATS cluster (3 on a 3-node cluster: the stream survives the loss of any one server).'),
   NATS_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(4).describe('Partitions of the event stream (by a hash of the author DID); every ingest and worker process must agree.'),
   WORKER_PARTITIONS: z
     .string()
