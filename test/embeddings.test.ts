@@ -90,6 +90,26 @@ test('embedding provider: one embedding per (model, text), micro-batches of the 
   assert.notEqual(embeddingKey('tiny-bert', 'cat'), embeddingKey('universal-sentence-encoder', 'cat'), 'keys include the model');
 });
 
+test('embedding provider with the cache off: each round embeds its distinct texts once, answers in input order, keeps nothing', async () => {
+  const registry = new EmbedderRegistry({ modelsDir, allowRemote: false });
+  const embedder = await registry.resolve('tiny-bert');
+  const sent: string[][] = [];
+  const embed = embedder.embed.bind(embedder);
+  embedder.embed = async (texts) => {
+    sent.push(texts);
+    return embed(texts);
+  };
+  const provider = createEmbeddingProvider(registry, { batchSize: 16, cacheSize: 0 });
+  const texts = ['rain', 'cat', 'rain', 'dog', 'cat'];
+  const vectors = (await provider.compute(texts.map((text) => ({ model: 'tiny-bert', text })))) as Float32Array[];
+  assert.deepEqual(sent, [['cat', 'dog', 'rain']], 'distinct texts, shortest first');
+  texts.forEach((text, i) => assert.deepEqual([...vectors[i]!], [...unit(WORDS[text]!)].map(Math.fround), text));
+  assert.equal(vectors[0], vectors[2]);
+  await provider.compute([{ model: 'tiny-bert', text: 'cat' }]);
+  assert.deepEqual(sent.at(-1), ['cat'], 'nothing was cached');
+  assert.equal(provider.embedded.get('tiny-bert'), 4);
+});
+
 test('LruCache forgets the least recently used entry', () => {
   const cache = new LruCache<number>(2);
   cache.set('a', 1);

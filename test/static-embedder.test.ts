@@ -10,12 +10,13 @@ import { compileManifest } from '../src/manifests/load.ts';
 import { cosine, DEFAULT_EMBEDDER, STATIC_EMBEDDER } from '../src/models/embedders/embedder.ts';
 import { EmbedderRegistry } from '../src/models/embedders/registry.ts';
 import { SHIPPED_STATIC_MODEL, StaticEmbedder } from '../src/models/embedders/static.ts';
-import { PieceSegmenter, words } from '../src/models/embedders/static-tokenizer.ts';
+import { PieceSegmenter, scanTokens, tokenHash, tokenText, TokenTable, words } from '../src/models/embedders/static-tokenizer.ts';
 import { createEmbeddingProvider } from '../src/models/embedding-provider.ts';
 import { parseFeatureModules } from '../src/models/train/train-model.ts';
 import { createLogger } from '../src/log.ts';
 import { openServices } from '../src/services/index.ts';
 import { consolidateJetstreamEvent, type ConsolidatedPost } from '../src/consolidate/index.ts';
+import { recordedTraffic } from './support/recorded-posts.ts';
 
 const FIXTURES = new URL('./fixtures/static-embedder/', import.meta.url);
 interface Post {
@@ -163,4 +164,63 @@ test('a damaged or incomplete model folder is refused with what is wrong', () =>
   assert.throws(() => StaticEmbedder.load(copy), /does not match the checksum/);
   fs.rmSync(path.join(copy, 'tokens.txt'));
   assert.throws(() => StaticEmbedder.load(copy), /is incomplete/);
+});
+
+/** Texts where the tokenizer's rules meet: apostrophes and possessives, NFKC, case, surrogates, other scripts and spaces. */
+const TRICKY_TEXTS = [
+  'Biden’s plan: don’t panic! #vote',
+  "it's o'shea's rock'n'roll 'sup 's x' ' don't' foo''bar ab'c'd's'e 'S's'ss A'S IT'S",
+  'ÉCOLE ﬁne Ｆｕｌｌ İstanbul ΣΊΣΥΦΟΣ a\u0301b',
+  'emoji 👍🏽 and 🇺🇸 flags, lone \ud800 surrogate \udc00 and \ud83d',
+  'tab\tnew\nline\u00a0nbsp\u2003em\ufeffzero',
+  '1,000.5 $5 ... 日本語のテキスト',
+];
+const recordedTexts = [...new Set(recordedTraffic().map((p) => p.record.text))].filter(Boolean);
+
+test('the one-pass token scanner finds exactly the tokens of words(), with the hash the vocabulary table uses', () => {
+  for (const text of [...TRICKY_TEXTS, ...recordedTexts]) {
+    const scanned: string[] = [];
+    scanTokens(text, (normalised, start, end, hash) => {
+      const token = tokenText(normalised, start, end);
+      assert.equal(hash, tokenHash(token), `hash of ${token}`);
+      scanned.push(token);
+    });
+    assert.deepEqual(scanned, words(text), JSON.stringify(text));
+  }
+  const table = new TokenTable(new Map([['dog', 7], ["don't", 9], ['🇺', 3]]));
+  assert.equal(table.get('dog'), 7);
+  assert.equal(table.get('cat'), -1);
+  assert.equal(table.find('The DOG', 4, 7, tokenHash('dog')), 7, 'an ASCII text is compared lower-cased');
+  assert.equal(table.find("DON'T", 0, 5, tokenHash("don't")), 9);
+  assert.equal(table.find('dogs', 0, 4, tokenHash('dogs')), -1);
+});
+
+test('an embedding is the normalised weighted sum of its stored rows, as embeddings.bin defines them (the fast sum changes nothing)', () => {
+  const tokens = fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'tokens.txt'), 'utf8').replace(/\n$/, '').split('\n');
+  const file = fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'embeddings.bin'));
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const { rows, dimensions } = model.config;
+  const wordRows = new Map(tokens.flatMap((line, row) => (line.includes('\t') ? [] : [[line, row] as const])));
+  /** The plain definition: each token's row (scale × int8), or the mean of its pieces' rows; summed; normalised. */
+  const reference = (text: string) => {
+    const sum = new Float64Array(dimensions);
+    for (const word of words(text)) {
+      const known = wordRows.get(word);
+      const used = known !== undefined ? [known] : model.piecesOf(word);
+      for (const row of used) {
+        const scale = view.getFloat32(row * 4, true) / used.length;
+        for (let k = 0; k < dimensions; k++) sum[k]! += scale * view.getInt8(rows * 4 + row * dimensions + k);
+      }
+    }
+    const length = Math.hypot(...sum);
+    return sum.map((v) => (length > 0 ? v / length : 0));
+  };
+  // A long text too: more rows than the embedder's first buffers hold.
+  const long = recordedTexts.slice(0, 40).join(' ');
+  for (const text of [...TRICKY_TEXTS, ...recordedTexts.slice(0, 200), long]) {
+    const expected = reference(text);
+    const actual = model.embedText(text);
+    for (let k = 0; k < dimensions; k++) assert.ok(Math.abs(actual[k]! - expected[k]!) < 1e-6, `${JSON.stringify(text.slice(0, 60))}: dimension ${k}`);
+  }
+  assert.ok(words(long).length > 300);
 });
