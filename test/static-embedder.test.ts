@@ -10,7 +10,7 @@ import { compileManifest } from '../src/manifests/load.ts';
 import { cosine, DEFAULT_EMBEDDER, STATIC_EMBEDDER } from '../src/models/embedders/embedder.ts';
 import { EmbedderRegistry } from '../src/models/embedders/registry.ts';
 import { SHIPPED_STATIC_MODEL, StaticEmbedder } from '../src/models/embedders/static.ts';
-import { PieceSegmenter, scanTokens, tokenHash, tokenText, TokenTable, words } from '../src/models/embedders/static-tokenizer.ts';
+import { PieceSegmenter, scanTokens, TEXT_OFFSET, tokenHash, tokenText, TokenTable, words } from '../src/models/embedders/static-tokenizer.ts';
 import { createEmbeddingProvider } from '../src/models/embedding-provider.ts';
 import { parseFeatureModules } from '../src/models/train/train-model.ts';
 import { createLogger } from '../src/log.ts';
@@ -201,17 +201,22 @@ test('an embedding is the normalised weighted sum of its stored rows, as embeddi
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const { rows, dimensions } = model.config;
   const wordRows = new Map(tokens.flatMap((line, row) => (line.includes('\t') ? [] : [[line, row] as const])));
-  /** The plain definition: each token's row (scale × int8), or the mean of its pieces' rows; summed; normalised. */
+  const offset = wordRows.get(TEXT_OFFSET);
+  /** The plain definition: each token's row (scale × int8), or the mean of its pieces' rows, and the text offset's row if any; summed; normalised. */
   const reference = (text: string) => {
     const sum = new Float64Array(dimensions);
+    const add = (row: number, weight: number) => {
+      const scale = view.getFloat32(row * 4, true) * weight;
+      for (let k = 0; k < dimensions; k++) sum[k]! += scale * view.getInt8(rows * 4 + row * dimensions + k);
+    };
+    let any = false;
     for (const word of words(text)) {
       const known = wordRows.get(word);
       const used = known !== undefined ? [known] : model.piecesOf(word);
-      for (const row of used) {
-        const scale = view.getFloat32(row * 4, true) / used.length;
-        for (let k = 0; k < dimensions; k++) sum[k]! += scale * view.getInt8(rows * 4 + row * dimensions + k);
-      }
+      for (const row of used) add(row, 1 / used.length);
+      any ||= used.length > 0;
     }
+    if (any && offset !== undefined) add(offset, 1);
     const length = Math.hypot(...sum);
     return sum.map((v) => (length > 0 ? v / length : 0));
   };

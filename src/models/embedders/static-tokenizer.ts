@@ -114,6 +114,12 @@ function possessiveAt(text: string, i: number, n: number): boolean {
 /** The lower-case text of a token `scanTokens` visited, as `words` spells it. */
 export const tokenText = (text: string, start: number, end: number) => text.slice(start, end).toLowerCase();
 
+/**
+ * The row every text with at least one known word or piece adds once: a learned offset, where the teacher puts a
+ * text before its words say anything (short texts lean on it). No text can spell it as one token.
+ */
+export const TEXT_OFFSET = '<text>';
+
 /** The teacher's SentencePiece marker for "a word starts here". */
 export const WORD_START = '\u2581';
 /** Prefix of a continuation piece in the static vocabulary ("##ing"), so that it never collides with the word "ing". */

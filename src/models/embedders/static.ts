@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { STATIC_EMBEDDER, type Embedder } from './embedder.ts';
-import { CONTINUATION, PieceSegmenter, scanTokens, tokenText, TokenTable, words, type Piece, type TokenVisitor } from './static-tokenizer.ts';
+import { CONTINUATION, PieceSegmenter, scanTokens, TEXT_OFFSET, tokenText, TokenTable, words, type Piece, type TokenVisitor } from './static-tokenizer.ts';
 
 /** `config.json` of a static embedding model: what the table holds and how it was made (the model card tells the rest). */
 export const StaticConfigSchema = z.object({
@@ -39,6 +39,8 @@ export class StaticEmbedder implements Embedder {
   readonly dimensions: number;
   readonly config: StaticConfig;
   readonly #words: TokenTable;
+  /** The row of the learned offset every text adds (`TEXT_OFFSET`), -1 in a model built without one. */
+  readonly #offsetRow: number;
   readonly #segmenter: PieceSegmenter;
   readonly #scales: Float32Array;
   /** The int8 table read four values at a time (little-endian words; rows start on 8-byte boundaries). */
@@ -76,6 +78,7 @@ export class StaticEmbedder implements Embedder {
       else pieces.set(token!.startsWith(CONTINUATION) ? token!.slice(CONTINUATION.length) : token!, { row, score: Number(score) });
     });
     this.#words = new TokenTable(wordRows);
+    this.#offsetRow = wordRows.get(TEXT_OFFSET) ?? -1;
     this.#segmenter = new PieceSegmenter(pieces);
   }
 
@@ -108,6 +111,7 @@ export class StaticEmbedder implements Embedder {
   embedText(text: string): Float32Array {
     this.#used = 0;
     scanTokens(text, this.#addToken);
+    if (this.#used > 0 && this.#offsetRow >= 0) this.#use(this.#offsetRow, 1);
     return normalisedSum(this.#packed, this.#offsets, this.#weights, this.#used, this.#sum);
   }
 
@@ -121,12 +125,14 @@ export class StaticEmbedder implements Embedder {
     }
   };
 
-  /** The rows a text's tokens use, for inspection: a known word's row, or its pieces' rows. */
+  /** The rows a text's tokens use, for inspection and fitting: a known word's row, or its pieces' rows; then the offset row, as `embedText` sums them. */
   rowsOf(text: string): { word: string; rows: number[]; known: boolean }[] {
-    return words(text).map((word) => {
+    const tokens = words(text).map((word) => {
       const row = this.#words.get(word);
       return row >= 0 ? { word, rows: [row], known: true } : { word, rows: [...this.piecesOf(word)], known: false };
     });
+    const used = tokens.some((token) => token.rows.length > 0);
+    return used && this.#offsetRow >= 0 ? [...tokens, { word: TEXT_OFFSET, rows: [this.#offsetRow], known: true }] : tokens;
   }
 
   /** The fallback rows of a word outside the vocabulary, remembered per word (bounded). */
