@@ -65,10 +65,12 @@ test('real posts: each anchor is closer to the post on the same subject than to 
   }
 });
 
-test('a text is the normalised sum of its tokens: repetition and case do not change it, empty and symbol-only texts are zero', () => {
+test('a text is the normalised sum of its tokens and the text offset: case does not change it, repeating a word only tips the balance with the offset, an empty text is zero', () => {
   const once = model.embedText('Election');
-  assert.deepEqual(model.embedText('election election'), once);
   assert.deepEqual(model.embedText('ELECTION'), once);
+  const twice = model.embedText('election election');
+  assert.notDeepEqual(twice, once);
+  assert.ok(cosine(twice, once) > 0.95, `cosine ${cosine(twice, once)}`);
   assert.deepEqual([...model.embedText('')], new Array(256).fill(0));
   assert.deepEqual(words('Biden’s plan: don’t panic! #vote'), ['biden', "'s", 'plan', ':', "don't", 'panic', '!', '#', 'vote']);
 });
@@ -138,18 +140,28 @@ test('a word’s vector is its row of embeddings.bin as the format describes it 
   const file = fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'embeddings.bin'));
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const { rows, dimensions } = model.config;
+  const stored = (row: number) => Float32Array.from({ length: dimensions }, (_, k) => view.getFloat32(row * 4, true) * view.getInt8(rows * 4 + row * dimensions + k));
+  const offset = stored(tokens.indexOf(TEXT_OFFSET));
+  // The same files less the offset (the last row): a model built without one, where a word is its row alone.
+  const config = JSON.parse(fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'config.json'), 'utf8'));
+  assert.equal(tokens.at(-1), TEXT_OFFSET);
+  const withoutOffset = new Uint8Array((rows - 1) * (4 + dimensions));
+  withoutOffset.set(file.subarray(0, (rows - 1) * 4));
+  withoutOffset.set(file.subarray(rows * 4, rows * 4 + (rows - 1) * dimensions), (rows - 1) * 4);
+  const plain = new StaticEmbedder({ ...config, rows: rows - 1 }, tokens.slice(0, -1), withoutOffset);
   for (const word of ['election', 'painting', 'weather']) {
     const row = tokens.indexOf(word);
     assert.ok(row >= 0, `${word} is in the vocabulary`);
-    const stored = Float32Array.from({ length: dimensions }, (_, k) => view.getFloat32(row * 4, true) * view.getInt8(rows * 4 + row * dimensions + k));
-    const expected = stored.map((v) => v / norm(stored));
+    const sum = stored(row).map((v, k) => v + offset[k]!);
+    const expected = sum.map((v) => v / norm(sum));
     const actual = model.embedText(word);
-    assert.ok(cosine(actual, expected) > 0.99999, `${word}: the loaded vector is its stored row (cosine ${cosine(actual, expected)})`);
+    assert.ok(cosine(actual, expected) > 0.99999, `${word}: the loaded vector is its stored row plus the text offset (cosine ${cosine(actual, expected)})`);
+    const alone = stored(row).map((v) => v / norm(stored(row)));
+    assert.ok(cosine(plain.embedText(word), alone) > 0.99999, `${word}: without an offset row, its stored row alone`);
   }
   // The same bytes at an odd offset inside a larger buffer give the same vectors.
   const shifted = new Uint8Array(file.length + 3);
   shifted.set(file, 3);
-  const config = JSON.parse(fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'config.json'), 'utf8'));
   const fromShifted = new StaticEmbedder(config, tokens, shifted.subarray(3));
   assert.deepEqual(fromShifted.embedText('the senate passed the budget'), model.embedText('the senate passed the budget'));
 });
@@ -202,6 +214,7 @@ test('an embedding is the normalised weighted sum of its stored rows, as embeddi
   const { rows, dimensions } = model.config;
   const wordRows = new Map(tokens.flatMap((line, row) => (line.includes('\t') ? [] : [[line, row] as const])));
   const offset = wordRows.get(TEXT_OFFSET);
+  assert.ok(offset !== undefined, 'the shipped model has a learned text offset');
   /** The plain definition: each token's row (scale × int8), or the mean of its pieces' rows, and the text offset's row if any; summed; normalised. */
   const reference = (text: string) => {
     const sum = new Float64Array(dimensions);
