@@ -88,6 +88,10 @@ test('embedding provider: one embedding per (model, text), micro-batches of the 
   assert.deepEqual(batches, [2, 2, 1], 'the cache holds three, so the oldest was forgotten');
   assert.equal(provider.embedded.get('tiny-bert'), 5);
   assert.notEqual(embeddingKey('tiny-bert', 'cat'), embeddingKey('universal-sentence-encoder', 'cat'), 'keys include the model');
+  const long = 'the weather today '.repeat(100);
+  assert.ok(embeddingKey('tiny-bert', long).length < 100, 'a long text is keyed by a digest');
+  assert.notEqual(embeddingKey('tiny-bert', long), embeddingKey('tiny-bert', `${long}!`));
+  assert.notEqual(embeddingKey('tiny-bert', long.slice(3)), embeddingKey('tiny-bert', long));
 });
 
 test('embedding provider with the cache off: each round embeds its distinct texts once, answers in input order, keeps nothing', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { featureKind, type FeatureProvider, type FeatureRequest } from '../core/features.ts';
 import type { EmbedderRegistry } from './embedders/registry.ts';
 
@@ -14,12 +15,15 @@ export function embeddingRequest(model: string, text: string): FeatureRequest<Em
   return { kind: EMBEDDING, key: embeddingKey(model, text), input: { model, text } };
 }
 
+/** Texts longer than this are keyed by a digest, so that a cached entry's key never outweighs its vector. */
+const LONGEST_PLAIN_KEY = 512;
+
 /**
- * The model and the text itself: the runtime hashes a string key once, where a digest of the text cost more
- * than the static embedder's whole embedding (a post is at most 3,000 bytes, so the key stays small).
+ * The model and the text itself: the runtime hashes a string key once, where a digest of every text cost more
+ * than the static embedder's whole embedding. Only a long text (rare in posts) is keyed by its SHA-256.
  */
 export function embeddingKey(model: string, text: string): string {
-  return `${model}\u0000${text}`;
+  return text.length <= LONGEST_PLAIN_KEY ? `${model}\u0000${text}` : `${model}\u0001${createHash('sha256').update(text).digest('base64url')}`;
 }
 
 /** A map that forgets its least recently used entries beyond a bound. */
