@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import { consumePartition, openNatsEvents, publishEvents } from './ingest/nats-events.ts';
 import type { JetstreamSource } from './ingest/jetstream.ts';
 import type { Logger } from './log.ts';
+import type { CompiledManifest } from './manifests/load.ts';
 import { jetstreamSource, openStages } from './service.ts';
 
 export interface Role {
@@ -32,13 +33,31 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
   };
 }
 
+/** A role that cannot run what it was given: the operator's to fix, said in one line. */
+export class RoleRefused extends Error {
+  override name = 'RoleRefused';
+}
+
+const accountWindowsRefusal = (files: readonly string[]) =>
+  `account labels aggregated from posts (${files.join(', ')}) keep per-author windows in one process's SQLite, which cluster workers do not share`;
+
 /**
  * `skysift start --role worker`: evaluates and labels the events of its partitions (WORKER_PARTITIONS)
  * from NATS, committing labels and label state to the PostgreSQL label store before acknowledging the
  * batch, so a batch delivered again (after a crash) decides against the state it left: nothing new.
  */
 export async function startWorkerRole(config: Config & { DATABASE_URL: string }, logger: Logger): Promise<Role> {
-  const stages = await openStages(config, logger);
+  const stages = await openStages(config, logger, { accountWindows: false });
+  const aggregating = (manifests: readonly CompiledManifest[]) => manifests.filter((m) => m.subject.kind === 'account-posts').map((m) => m.file);
+  if (aggregating(stages.manifests.current()).length) {
+    await stages.close();
+    throw new RoleRefused(`${accountWindowsRefusal(aggregating(stages.manifests.current()))}; run them with \`skysift start\` (one process), or move them out of MANIFESTS_DIR`);
+  }
+  // A reload cannot stop a running worker: it says which manifests it leaves out.
+  stages.manifests.on('change', (next) => {
+    const files = aggregating(next);
+    if (files.length) logger.error({ manifests: files }, `${accountWindowsRefusal(files)}: they are not run by this worker`);
+  });
   const events = await openNatsEvents(config.NATS_URL, config.NATS_PARTITIONS).catch(async (error: unknown) => {
     await stages.close();
     throw error;

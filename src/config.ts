@@ -108,6 +108,11 @@ export const ConfigSchema = z.object({
     .default('*/5 * * * *')
     .refine((s) => cron.validate(s), 'not a cron expression')
     .describe('node-cron schedule of the feed sync.'),
+  ACCOUNT_SWEEP_CRON: z
+    .string()
+    .default('*/10 * * * *')
+    .refine((s) => cron.validate(s), 'not a cron expression')
+    .describe('node-cron schedule on which posts older than an account manifest\'s window age out and the accounts they leave are re-decided (labels lift or apply).'),
   FEED_SYNC_LIMIT: z.coerce.number().int().min(1).default(300).describe('At most this many posts per feed and sync (getFeed pages of up to 100).'),
   APPVIEW_URL: z.url().default('https://public.api.bsky.app').describe("AppView for app.bsky.* queries: feed sync, and the social operators' handles, follows, lists and starter packs."),
   LABELER_DID: z.string().startsWith('did:').optional().describe('DID of the labeler account (production). Unset with the key unset: local mode, signing as a did:key made under DATA_DIR.'),

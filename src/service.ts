@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ScheduledTask } from 'node-cron';
+import cron, { type ScheduledTask } from 'node-cron';
 import { databasePath, redactConfig, type Config } from './config.ts';
 import type { JetstreamEvent } from './consolidate/index.ts';
 import { healthReport } from './health.ts';
 import { wantedCollections } from './ingest/collections.ts';
 import { FeedSync } from './ingest/feeds.ts';
 import { JetstreamSource } from './ingest/jetstream.ts';
+import { AccountLabels } from './label/account-labels.ts';
+import { declaredSubjectTypes } from './label/declaration.ts';
 import { resolveIdentity } from './label/identity.ts';
 import { Labeler } from './label/index.ts';
 import { openLabelStore } from './label/open-store.ts';
@@ -16,8 +18,10 @@ import { Metrics } from './metrics.ts';
 import { createReportRoute } from './moderation/create-report.ts';
 import { ReportStore } from './moderation/reports.ts';
 import { serviceAuthVerifier } from './moderation/service-auth.ts';
+import type { EmitSummary } from './label/index.ts';
 import { createPipeline } from './pipeline.ts';
 import { openServices } from './services/index.ts';
+import { AccountWindowStore } from './store/account-windows.ts';
 import { openDatabase } from './store/database.ts';
 import { KeyValueStore } from './store/kv.ts';
 import { PostStore } from './store/posts.ts';
@@ -28,14 +32,23 @@ export interface Service {
   address: string;
   source: JetstreamSource;
   feeds: FeedSync;
+  /** Ages the account windows now (what the ACCOUNT_SWEEP_CRON job runs), in turn with the stream. */
+  sweepAccounts(): Promise<EmitSummary>;
   metrics: Metrics;
-  /** The node-cron jobs: post retention, feed sync. */
+  /** The node-cron jobs: post retention, the account window sweep, feed sync. */
   jobs: ScheduledTask[];
   stop(): Promise<void>;
 }
 
+export interface StageOptions {
+  /** Keep account windows (account labels aggregated from posts) in this process's SQLite; off for cluster workers. */
+  accountWindows?: boolean;
+  /** The clock account windows are measured against (ms); tests move it forward to age posts out. */
+  now?: () => number;
+}
+
 /** The stages behind any event source: storage, live manifests, the labeler, and the pipeline over them. */
-export async function openStages(config: Config, logger: Logger) {
+export async function openStages(config: Config, logger: Logger, { accountWindows = true, now }: StageOptions = {}) {
   const dbFile = databasePath(config);
   const { db, applied } = openDatabase(dbFile);
   logger.info({ dataDir: path.resolve(config.DATA_DIR), database: dbFile, migrationsApplied: applied }, 'storage ready');
@@ -50,13 +63,20 @@ export async function openStages(config: Config, logger: Logger) {
   const labelStore = await openLabelStore(config, db, logger);
   const labeler = new Labeler({ identity, db, store: labelStore.store, dataDir: config.DATA_DIR, logger, metrics, signingThreads: config.SIGNING_THREADS });
   const posts = new PostStore(db);
-  const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, logger, metrics });
+  const accounts = accountWindows ? new AccountLabels(new AccountWindowStore(db), now) : undefined;
+  const pipeline = createPipeline({ labeler, manifests: () => manifests.current(), services, store: posts, accounts, logger, metrics });
   const reports = new ReportStore(db);
   metrics.countReports(() => reports.counts());
   /** createReport, on the labeler's server: reports and appeals in, verified against the reporter's DID. */
   const moderationRoutes = (app: FastifyInstance) =>
     createReportRoute(app, {
-      policy: config,
+      // What the declaration publishes: account reports are taken while an account manifest is loaded.
+      policy: {
+        ...config,
+        get LABELER_SUBJECT_TYPES() {
+          return declaredSubjectTypes(manifests.current(), config);
+        },
+      },
       reports,
       labels: labeler.store,
       verify: serviceAuthVerifier({ labelerDid: identity.did, plcUrl: config.LABELER_PLC_URL }),
@@ -102,9 +122,9 @@ export function jetstreamSource(config: Config, { db, metrics, manifests }: Awai
 }
 
 /** Starts the labeler: storage, manifests, the label server, then the stream. */
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+export async function startService(config: Config, logger: Logger, options: StageOptions = {}): Promise<Service> {
   logger.info({ config: redactConfig(config) }, 'starting skysift');
-  const stages = await openStages(config, logger);
+  const stages = await openStages(config, logger, options);
   const { db, metrics, manifests, identity, labeler, posts, pipeline } = stages;
   // The firehose and feed syncs share one pipeline; one batch at a time keeps labelling decisions ordered.
   let turn: Promise<unknown> = Promise.resolve();
@@ -143,12 +163,26 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   logger.info({ address, did: identity.did }, 'labeler serving subscribeLabels, queryLabels, createReport, /health and /metrics');
   source.start();
-  const jobs = [schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger), ...(config.FEEDS.length ? [feeds.schedule(config.FEED_SYNC_CRON)] : [])];
+  const sweepAccounts = () => inTurn(() => pipeline.sweepAccounts());
+  const jobs = [
+    schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger),
+    cron.schedule(
+      config.ACCOUNT_SWEEP_CRON,
+      () =>
+        sweepAccounts().then(
+          ({ labelled, negated }) => logger.info({ labelled: labelled.length, negated: negated.length }, 'account windows swept'),
+          (error: unknown) => logger.error({ err: error }, 'account window sweep failed; the next one retries'),
+        ),
+      { name: 'account-sweep', noOverlap: true },
+    ),
+    ...(config.FEEDS.length ? [feeds.schedule(config.FEED_SYNC_CRON)] : []),
+  ];
 
   return {
     address,
     source,
     feeds,
+    sweepAccounts,
     metrics,
     jobs,
     async stop() {

@@ -196,7 +196,10 @@ describe('llm classification', () => {
     const limiter = new RequestLimiter(4, 600);
     const starts: number[] = [];
     await Promise.all(texts(4).map(() => limiter.run(async () => starts.push(Date.now()))));
-    for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! - starts[i - 1]! >= 100, `gap ${starts[i]! - starts[i - 1]!} ms`);
+    // The limiter claims a start slot, then calls the task; a GC pause between the two (seen at load ~14) delays the
+    // task's own clock read by a few ms, so the gaps it sees may be that much short of the 100 ms the limiter kept.
+    // Without the limiter the gaps are ~0 ms, so the bound still tells spacing from none.
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! - starts[i - 1]! >= 90, `gap ${starts[i]! - starts[i - 1]!} ms`);
     const started = Date.now();
     await classifier({ batchSize: 1, concurrency: 4, requestsPerMinute: 600 }).classify(texts(4));
     assert.equal(server.requests.length, 4);

@@ -107,4 +107,17 @@ describe('mistakes that must not load silently', () => {
       ['filter.each.all.regex_any[2]', 'expected boolean, received string'],
     ]);
   });
+  it('an account manifest that contradicts itself: an aggregate on posts, a post-only operator on a profile, a bad window', async () => {
+    assert.deepEqual(await problems({ label, aggregate: { minPosts: 3, share: 0.5, windowDays: 7 }, filter: ok }), [
+      ['aggregate', 'an aggregate labels the account from its posts: add "subject": "account" (or remove "aggregate" to label posts)'],
+    ]);
+    const [[path, message]] = (await problems({ label, subject: 'account', filter: { and: [ok, { embed_type: ['==', 'image'] }] } })) as [[string, string]];
+    assert.equal(path, 'filter.and[1].embed_type');
+    assert.match(message, /^embed_type reads posts, but this manifest labels accounts from their profile \("subject": "account" without "aggregate"\); on a profile use attribute_compare, .*regex_any, .*, or add "aggregate" to label the account from its posts$/);
+    assert.deepEqual(await problems({ label, subject: 'account', aggregate: { minPosts: 3, share: 1.5, windowDays: 0 }, filter: { embed_type: ['==', 'image'] } }), [
+      ['aggregate.share', 'share is a fraction in (0, 1], e.g. 0.5'],
+      ['aggregate.windowDays', 'windowDays must be positive'],
+    ]);
+    assert.deepEqual(await problems({ label, subject: 'account', aggregate: { minPosts: 3, share: 0.5, windowDays: 7 }, filter: { embed_type: ['==', 'image'] } }), [], 'an aggregate decides on posts: post operators are fine');
+  });
 });

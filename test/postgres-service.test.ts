@@ -117,4 +117,16 @@ describe('DATABASE_URL: the service keeps its labels in PostgreSQL', () => {
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /^skysift start: --role is all, ingest, worker or labels, not "reader"\nUsage: skysift start \[--role all\|ingest\|worker\|labels\]/);
   });
+  it('refuses --role worker in one line while a manifest aggregates posts into account labels (its windows are per process)', async () => {
+    const manifests = path.join(dataDir, 'account-manifests');
+    fs.mkdirSync(manifests, { recursive: true });
+    const manifest = { label: { value: 'mostly-apples' }, subject: 'account', aggregate: { minPosts: 3, share: 0.5, windowDays: 7 }, filter: { regex_any: ['text', ['apple']] } };
+    fs.writeFileSync(path.join(manifests, 'mostly-apples.json'), JSON.stringify(manifest));
+    const refused = await runCli(['start', '--role', 'worker'], { ...env(), MANIFESTS_DIR: manifests, LOG_LEVEL: 'silent' });
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr.trim(),
+      `skysift start: account labels aggregated from posts (${path.join(manifests, 'mostly-apples.json')}) keep per-author windows in one process's SQLite, which cluster workers do not share; run them with \`skysift start\` (one process), or move them out of MANIFESTS_DIR`,
+    );
+  });
 });

@@ -4,3 +4,4 @@ export { consolidateJetstreamEvent, consolidateValidEvent, JetstreamEventSchema,
 export { mergePosts } from './merge.ts';
 export { ConsolidatedPostSchema, type ConsolidatedPost, type PostRecord } from './post.ts';
 export type { Consolidated } from './result.ts';
+export { PROFILE_COLLECTION, profileDocument, ProfileRecordSchema, type ConsolidatedProfile, type ProfileRecord } from './profile.ts';

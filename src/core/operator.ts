@@ -137,6 +137,12 @@ export interface OperatorDefinition<Args = unknown> {
   args: z.ZodType<Args>;
   /** Jetstream collections this operator needs besides posts (e.g. graph follows for live membership updates). */
   collections?: readonly string[];
+  /**
+   * True when the operator means something on an account's profile (`text`, `displayName`, `description`,
+   * the author's memberships): manifests labelling accounts from their profile may use it. Operators that
+   * read what only posts have (embeds, replies, facets, images, the time posted) leave it unset.
+   */
+  profiles?: boolean;
   /** Relative cost used to order siblings in `and`/`or` (cheapest first). */
   cost: number;
   /**

@@ -10,7 +10,8 @@ export { EvaluationPlan, evaluationPlan, type EvaluableManifest } from './plan.t
 
 interface VerdictOf<Matched> {
   uri: string;
-  cid: string;
+  /** The version decided on; null for an account (its labels carry no cid). */
+  cid: string | null;
   label: string;
   manifestVersion: string;
   matched: Matched;

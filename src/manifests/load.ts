@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { PROFILE_COLLECTION } from '../consolidate/profile.ts';
 import type { Credentials } from '../core/credentials.ts';
 import { CompileServices } from '../core/services.ts';
 import { compileFilter, type CompiledNode, type OperatorRegistry, type Problem } from '../evaluate/compile.ts';
@@ -9,7 +10,7 @@ import { ParamsSchema } from '../evaluate/params.ts';
 import { issueMessage } from '../messages.ts';
 import { operators } from '../operators/index.ts';
 import type { Label } from './label.ts';
-import { ManifestSchema } from './schema.ts';
+import { ManifestSchema, type Aggregate, type Manifest } from './schema.ts';
 import { resolveCredentials } from './secret.ts';
 
 /** A manifest ready to evaluate: its label, its compiled filter, and a version that changes with its content. */
@@ -18,8 +19,39 @@ export interface CompiledManifest {
   label: Label;
   version: string;
   filter: CompiledNode;
-  /** Jetstream collections this manifest's operators need besides posts. */
+  /** Jetstream collections this manifest needs besides posts (its operators', profiles for a profile manifest). */
   collections: readonly string[];
+  subject: ManifestSubject;
+}
+
+/**
+ * What a manifest labels and from what: each post it matches; an account from its profile record; or an
+ * account from the share of its recent posts the filter matches (docs/account-labels.md).
+ */
+export type ManifestSubject = { kind: 'post' } | { kind: 'profile' } | { kind: 'account-posts'; aggregate: Aggregate };
+
+function manifestSubject({ subject, aggregate }: Manifest): ManifestSubject {
+  if (subject === 'post') return { kind: 'post' };
+  return aggregate ? { kind: 'account-posts', aggregate } : { kind: 'profile' };
+}
+
+function* leaves(node: CompiledNode): Generator<Extract<CompiledNode, { kind: 'leaf' }>> {
+  if (node.kind === 'leaf') yield node;
+  else for (const child of node.children) yield* leaves(child);
+}
+
+/** What contradicts the manifest's subject: an aggregate on posts, or an operator that reads posts in a profile manifest. */
+function subjectProblems(subject: ManifestSubject, manifest: Manifest, filter: CompiledNode, registry: OperatorRegistry): Problem[] {
+  if (manifest.subject === 'post' && manifest.aggregate)
+    return [{ path: 'aggregate', message: 'an aggregate labels the account from its posts: add "subject": "account" (or remove "aggregate" to label posts)' }];
+  if (subject.kind !== 'profile') return [];
+  const allowed = [...new Set([...registry.values()].filter((d) => d.profiles).map((d) => d.name))].sort().join(', ');
+  return [...leaves(filter)]
+    .filter((leaf) => !registry.get(leaf.op)?.profiles)
+    .map((leaf) => ({
+      path: leaf.path,
+      message: `${leaf.op} reads posts, but this manifest labels accounts from their profile ("subject": "account" without "aggregate"); on a profile use ${allowed}, or add "aggregate" to label the account from its posts`,
+    }));
 }
 
 export interface ManifestProblem extends Problem {
@@ -82,8 +114,11 @@ export async function compileManifest(
   const context = { env, problems, registry, params: new Map(params.success ? Object.entries(params.data) : []) };
   const filter = json && typeof json === 'object' && 'filter' in json ? await compileFilter(json.filter, 'filter', context) : undefined;
   if (parsed.success && !('filter' in (json as object))) problems.push({ path: 'filter', message: 'a manifest needs a filter' });
-  if (problems.length || !parsed.success || !filter) return { problems };
-  return { manifest: { file, label: parsed.data.label, version, filter, collections: filter.collections }, problems };
+  const subject = parsed.success ? manifestSubject(parsed.data) : undefined;
+  if (subject && filter) problems.push(...subjectProblems(subject, parsed.data!, filter, registry));
+  if (problems.length || !parsed.success || !filter || !subject) return { problems };
+  const collections = subject.kind === 'profile' ? [...new Set([...filter.collections, PROFILE_COLLECTION])] : filter.collections;
+  return { manifest: { file, label: parsed.data.label, version, filter, collections, subject }, problems };
 }
 
 /** Loads every `*.json` in a directory (not sub-directories); a broken file is reported and the rest still load. */

@@ -4,7 +4,7 @@ import { EACH, logicOperators } from '../operators/logic.ts';
 import { operators } from '../operators/index.ts';
 import type { OperatorDefinition } from '../core/operator.ts';
 import { LabelSchema } from './label.ts';
-import { ManifestSchema } from './schema.ts';
+import { AggregateSchema, ManifestSchema } from './schema.ts';
 
 type JsonSchema = {
   type?: string | string[];
@@ -64,6 +64,8 @@ function operatorSection(definition: OperatorDefinition<unknown>): string[] {
     '',
     `Cost: ${definition.cost} (relative; inside \`and\`/\`or\` cheaper conditions run first).`,
     '',
+    definition.profiles ? 'On profiles: yes (an account manifest may use it on `text`, `displayName`, `description` or the author).' : 'On profiles: no (it reads what only posts have).',
+    '',
     ...(definition.graze ? [`Graze: ${definition.graze}`, ''] : []),
   ];
 }
@@ -109,6 +111,17 @@ const PROSE = {
     '',
     '**Explanations** (`skysift evaluate`, `skysift explain`) list every condition that ran, `and`/`or`/`not` included, with its result, the value it looked at and, for regexes, the matched span (character offsets).',
   ],
+  accounts: [
+    '## Account labels',
+    '',
+    'With `"subject": "account"` the label goes on the author\'s account (its DID, with no cid) instead of on posts. Semantics, timing and restarts: [account-labels.md](account-labels.md).',
+    '',
+    '- **From the profile** (no `aggregate`): the filter decides on the account\'s `app.bsky.actor.profile` record each time Jetstream brings a new version. Paths: `displayName`, `description` (empty when unset), `text` (the two joined by a newline, what `political`, `toxicity_analysis`, `llm_classification` and `regex_*` on `text` read), `author.did`. Only operators marked "On profiles: yes" below are accepted; the others are rejected at load, at their JSON path. A deleted profile is decided as an empty one.',
+    '- **From its posts** (`aggregate`): the filter decides each post as usual (every operator applies), and the label holds while, among the posts of the account seen in the last `windowDays` days, there are at least `minPosts` and at least a `share` of them match. `"aggregate"` without `"subject": "account"` is rejected.',
+    '',
+    'The `aggregate` block:',
+    '',
+  ],
 };
 
 /** The manifest reference (docs/operators.md), generated from the schemas, descriptions and examples that the loader uses. */
@@ -130,6 +143,9 @@ export function manifestReference(): string {
     'Unknown keys are rejected (with the key you probably meant), so a typo never silently falls back to a default.',
     '',
     ...PROSE.posts,
+    '',
+    ...PROSE.accounts,
+    ...keysTable(AggregateSchema),
     '',
     '## Logic',
     '',

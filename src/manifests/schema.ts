@@ -22,11 +22,28 @@ export const AuthorSchema = strictObject({
   service: z.url({ protocol: /^https?$/ }).default('https://bsky.social'),
 });
 
+/** How an account label is aggregated from its posts (see docs/account-labels.md). */
+export const AggregateSchema = strictObject({
+  minPosts: z.number().int().min(1).meta({ description: 'The account needs at least this many posts seen within the window before the label can apply.' }),
+  share: z.number().gt(0, 'share is a fraction in (0, 1], e.g. 0.5').max(1, 'share is a fraction in (0, 1], e.g. 0.5').meta({ description: 'The label holds while at least this fraction of those posts match the filter (0.5 = half).' }),
+  windowDays: z.number().gt(0, 'windowDays must be positive').max(365, 'windowDays is at most 365').meta({ description: 'The window: posts seen in the last this many days count; older ones age out.' }),
+}).meta({ title: 'aggregate', description: 'Label the account from its posts: the filter decides each post, the label holds while enough of the recent ones match.' });
+
+export type Aggregate = z.infer<typeof AggregateSchema>;
+
 /** The manifest file, with the filter checked separately by the compiler against the operator registry. */
 export const ManifestSchema = strictObject(
   {
     $schema: z.string().optional().meta({ description: "The manifest JSON Schema, for editors (e.g. \"../docs/manifest.schema.json\"); ignored by skysift." }),
     label: LabelSchema,
+    subject: z
+      .enum(['post', 'account'])
+      .default('post')
+      .meta({
+        description:
+          'What is labelled: "post" (each post the filter matches) or "account" (the author, uri = its DID). An account manifest decides on the profile (display name, description), or, with "aggregate", on the share of recent posts the filter matches.',
+      }),
+    aggregate: AggregateSchema.optional(),
     filter: z.unknown().meta({ description: 'When the label applies: one condition, usually an "and" or "or" of several (see Logic and Operators).' }),
     models: z.array(ModelEntrySchema).default([]).meta({ description: 'Tree models used by model_probability, with the features they read.' }),
     author: AuthorSchema.optional().meta({ description: 'The account whose view of the network social sets are read with.' }),

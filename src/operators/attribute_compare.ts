@@ -27,6 +27,7 @@ export const attribute_compare: OperatorDefinition<z.infer<typeof Args>> = {
   graze:
     'Graze evaluates a batch of posts as one numpy array: a list-valued path without [*] (e.g. `["langs", "in", ["en"]]`) gives answers that depend on the other posts of the batch, and [*] rows are padded with "" to the longest row (so `== ""` matches the shorter ones). skysift compares each post alone, a list meaning "any element". `in` lists may hold null or "" to match empty values (in Graze only a list that is exactly [null] does).',
   args: Args,
+  profiles: true,
   cost: 1,
   pure: true,
   compile([path, comparator, value]) {

@@ -16,6 +16,7 @@ export const list_member: OperatorDefinition<z.infer<typeof Args>> = {
     "The post's author is (not) on the Bluesky list. The set is fetched from APPVIEW_URL and cached in SQLite (see the README); until it has loaded, the manifest is undecided on posts that reach this condition.",
   examples: [{ args: ['https://bsky.app/profile/alice.bsky.social/lists/3kabc', 'in'], means: 'posts by members of the list' }],
   args: Args,
+  profiles: true,
   cost: MEMBERSHIP_COST,
   collections: [LISTITEM_COLLECTION],
   compile: ([ref, comparator], env) => membershipLeaf(env, { type: 'list', ...ref }, comparator),

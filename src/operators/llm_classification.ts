@@ -30,6 +30,7 @@ export const llm_classification: OperatorDefinition<[Category, Comparator, numbe
     z.union([z.number(), z.string()]).meta({ title: 'threshold', description: 'The score is 1 when the LLM put the post in the category, else 0: compare with == 1.' }),
   ]),
   // Far above any local leaf: a request to a remote model, paid per token.
+  profiles: true,
   cost: 10_000,
   compile([category, comparator, threshold], env) {
     env.services.require(LLM_CLASSIFIER, 'llm_classification needs an LLM endpoint: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if the endpoint wants one)');

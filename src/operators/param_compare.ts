@@ -18,6 +18,7 @@ export const param_compare: OperatorDefinition<z.infer<typeof Args>> = {
     { args: ['$LANG', 'in', ['en', 'de']], means: 'the LANG parameter is en or de' },
   ],
   args: Args,
+  profiles: true,
   cost: 0,
   pure: true,
   compile([value, comparator, threshold]) {

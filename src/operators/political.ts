@@ -26,6 +26,7 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
     ComparatorSchema,
     z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
   ]),
+  profiles: true,
   cost: 20,
   pure: true,
   compile([category, comparator, threshold], env) {

@@ -26,6 +26,7 @@ export function termsOperator(name: string, negate: boolean, description: string
     examples,
     graze: GRAZE,
     args: TermsArgsSchema,
+    profiles: true,
     cost: 6,
     pure: true,
     compile([path, terms, caseInsensitive, asRegex]) {

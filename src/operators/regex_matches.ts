@@ -21,6 +21,7 @@ export function regexOperator(name: string, negate: boolean, description: string
     graze:
       'Same pattern semantics for patterns RE2 can run (Graze falls back to Python `re` for others, which skysift rejects at load). Graze searches a missing value as the text "None" and a list as its printed form; skysift searches nothing for a missing value and each element of a list.',
     args: RegexArgsSchema,
+    profiles: true,
     cost: 5,
     pure: true,
     compile([path, pattern, caseInsensitive]) {

@@ -18,6 +18,7 @@ export const social_graph: OperatorDefinition<z.infer<typeof Args>> = {
     "The post's author is (not) among the accounts `actor` follows, or among its followers. The set is fetched from APPVIEW_URL and cached in SQLite (see the README); until it has loaded, the manifest is undecided on posts that reach this condition.",
   examples: [{ args: ['alice.bsky.social', 'in', 'follows'], means: 'posts by accounts alice.bsky.social follows' }],
   args: Args,
+  profiles: true,
   cost: MEMBERSHIP_COST,
   collections: [FOLLOW_COLLECTION],
   compile: ([actor, comparator, direction], env) => membershipLeaf(env, { type: direction, actor }, comparator),

@@ -11,6 +11,7 @@ export const social_list: OperatorDefinition<z.infer<typeof Args>> = {
   description: "The post's author is (not) one of these accounts. A list of DIDs needs no network; handles are resolved through APPVIEW_URL like the other social sets.",
   examples: [{ args: [['did:plc:z72i7hdynmk6r22z27h6tvur', 'alice.bsky.social'], 'in'], means: 'posts by either account' }],
   args: Args,
+  profiles: true,
   cost: MEMBERSHIP_COST,
   compile: ([actors, comparator], env) => membershipLeaf(env, { type: 'accounts', actors }, comparator),
 };

@@ -16,6 +16,7 @@ export const starter_pack_member: OperatorDefinition<z.infer<typeof Args>> = {
     "The post's author is (not) in the starter pack (the members of its list). The set is fetched from APPVIEW_URL and cached in SQLite (see the README); until it has loaded, the manifest is undecided on posts that reach this condition.",
   examples: [{ args: ['https://bsky.app/starter-pack/alice.bsky.social/3kpack', 'not_in'], means: 'posts by accounts outside the starter pack' }],
   args: Args,
+  profiles: true,
   cost: MEMBERSHIP_COST,
   collections: [LISTITEM_COLLECTION],
   compile: ([ref, comparator], env) => membershipLeaf(env, { type: 'starterpack', ...ref }, comparator),

@@ -42,6 +42,7 @@ export const text_similarity: OperatorDefinition<z.infer<typeof TextSimilarityAr
   graze:
     'Graze reads `path` as a top-level key only and scores an empty text; skysift resolves any path and gives an empty text no score. `model_name` must name an embedding model skysift has (no silent fallback to another).',
   args: TextSimilarityArgs,
+  profiles: true,
   cost: 1000,
   async compile([path, { anchor_text, model_name }, comparator, threshold], env) {
     const embedder = await embeddersOf(env.services).resolve(model_name);

@@ -35,6 +35,7 @@ export const toxicity_analysis: OperatorDefinition<['Toxic', Comparator, number]
     ComparatorSchema,
     z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
   ]),
+  profiles: true,
   cost: 20,
   compile([, comparator, threshold], env) {
     const classifier = env.services.require(TOXICITY_CLASSIFIER, 'toxicity_analysis needs the toxicity classifier service (models/toxicity), which is not running');

@@ -12,10 +12,7 @@ export const declare: Command = {
   options: { 'dry-run': { type: 'boolean', description: 'Print the record instead of publishing it.' } },
   run: reportingFailures(async ({ values }) => {
     const config = loadConfig();
-    const declaration = labelerDeclaration(
-      (await loadAllManifests(config)).map((m) => m.label),
-      config,
-    );
+    const declaration = labelerDeclaration(await loadAllManifests(config), config);
     if (values['dry-run']) {
       console.log(JSON.stringify(declaration, null, 2));
       return 0;

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config.ts';
-import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost } from '../../consolidate/index.ts';
+import { consolidateJetstreamEvent, ConsolidatedPostSchema, type ConsolidatedPost, type ConsolidatedProfile } from '../../consolidate/index.ts';
 import { decideBatch, type BatchDecisions } from '../../evaluate/index.ts';
 import { stderrLogger } from '../../log.ts';
 import type { Services } from '../../core/services.ts';
@@ -17,14 +17,16 @@ const BATCH = 256;
 const BROAD_RATE = 0.9;
 const BROAD_SAMPLE = 10;
 
-/** A line is either a Jetstream event or an already consolidated post. */
-function toPost(json: unknown): ConsolidatedPost | string | undefined {
+/** A line is either a Jetstream event (a post, or a profile for account manifests that read profiles) or an already consolidated post. */
+function toDocument(json: unknown): { post: ConsolidatedPost } | { profile: ConsolidatedProfile } | string | undefined {
   if (json && typeof json === 'object' && 'kind' in json) {
     const result = consolidateJetstreamEvent(json);
-    return result.kind === 'post' ? result.post : result.kind === 'malformed' ? result.reason : undefined;
+    if (result.kind === 'post') return { post: result.post };
+    if (result.kind === 'profile') return { profile: result.profile };
+    return result.kind === 'malformed' ? result.reason : undefined;
   }
   const post = ConsolidatedPostSchema.safeParse(json);
-  return post.success ? post.data : `not a Jetstream event nor a consolidated post: ${post.error.issues[0]?.message}`;
+  return post.success ? { post: post.data } : `not a Jetstream event nor a consolidated post: ${post.error.issues[0]?.message}`;
 }
 
 interface Options {
@@ -49,18 +51,21 @@ function humanLines(post: ConsolidatedPost, decisions: BatchDecisions, pairs: nu
   ];
 }
 
-/** Posts, matches and undecided verdicts per manifest. */
+/** Posts (and profiles), matches and undecided verdicts per manifest. */
 class Summary {
   posts = 0;
-  private readonly counts = new Map<string, { matched: number; undecided: number }>();
+  profiles = 0;
+  /** Per manifest: what it decided on (posts, or profiles for a profile manifest), matched and undecided. */
+  private readonly counts = new Map<string, { seen: number; matched: number; undecided: number; of: string }>();
 
   constructor(manifests: readonly CompiledManifest[]) {
-    for (const m of manifests) this.counts.set(m.label.value, { matched: 0, undecided: 0 });
+    for (const m of manifests) this.counts.set(m.label.value, { seen: 0, matched: 0, undecided: 0, of: m.subject.kind === 'profile' ? 'profiles' : 'posts' });
   }
 
   add(decisions: BatchDecisions) {
     for (let i = 0; i < decisions.size; i++) {
       const count = this.counts.get(decisions.label(i))!;
+      count.seen++;
       if (decisions.matched(i) === true) count.matched++;
       if (decisions.matched(i) === null) count.undecided++;
     }
@@ -68,12 +73,12 @@ class Summary {
 
   lines(): string[] {
     const width = Math.max(8, ...[...this.counts.keys()].map((l) => l.length));
-    const rate = (n: number) => (this.posts ? `${((100 * n) / this.posts).toFixed(1)}%` : '-');
-    const rows = [...this.counts].map(([label, c]) => `  ${label.padEnd(width)}  ${String(c.matched).padStart(7)}  ${rate(c.matched).padStart(6)}  ${String(c.undecided).padStart(9)}`);
+    const rate = (n: number, of: number) => (of ? `${((100 * n) / of).toFixed(1)}%` : '-');
+    const rows = [...this.counts].map(([label, c]) => `  ${label.padEnd(width)}  ${String(c.matched).padStart(7)}  ${rate(c.matched, c.seen).padStart(6)}  ${String(c.undecided).padStart(9)}`);
     const broad = [...this.counts]
-      .filter(([, c]) => this.posts >= BROAD_SAMPLE && c.matched >= BROAD_RATE * this.posts)
-      .map(([label, c]) => `warning: "${label}" matched ${c.matched} of ${this.posts} posts (${rate(c.matched)}): nearly every post; is its filter broader than you meant?`);
-    return [`summary: ${this.posts} post(s)`, `  ${'manifest'.padEnd(width)}  matched    rate  undecided`, ...rows, ...broad];
+      .filter(([, c]) => c.seen >= BROAD_SAMPLE && c.matched >= BROAD_RATE * c.seen)
+      .map(([label, c]) => `warning: "${label}" matched ${c.matched} of ${c.seen} ${c.of} (${rate(c.matched, c.seen)}): nearly every ${c.of.slice(0, -1)}; is its filter broader than you meant?`);
+    return [`summary: ${this.posts} post(s)${this.profiles ? `, ${this.profiles} profile(s)` : ''}`, `  ${'manifest'.padEnd(width)}  matched    rate  undecided`, ...rows, ...broad];
   }
 }
 
@@ -108,24 +113,39 @@ export const evaluate: Command = {
   },
 };
 
+/**
+ * Posts are decided by the manifests that read posts (post labels and account aggregates: the dry run shows
+ * each post's verdict, not the account's share), profiles by the account manifests that read profiles.
+ */
 async function evaluateInput(input: string, manifests: CompiledManifest[], services: Services, options: Options): Promise<void> {
   const summary = new Summary(manifests);
+  const onPosts = manifests.filter((m) => m.subject.kind !== 'profile');
+  const onProfiles = manifests.filter((m) => m.subject.kind === 'profile');
   for await (const lines of jsonlBatches(input, BATCH)) {
     const posts: ConsolidatedPost[] = [];
+    const profiles: ConsolidatedProfile[] = [];
     for (const line of lines) {
-      const post = 'error' in line ? line.error : toPost(line.value);
-      if (typeof post === 'string') console.error(`${input}:${line.lineNo}: skipped: ${post}`);
-      else if (post) posts.push(post);
+      const document = 'error' in line ? line.error : toDocument(line.value);
+      if (typeof document === 'string') console.error(`${input}:${line.lineNo}: skipped: ${document}`);
+      else if (document && 'post' in document) posts.push(document.post);
+      else if (document) profiles.push(document.profile);
     }
-    // Decided first; only the verdicts printed are explained.
-    const decisions = await decideBatch(posts, manifests, services.providers, services.memberships());
     summary.posts += posts.length;
-    summary.add(decisions);
-    posts.forEach((post, p) => {
-      const own = manifests.map((_, m) => p * manifests.length + m);
-      if (options.human) for (const line of humanLines(post, decisions, own, options)) console.log(line);
-      else for (const i of own) if (!options.matchesOnly || decisions.matched(i) === true) console.log(JSON.stringify(decisions.verdict(i)));
-    });
+    summary.profiles += profiles.length;
+    for (const [documents, set] of [
+      [posts, onPosts],
+      [profiles, onProfiles],
+    ] as const) {
+      if (!documents.length || !set.length) continue;
+      // Decided first; only the verdicts printed are explained.
+      const decisions = await decideBatch(documents, set, services.providers, services.memberships());
+      summary.add(decisions);
+      documents.forEach((document, d) => {
+        const own = set.map((_, m) => d * set.length + m);
+        if (options.human) for (const line of humanLines(document, decisions, own, options)) console.log(line);
+        else for (const i of own) if (!options.matchesOnly || decisions.matched(i) === true) console.log(JSON.stringify(decisions.verdict(i)));
+      });
+    }
   }
   for (const line of summary.lines()) console.error(line);
 }

@@ -1,7 +1,10 @@
 import { databasePath, loadConfig } from '../../config.ts';
+import { windowStart, type AggregateRule } from '../../evaluate/account.ts';
+import type { TraceEntry } from '../../evaluate/compile.ts';
 import { openLabelStore } from '../../label/open-store.ts';
-import { activeKey, type LabelOverride } from '../../label/store.ts';
+import { activeKey, type LabelOverride, type LabelStateRow } from '../../label/store.ts';
 import { stderrLogger } from '../../log.ts';
+import { AccountWindowStore, type WindowCounts } from '../../store/account-windows.ts';
 import { openDatabase } from '../../store/database.ts';
 import { PostStore } from '../../store/posts.ts';
 import type { Command } from '../command.ts';
@@ -18,6 +21,17 @@ function overrideLines(o: LabelOverride): string[] {
   lines.push(`  the manifests last said: ${manifest.active ? 'label' : 'no label'}${manifest.manifestVersion ? ` (manifest version ${manifest.manifestVersion})` : ''}`);
   if (manifest.explanation) lines.push(...explanationLines(JSON.parse(manifest.explanation), '    '));
   return lines;
+}
+
+/**
+ * The account's window as it stands now, for a label decided from its posts: the decision recorded is the
+ * last one that changed the label, and the counts may have moved since without changing it.
+ */
+function windowNow(windows: AccountWindowStore, row: LabelStateRow): (WindowCounts & { windowDays: number }) | undefined {
+  const entry = (JSON.parse(row.explanation) as TraceEntry[]).find((e) => e.op === 'aggregate');
+  if (!entry) return undefined;
+  const { windowDays } = entry.inputs as AggregateRule;
+  return { ...windows.counts({ label: row.val, did: row.uri }, windowStart(Date.now(), { windowDays })), windowDays };
 }
 
 export const explain: Command = {
@@ -38,8 +52,9 @@ export const explain: Command = {
       // A negation by hand of a label never applied leaves no label state, only the override.
       const undecided = [...overrides.values()].filter((o) => !rows.some((r) => r.val === o.val));
       const status = rows.length || overrides.size ? 'labelled' : post ? 'evaluated, not labelled' : 'never seen';
+      const windows = new AccountWindowStore(db);
       if (values.json) {
-        const labels = rows.map((r) => ({ ...r, explanation: JSON.parse(r.explanation), override: overrides.get(activeKey(uri, r.val)) ?? null }));
+        const labels = rows.map((r) => ({ ...r, explanation: JSON.parse(r.explanation), override: overrides.get(activeKey(uri, r.val)) ?? null, window: windowNow(windows, r) ?? null }));
         console.log(JSON.stringify({ uri, status, text: post?.record.text ?? null, labels, overrides: [...overrides.values()] }));
         return status === 'never seen' ? 1 : 0;
       }
@@ -53,6 +68,8 @@ export const explain: Command = {
       for (const row of rows) {
         console.log(`${row.val}: ${row.active ? 'applied' : 'negated'} at ${row.cts}${row.exp ? `, expires ${row.exp}` : ''} (manifest version ${row.manifestVersion})`);
         for (const line of explanationLines(JSON.parse(row.explanation))) console.log(line);
+        const now = windowNow(windows, row);
+        if (now) console.log(`  now: ${now.matched} of ${now.posts} posts seen in the last ${now.windowDays} days match`);
         const override = overrides.get(activeKey(uri, row.val));
         if (override) for (const line of overrideLines(override)) console.log(line);
       }
