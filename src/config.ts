@@ -54,7 +54,7 @@ export const ConfigSchema = z.object({
     .transform((v) => v === 'true')
     .describe('Allow downloading a missing transformers.js embedding model from the Hugging Face hub into MODELS_DIR (`true`/`false`).'),
   EMBEDDING_BATCH_SIZE: z.coerce.number().int().positive().default(16).describe('Most texts sent to an embedding model in one call (the offline encoder is fastest around 8–16).'),
-  EMBEDDING_CACHE_SIZE: z.coerce.number().int().nonnegative().default(20000).describe('Embeddings kept in memory (LRU), keyed by model and text hash.'),
+  EMBEDDING_CACHE_SIZE: z.coerce.number().int().nonnegative().default(20000).describe('Embeddings kept in memory (LRU), keyed by model and text; 0 turns the cache off.'),
   POLITICAL_MODE: z
     .enum(['default', 'quality'])
     .default('default')
