@@ -54,7 +54,7 @@ export const ConfigSchema = z.object({
     .transform((v) => v === 'true')
     .describe('Allow downloading a missing transformers.js embedding model from the Hugging Face hub into MODELS_DIR (`true`/`false`).'),
   EMBEDDING_BATCH_SIZE: z.coerce.number().int().positive().default(16).describe('Most texts sent to an embedding model in one call (the offline encoder is fastest around 8–16).'),
-  EMBEDDING_CACHE_SIZE: z.coerce.number().int().nonnegative().default(20000).describe('Embeddings kept in memory (LRU), keyed by model and text hash.'),
+  EMBEDDING_CACHE_SIZE: z.coerce.number().int().nonnegative().default(20000).describe('Embeddings kept in memory (LRU), keyed by model and text; 0 turns the cache off.'),
   POLITICAL_MODE: z
     .enum(['default', 'quality'])
     .default('default')
@@ -78,6 +78,13 @@ export const ConfigSchema = z.object({
         .filter(Boolean),
     )
     .describe('Comma-separated NATS servers carrying events from `--role ingest` to `--role worker` (JetStream stream SKYSIFT_EVENTS).'),
+  NATS_STREAM_REPLICAS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(1)
+    .describe('Copies of the event stream kept by a NATS cluster (3 on a 3-node cluster: the stream survives the loss of any one server).'),
   NATS_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(4).describe('Partitions of the event stream (by a hash of the author DID); every ingest and worker process must agree.'),
   WORKER_PARTITIONS: z
     .string()

@@ -21,7 +21,7 @@ export async function startLabelServerRole(config: Config & { DATABASE_URL: stri
   logger.info({ config: redactConfig(config) }, 'starting skysift label server');
   const labels = await openPostgresLabelStore(config.DATABASE_URL, logger);
   const { store } = labels;
-  const metrics = new Metrics();
+  const metrics = new Metrics('labels');
   const sequencer = new Sequencer(store, logger);
   let app: FastifyInstance | undefined;
   const stop = async () => {

@@ -90,7 +90,36 @@ export class Metrics {
     this.reportCounts = counts;
   }
 
-  constructor() {
+  readonly labelsServed = new Counter({
+    name: 'skysift_labels_served_total',
+    help: 'Labels sent to clients, by method (subscribeLabels, queryLabels).',
+    labelNames: ['method'],
+    registers: [this.registry],
+  });
+  readonly natsPublished = new Counter({ name: 'skysift_nats_published_total', help: 'Events published to the NATS stream (cluster ingest).', registers: [this.registry] });
+  readonly natsDuplicates = new Counter({
+    name: 'skysift_nats_duplicates_total',
+    help: 'Events published that the NATS stream already held (another ingest reader or a retry): stored once.',
+    registers: [this.registry],
+  });
+  readonly workerBatches = new Counter({ name: 'skysift_worker_batches_total', help: 'Batches of stream events applied and acknowledged, by partition.', labelNames: ['partition'], registers: [this.registry] });
+  readonly workerLag = new Gauge({ name: 'skysift_worker_lag_messages', help: 'Events of the partition in the stream and not yet delivered to this worker, by partition.', labelNames: ['partition'], registers: [this.registry] });
+  readonly workerRedelivered = new Counter({
+    name: 'skysift_worker_redelivered_total',
+    help: 'Events delivered again that the partition cursor showed were already applied (skipped), by partition.',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
+  readonly workerFailures = new Counter({
+    name: 'skysift_worker_failures_total',
+    help: 'Times a partition was read again from its cursor after a failure (NATS leader election, PostgreSQL down, a moved cursor), by partition.',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
+
+  /** `role`: the cluster role of this process (ingest, worker, labels), a label on every metric; none for the whole service. */
+  constructor(role?: string) {
+    if (role) this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry, prefix: 'skysift_' });
   }
 }

@@ -6,6 +6,7 @@ import { decideBatch, decisionsOf, type BatchDecisions, type Decisions } from '.
 import { accountDecisions, joinDecisions, manifestSubset } from './evaluate/views.ts';
 import { deletedAccountVerdicts, type AccountLabels } from './label/account-labels.ts';
 import type { EmitSummary, Labeler } from './label/index.ts';
+import type { CursorAdvance } from './label/store.ts';
 import type { Logger } from './log.ts';
 import type { CompiledManifest } from './manifests/load.ts';
 import type { Metrics } from './metrics.ts';
@@ -53,12 +54,15 @@ function setsOf(current: readonly CompiledManifest[]): ManifestSets {
 }
 
 export interface Pipeline {
-  /** One batch of raw Jetstream events (a replay's lines): validated, consolidated, then `posts`. */
-  (events: readonly unknown[]): Promise<EmitSummary>;
+  /**
+   * One batch of raw Jetstream events (a replay's lines): validated, consolidated, then `posts`. A
+   * `cursor` (the stream position the batch ends at) is committed with the batch's labels.
+   */
+  (events: readonly unknown[], cursor?: CursorAdvance): Promise<EmitSummary>;
   /** The same for events the stream's frame reader has validated: each event is validated once. */
   validated(events: readonly JetstreamEvent[]): Promise<EmitSummary>;
   /** Consolidated posts from any source (firehose, feed sync) and post deletions (and profiles, deleted accounts): store → evaluate → label. */
-  posts(posts: readonly ConsolidatedPost[], deletes: readonly string[], accountChanges?: AccountChanges): Promise<EmitSummary>;
+  posts(posts: readonly ConsolidatedPost[], deletes: readonly string[], accountChanges?: AccountChanges, cursor?: CursorAdvance): Promise<EmitSummary>;
   /** Re-decides the accounts whose aggregate windows lost posts to age (the cron sweep). */
   sweepAccounts(): Promise<EmitSummary>;
 }
@@ -93,13 +97,13 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
       logger.warn({ undecided: undecided.reduce((sum, n) => sum + n, 0), labels, reason }, 'verdicts left undecided: no label change for those posts');
     }
   };
-  const label = async (decisions: Decisions, deletes: readonly string[], current: readonly CompiledManifest[]) => {
-    const summary = await labeler.apply(decisions, [...deletes], new Map(current.map((m) => [m.label.value, m.label])));
+  const label = async (decisions: Decisions, deletes: readonly string[], current: readonly CompiledManifest[], cursor?: CursorAdvance) => {
+    const summary = await labeler.apply(decisions, [...deletes], new Map(current.map((m) => [m.label.value, m.label])), cursor);
     for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
     for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });
     return summary;
   };
-  const processPosts = async (incoming: readonly ConsolidatedPost[], deletes: readonly string[], { profiles = [], deletedAccounts = [] }: AccountChanges = {}): Promise<EmitSummary> => {
+  const processPosts = async (incoming: readonly ConsolidatedPost[], deletes: readonly string[], { profiles = [], deletedAccounts = [] }: AccountChanges = {}, cursor?: CursorAdvance): Promise<EmitSummary> => {
     const timer = metrics.evaluationSeconds.startTimer();
     const posts = store.upsert(incoming);
     store.delete(deletes);
@@ -119,7 +123,7 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
       accounts?.forgetAccounts(deletedAccounts, current);
       parts.push(decisionsOf(deletedAccountVerdicts(deletedAccounts, current)));
     }
-    const summary = await label(joinDecisions(parts), deletes, current);
+    const summary = await label(joinDecisions(parts), deletes, current, cursor);
     timer();
     logger.debug({ posts: posts.length, deletes: deletes.length, profiles: profiles.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');
     return summary;
@@ -128,7 +132,7 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
     const current = manifests();
     return accounts ? label(decisionsOf(accounts.sweep(current)), [], current) : { labelled: [], negated: [] };
   };
-  const processEvents = <E>(consolidate: (event: E) => Consolidated) => async (events: readonly E[]): Promise<EmitSummary> => {
+  const processEvents = <E>(consolidate: (event: E) => Consolidated) => async (events: readonly E[], cursor?: CursorAdvance): Promise<EmitSummary> => {
     const posts = new Map<string, ConsolidatedPost>();
     const deletes: string[] = [];
     const profiles = new Map<string, ConsolidatedProfile>();
@@ -154,7 +158,7 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
         logger.debug({ reason: result.reason }, 'malformed event skipped');
       }
     }
-    return processPosts([...posts.values()], deletes, { profiles: [...profiles.values()], deletedAccounts });
+    return processPosts([...posts.values()], deletes, { profiles: [...profiles.values()], deletedAccounts }, cursor);
   };
   return Object.assign(processEvents(consolidateJetstreamEvent), { validated: processEvents(consolidateValidEvent), posts: processPosts, sweepAccounts });
 }

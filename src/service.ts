@@ -48,14 +48,16 @@ export interface StageOptions {
   accountWindows?: boolean;
   /** The clock account windows are measured against (ms); tests move it forward to age posts out. */
   now?: () => number;
+  /** The cluster role these stages serve: it labels their metrics. */
+  role?: string;
 }
 
 /** The stages behind any event source: storage, live manifests, the labeler, and the pipeline over them. */
-export async function openStages(config: Config, logger: Logger, { accountWindows = true, now }: StageOptions = {}) {
+export async function openStages(config: Config, logger: Logger, { accountWindows = true, now, role }: StageOptions = {}) {
   const dbFile = databasePath(config);
   const { db, applied } = openDatabase(dbFile);
   logger.info({ dataDir: path.resolve(config.DATA_DIR), database: dbFile, migrationsApplied: applied }, 'storage ready');
-  const metrics = new Metrics();
+  const metrics = new Metrics(role);
   const services = await openServices({ config, logger, db, registry: metrics.registry });
   const manifests = new ManifestWatcher(config.MANIFESTS_DIR, logger, { services: services.compile });
   manifests.on('problems', (problems) => metrics.manifestErrors.inc(problems.length));

@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { amplifiedCapture } from './support/capture.ts';
+import { amplifiedCapture, freePort } from './support/capture.ts';
 import { runCli, spawnCli, type CliResult } from './support/cli.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-cli-errors-'));
@@ -81,6 +81,12 @@ describe('CLI mistakes get one line and a non-zero exit', () => {
     } finally {
       taken.close();
     }
+  });
+
+  it('start --role ingest: NATS that cannot be reached names the servers and NATS_URL', async () => {
+    const port = await freePort();
+    const result = await runCli(['start', '--role', 'ingest'], { DATA_DIR: path.join(dir, 'nats-data'), LABELER_PORT: '0', NATS_URL: `nats://127.0.0.1:${port}`, JETSTREAM_URL: 'ws://127.0.0.1:9/subscribe' });
+    assertOneLine(result, 1, new RegExp(`^skysift start: cannot use the NATS JetStream stream SKYSIFT_EVENTS at nats://127\\.0\\.0\\.1:${port}: .*check NATS_URL`));
   });
 
   it('output piped into a reader that stops early (EPIPE): one line, the SIGPIPE status', async () => {

@@ -7,19 +7,9 @@ import { describe, it } from 'node:test';
 import { activeKeys, amplifiedCapture, expectedActiveLabels, freePort } from './support/capture.ts';
 import { spawnCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
-import { LabelSubscriber, queryAllLabels } from './support/label-verifier.ts';
+import { queryAllLabels, subscribeWhenUp, type LabelSubscriber } from './support/label-verifier.ts';
 
 const KILLS = 4;
-
-/** A subscriber to the service at `url`, connecting as soon as the service listens. */
-async function subscribeWhenUp(url: string, cursor: number, child: { exitCode: number | null }): Promise<LabelSubscriber> {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline && child.exitCode === null; ) {
-    const subscriber = new LabelSubscriber(url, cursor);
-    if (await subscriber.opened().then(() => true, () => false)) return subscriber;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the service did not serve subscribeLabels within 60 s');
-}
 
 /** "seq: uri val neg cts" of every label a subscriber received, in order. */
 const observed = (s: LabelSubscriber) => s.labels.map((l, i) => `${s.seqs[i]}: ${l.uri} ${l.val} ${Boolean(l.neg)} ${l.cts}`);

@@ -88,6 +88,30 @@ test('embedding provider: one embedding per (model, text), micro-batches of the 
   assert.deepEqual(batches, [2, 2, 1], 'the cache holds three, so the oldest was forgotten');
   assert.equal(provider.embedded.get('tiny-bert'), 5);
   assert.notEqual(embeddingKey('tiny-bert', 'cat'), embeddingKey('universal-sentence-encoder', 'cat'), 'keys include the model');
+  const long = 'the weather today '.repeat(100);
+  assert.ok(embeddingKey('tiny-bert', long).length < 100, 'a long text is keyed by a digest');
+  assert.notEqual(embeddingKey('tiny-bert', long), embeddingKey('tiny-bert', `${long}!`));
+  assert.notEqual(embeddingKey('tiny-bert', long.slice(3)), embeddingKey('tiny-bert', long));
+});
+
+test('embedding provider with the cache off: each round embeds its distinct texts once, answers in input order, keeps nothing', async () => {
+  const registry = new EmbedderRegistry({ modelsDir, allowRemote: false });
+  const embedder = await registry.resolve('tiny-bert');
+  const sent: string[][] = [];
+  const embed = embedder.embed.bind(embedder);
+  embedder.embed = async (texts) => {
+    sent.push(texts);
+    return embed(texts);
+  };
+  const provider = createEmbeddingProvider(registry, { batchSize: 16, cacheSize: 0 });
+  const texts = ['rain', 'cat', 'rain', 'dog', 'cat'];
+  const vectors = (await provider.compute(texts.map((text) => ({ model: 'tiny-bert', text })))) as Float32Array[];
+  assert.deepEqual(sent, [['cat', 'dog', 'rain']], 'distinct texts, shortest first');
+  texts.forEach((text, i) => assert.deepEqual([...vectors[i]!], [...unit(WORDS[text]!)].map(Math.fround), text));
+  assert.equal(vectors[0], vectors[2]);
+  await provider.compute([{ model: 'tiny-bert', text: 'cat' }]);
+  assert.deepEqual(sent.at(-1), ['cat'], 'nothing was cached');
+  assert.equal(provider.embedded.get('tiny-bert'), 4);
 });
 
 test('LruCache forgets the least recently used entry', () => {

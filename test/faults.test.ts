@@ -18,14 +18,8 @@ import { spawnCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels } from './support/label-verifier.ts';
 import { shippedManifests } from './support/shipped-manifests.ts';
+import { metric } from './support/metrics.ts';
 import { until } from './support/until.ts';
-
-/** One sample of a counter or gauge from the service's /metrics, summed over its label sets. */
-async function metric(base: string, name: string): Promise<number> {
-  // Generous: on a loaded machine a busy service may answer late, which is not the fault under test.
-  const text = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
-  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
-}
 
 /**
  * A full disk, without root: the soft RLIMIT_FSIZE of the running service, so that no file can grow past

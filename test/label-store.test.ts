@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SignedLabel, StoredLabel } from '../src/label/label.ts';
-import { activeKey, type LabelOverride, type LabelSearch, type LabelStateRow, type LabelStore } from '../src/label/store.ts';
+import { activeKey, CursorMoved, type LabelOverride, type LabelSearch, type LabelStateRow, type LabelStore } from '../src/label/store.ts';
 import { postgresStores, sqliteStores, type OpenedStore } from './support/label-stores.ts';
 import { until } from './support/until.ts';
 
@@ -236,6 +236,28 @@ for (const kind of [sqliteStores(), postgresStores()]) {
       assert.deepEqual([...(await store.overrides([post(1, 'olga')])).values()], [replaced], 'and clears none');
       const other = await opened.connect();
       assert.deepEqual([...(await other.overrides([post(1, 'olga')])).values()], [replaced], 'another connection reads the same overrides');
+    });
+    it('moves a stream cursor with the batch it ends, only from where its committer read it', async () => {
+      const name = 'nats:events:p7';
+      assert.equal(await store.cursor(name), 0, 'no cursor yet');
+      const head = await store.head();
+      await store.commit({ state: [state(post(1, 'pia'), 'x', true)], labels: [label(post(1, 'pia'))], cursor: { name, from: 0, to: 12 } });
+      assert.equal(await store.cursor(name), 12);
+      assert.equal(await store.cursor('nats:events:p8'), 0, 'cursors are separate');
+
+      // The same batch again (its acknowledgement lost), or a second process on the partition: refused whole.
+      const again = store.commit({ state: [state(post(1, 'pia'), 'x', true)], labels: [label(post(1, 'pia'))], cursor: { name, from: 0, to: 12 } });
+      await assert.rejects(again, CursorMoved);
+      const stale = store.commit({ state: [state(post(2, 'pia'), 'x', true)], labels: [label(post(2, 'pia'))], cursor: { name, from: 5, to: 20 } });
+      await assert.rejects(stale, /no longer at 5/);
+      assert.equal(await store.head(), head + 1, 'no label of a refused batch was stored');
+      assert.equal((await store.activeState([post(2, 'pia')])).size, 0, 'nor its state');
+      assert.equal(await store.cursor(name), 12);
+
+      await store.commit({ state: [], labels: [], cursor: { name, from: 12, to: 30 } });
+      assert.equal(await store.cursor(name), 30, 'a batch without label changes still moves the cursor');
+      const other = await opened.connect();
+      assert.equal(await other.cursor(name), 30, 'another connection reads it');
     });
   });
 }

@@ -10,12 +10,13 @@ import { compileManifest } from '../src/manifests/load.ts';
 import { cosine, DEFAULT_EMBEDDER, STATIC_EMBEDDER } from '../src/models/embedders/embedder.ts';
 import { EmbedderRegistry } from '../src/models/embedders/registry.ts';
 import { SHIPPED_STATIC_MODEL, StaticEmbedder } from '../src/models/embedders/static.ts';
-import { PieceSegmenter, words } from '../src/models/embedders/static-tokenizer.ts';
+import { PieceSegmenter, scanTokens, TEXT_OFFSET, tokenHash, tokenText, TokenTable, words } from '../src/models/embedders/static-tokenizer.ts';
 import { createEmbeddingProvider } from '../src/models/embedding-provider.ts';
 import { parseFeatureModules } from '../src/models/train/train-model.ts';
 import { createLogger } from '../src/log.ts';
 import { openServices } from '../src/services/index.ts';
 import { consolidateJetstreamEvent, type ConsolidatedPost } from '../src/consolidate/index.ts';
+import { recordedTraffic } from './support/recorded-posts.ts';
 
 const FIXTURES = new URL('./fixtures/static-embedder/', import.meta.url);
 interface Post {
@@ -64,10 +65,12 @@ test('real posts: each anchor is closer to the post on the same subject than to 
   }
 });
 
-test('a text is the normalised sum of its tokens: repetition and case do not change it, empty and symbol-only texts are zero', () => {
+test('a text is the normalised sum of its tokens and the text offset: case does not change it, repeating a word only tips the balance with the offset, an empty text is zero', () => {
   const once = model.embedText('Election');
-  assert.deepEqual(model.embedText('election election'), once);
   assert.deepEqual(model.embedText('ELECTION'), once);
+  const twice = model.embedText('election election');
+  assert.notDeepEqual(twice, once);
+  assert.ok(cosine(twice, once) > 0.95, `cosine ${cosine(twice, once)}`);
   assert.deepEqual([...model.embedText('')], new Array(256).fill(0));
   assert.deepEqual(words('Biden’s plan: don’t panic! #vote'), ['biden', "'s", 'plan', ':', "don't", 'panic', '!', '#', 'vote']);
 });
@@ -137,18 +140,28 @@ test('a word’s vector is its row of embeddings.bin as the format describes it 
   const file = fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'embeddings.bin'));
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const { rows, dimensions } = model.config;
+  const stored = (row: number) => Float32Array.from({ length: dimensions }, (_, k) => view.getFloat32(row * 4, true) * view.getInt8(rows * 4 + row * dimensions + k));
+  const offset = stored(tokens.indexOf(TEXT_OFFSET));
+  // The same files less the offset (the last row): a model built without one, where a word is its row alone.
+  const config = JSON.parse(fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'config.json'), 'utf8'));
+  assert.equal(tokens.at(-1), TEXT_OFFSET);
+  const withoutOffset = new Uint8Array((rows - 1) * (4 + dimensions));
+  withoutOffset.set(file.subarray(0, (rows - 1) * 4));
+  withoutOffset.set(file.subarray(rows * 4, rows * 4 + (rows - 1) * dimensions), (rows - 1) * 4);
+  const plain = new StaticEmbedder({ ...config, rows: rows - 1 }, tokens.slice(0, -1), withoutOffset);
   for (const word of ['election', 'painting', 'weather']) {
     const row = tokens.indexOf(word);
     assert.ok(row >= 0, `${word} is in the vocabulary`);
-    const stored = Float32Array.from({ length: dimensions }, (_, k) => view.getFloat32(row * 4, true) * view.getInt8(rows * 4 + row * dimensions + k));
-    const expected = stored.map((v) => v / norm(stored));
+    const sum = stored(row).map((v, k) => v + offset[k]!);
+    const expected = sum.map((v) => v / norm(sum));
     const actual = model.embedText(word);
-    assert.ok(cosine(actual, expected) > 0.99999, `${word}: the loaded vector is its stored row (cosine ${cosine(actual, expected)})`);
+    assert.ok(cosine(actual, expected) > 0.99999, `${word}: the loaded vector is its stored row plus the text offset (cosine ${cosine(actual, expected)})`);
+    const alone = stored(row).map((v) => v / norm(stored(row)));
+    assert.ok(cosine(plain.embedText(word), alone) > 0.99999, `${word}: without an offset row, its stored row alone`);
   }
   // The same bytes at an odd offset inside a larger buffer give the same vectors.
   const shifted = new Uint8Array(file.length + 3);
   shifted.set(file, 3);
-  const config = JSON.parse(fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'config.json'), 'utf8'));
   const fromShifted = new StaticEmbedder(config, tokens, shifted.subarray(3));
   assert.deepEqual(fromShifted.embedText('the senate passed the budget'), model.embedText('the senate passed the budget'));
 });
@@ -163,4 +176,69 @@ test('a damaged or incomplete model folder is refused with what is wrong', () =>
   assert.throws(() => StaticEmbedder.load(copy), /does not match the checksum/);
   fs.rmSync(path.join(copy, 'tokens.txt'));
   assert.throws(() => StaticEmbedder.load(copy), /is incomplete/);
+});
+
+/** Texts where the tokenizer's rules meet: apostrophes and possessives, NFKC, case, surrogates, other scripts and spaces. */
+const TRICKY_TEXTS = [
+  'Biden’s plan: don’t panic! #vote',
+  "it's o'shea's rock'n'roll 'sup 's x' ' don't' foo''bar ab'c'd's'e 'S's'ss A'S IT'S",
+  'ÉCOLE ﬁne Ｆｕｌｌ İstanbul ΣΊΣΥΦΟΣ a\u0301b',
+  'emoji 👍🏽 and 🇺🇸 flags, lone \ud800 surrogate \udc00 and \ud83d',
+  'tab\tnew\nline\u00a0nbsp\u2003em\ufeffzero',
+  '1,000.5 $5 ... 日本語のテキスト',
+];
+const recordedTexts = [...new Set(recordedTraffic().map((p) => p.record.text))].filter(Boolean);
+
+test('the one-pass token scanner finds exactly the tokens of words(), with the hash the vocabulary table uses', () => {
+  for (const text of [...TRICKY_TEXTS, ...recordedTexts]) {
+    const scanned: string[] = [];
+    scanTokens(text, (normalised, start, end, hash) => {
+      const token = tokenText(normalised, start, end);
+      assert.equal(hash, tokenHash(token), `hash of ${token}`);
+      scanned.push(token);
+    });
+    assert.deepEqual(scanned, words(text), JSON.stringify(text));
+  }
+  const table = new TokenTable(new Map([['dog', 7], ["don't", 9], ['🇺', 3]]));
+  assert.equal(table.get('dog'), 7);
+  assert.equal(table.get('cat'), -1);
+  assert.equal(table.find('The DOG', 4, 7, tokenHash('dog')), 7, 'an ASCII text is compared lower-cased');
+  assert.equal(table.find("DON'T", 0, 5, tokenHash("don't")), 9);
+  assert.equal(table.find('dogs', 0, 4, tokenHash('dogs')), -1);
+});
+
+test('an embedding is the normalised weighted sum of its stored rows, as embeddings.bin defines them (the fast sum changes nothing)', () => {
+  const tokens = fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'tokens.txt'), 'utf8').replace(/\n$/, '').split('\n');
+  const file = fs.readFileSync(path.join(SHIPPED_STATIC_MODEL, 'embeddings.bin'));
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const { rows, dimensions } = model.config;
+  const wordRows = new Map(tokens.flatMap((line, row) => (line.includes('\t') ? [] : [[line, row] as const])));
+  const offset = wordRows.get(TEXT_OFFSET);
+  assert.ok(offset !== undefined, 'the shipped model has a learned text offset');
+  /** The plain definition: each token's row (scale × int8), or the mean of its pieces' rows, and the text offset's row if any; summed; normalised. */
+  const reference = (text: string) => {
+    const sum = new Float64Array(dimensions);
+    const add = (row: number, weight: number) => {
+      const scale = view.getFloat32(row * 4, true) * weight;
+      for (let k = 0; k < dimensions; k++) sum[k]! += scale * view.getInt8(rows * 4 + row * dimensions + k);
+    };
+    let any = false;
+    for (const word of words(text)) {
+      const known = wordRows.get(word);
+      const used = known !== undefined ? [known] : model.piecesOf(word);
+      for (const row of used) add(row, 1 / used.length);
+      any ||= used.length > 0;
+    }
+    if (any && offset !== undefined) add(offset, 1);
+    const length = Math.hypot(...sum);
+    return sum.map((v) => (length > 0 ? v / length : 0));
+  };
+  // A long text too: more rows than the embedder's first buffers hold.
+  const long = recordedTexts.slice(0, 40).join(' ');
+  for (const text of [...TRICKY_TEXTS, ...recordedTexts.slice(0, 200), long]) {
+    const expected = reference(text);
+    const actual = model.embedText(text);
+    for (let k = 0; k < dimensions; k++) assert.ok(Math.abs(actual[k]! - expected[k]!) < 1e-6, `${JSON.stringify(text.slice(0, 60))}: dimension ${k}`);
+  }
+  assert.ok(words(long).length > 300);
 });

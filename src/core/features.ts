@@ -13,7 +13,7 @@ export interface FeatureKind<In, Out> {
 
 export const featureKind = <In, Out>(name: string): FeatureKind<In, Out> => ({ name });
 
-/** One feature a leaf needs. `key` identifies the input (e.g. model + text hash), so equal requests are computed once. */
+/** One feature a leaf needs. `key` identifies the input (e.g. model + text), so equal requests are computed once. */
 export interface FeatureRequest<In = unknown, Out = unknown> {
   kind: FeatureKind<In, Out>;
   key: string;

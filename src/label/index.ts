@@ -10,7 +10,7 @@ import { Sequencer } from './sequencer.ts';
 import { createLabelServer } from './server.ts';
 import { LabelSigner } from './signer.ts';
 import { SqliteLabelStore } from './sqlite-store.ts';
-import { activeKey, type LabelCommit, type LabelOverride, type LabelStateRow, type LabelStore, type ManifestDecision, type SubjectValue } from './store.ts';
+import { activeKey, type CursorAdvance, type LabelCommit, type LabelOverride, type LabelStateRow, type LabelStore, type ManifestDecision, type SubjectValue } from './store.ts';
 
 export interface LabelerOptions {
   identity: LabelerIdentity;
@@ -107,9 +107,10 @@ export class Labeler {
    * deletions (negate every active label of the post). A negation names the cid of the label it
    * negates, not the post's current one. An undecided verdict (a failed feature) changes nothing.
    * Verdicts come as the evaluator decided them (`Decisions`: an outcome per pair) or as a list; only
-   * those that change a label are asked for their explanation.
+   * those that change a label are asked for their explanation. A `cursor` (cluster mode) is moved in the
+   * same transaction, even when nothing else changes.
    */
-  apply(verdicts: Decisions | readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>): Promise<EmitSummary> {
+  apply(verdicts: Decisions | readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>, cursor?: CursorAdvance): Promise<EmitSummary> {
     return this.inTurn(async () => {
       const cts = new Date().toISOString();
       const decisions = 'size' in verdicts ? verdicts : decisionsOf(verdicts);
@@ -157,7 +158,7 @@ export class Labeler {
       for (const row of active.values()) if (deleted.has(row.uri)) changes.set(activeKey(row.uri, row.val), negation(row, cts, 'delete'));
       // A deleted subject takes its human decisions with it.
       const cleared = [...overrides.values()].filter((o) => deleted.has(o.uri));
-      const rows = await this.commit([...changes.values()], { overrides: remembered, clearedOverrides: cleared });
+      const rows = await this.commit([...changes.values()], { overrides: remembered, clearedOverrides: cleared, cursor });
       return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
     });
   }
@@ -231,7 +232,7 @@ export class Labeler {
 
   /** Signs the changes, then commits them with their state (and overrides) in one transaction. */
   private async commit(changes: readonly LabelStateRow[], also: Omit<LabelCommit, 'labels' | 'state'> = {}): Promise<LabelStateRow[]> {
-    if (!changes.length && !also.overrides?.length && !also.clearedOverrides?.length) return [];
+    if (!changes.length && !also.overrides?.length && !also.clearedOverrides?.length && !also.cursor) return [];
     const signer = await this.ready;
     const labels = await signer.signAll(changes.map(({ uri, cid, val, active, cts, exp }) => ({ uri, cid, val, neg: !active, cts, exp })));
     await this.store.commit({ labels, state: changes, ...also });

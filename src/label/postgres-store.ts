@@ -2,7 +2,7 @@ import type { Logger } from '../log.ts';
 import type { Pool, PoolClient } from '../store/postgres.ts';
 import type { LabelFields, StoredLabel } from './label.ts';
 import { fromOverrideRow, type OverrideRow } from './override-row.ts';
-import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelOverride, type LabelQuery, type LabelSearch, type LabelStateRow, type LabelStore, type ValueCount } from './store.ts';
+import { activeKey, BROAD_MATCHES, CursorMoved, eventSeq, type CursorAdvance, type LabelCommit, type LabelOverride, type LabelQuery, type LabelSearch, type LabelStateRow, type LabelStore, type ValueCount } from './store.ts';
 
 /** A `labels` row as node-postgres returns it (BIGINT as a string). */
 interface LabelRow extends LabelFields {
@@ -118,6 +118,8 @@ export class PostgresLabelStore implements LabelStore {
 
   async commit(batch: LabelCommit): Promise<StoredLabel[]> {
     const stored = await this.transaction(async (client) => {
+      // First: the cursor row's lock makes a second process applying the same events wait here, then fail.
+      if (batch.cursor) await this.moveCursor(client, batch.cursor);
       const state = lastPerKey(batch.state);
       if (state.length) {
         await client.query(
@@ -147,6 +149,19 @@ export class PostgresLabelStore implements LabelStore {
     });
     if (stored.length) this.tell();
     return stored;
+  }
+
+  private async moveCursor(client: PoolClient, cursor: CursorAdvance): Promise<void> {
+    const { rowCount } =
+      cursor.from === 0
+        ? await client.query('INSERT INTO stream_cursors (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position WHERE stream_cursors.position = 0', [cursor.name, cursor.to])
+        : await client.query('UPDATE stream_cursors SET position = $3 WHERE name = $1 AND position = $2', [cursor.name, cursor.from, cursor.to]);
+    if (!rowCount) throw new CursorMoved(cursor);
+  }
+
+  async cursor(name: string): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string }>('SELECT position FROM stream_cursors WHERE name = $1', [name]);
+    return Number(rows[0]?.position ?? 0);
   }
 
   /** Cleared overrides go first, then written ones replace what is there (as SQLite's INSERT OR REPLACE does). */

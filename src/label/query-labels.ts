@@ -1,5 +1,6 @@
 import type { ComAtprotoLabelQueryLabels } from '@atproto/api';
 import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../metrics.ts';
 import { wireLabel } from './label.ts';
 import type { LabelStore } from './store.ts';
 import { invalidRequest, xrpcParams } from './xrpc.ts';
@@ -11,7 +12,7 @@ const NSID = 'com.atproto.label.queryLabels';
  * and case-sensitively, or a prefix ending in `*` (`*` alone: every label); the cursor is the id of the
  * last label returned, given while labels are returned.
  */
-export function queryLabelsRoute(app: FastifyInstance, store: LabelStore): void {
+export function queryLabelsRoute(app: FastifyInstance, store: LabelStore, metrics?: Metrics): void {
   app.get(`/xrpc/${NSID}`, async (req) => {
     const params = xrpcParams<ComAtprotoLabelQueryLabels.QueryParams>(NSID, req.query as Record<string, string | string[]>);
     const uris: string[] = [];
@@ -25,6 +26,7 @@ export function queryLabelsRoute(app: FastifyInstance, store: LabelStore): void 
     if (params.cursor !== undefined && !/^\d+$/.test(params.cursor)) throw invalidRequest('cursor must be one this service returned');
     const labels = await store.query({ uris, prefixes, sources: params.sources ?? [], after: Number(params.cursor ?? 0), limit: params.limit ?? 50 });
     const last = labels[labels.length - 1];
+    metrics?.labelsServed.inc({ method: 'queryLabels' }, labels.length);
     return { ...(last ? { cursor: String(last.id) } : {}), labels: labels.map(wireLabel) };
   });
 }

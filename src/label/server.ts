@@ -32,7 +32,7 @@ export async function createLabelServer(options: LabelServerOptions): Promise<Fa
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: WEBSOCKET_MAX_PAYLOAD_BYTES } });
   subscribeLabelsRoute(app, options);
-  queryLabelsRoute(app, options.store);
+  queryLabelsRoute(app, options.store, options.metrics);
   app.all('/xrpc/*', async () => {
     throw new XrpcError(501, 'MethodNotImplemented', 'Method Not Implemented');
   });

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import type { StoredLabel } from './label.ts';
 import { fromOverrideRow, type OverrideRow } from './override-row.ts';
-import { activeKey, BROAD_MATCHES, eventSeq, type LabelCommit, type LabelOverride, type LabelQuery, type LabelSearch, type LabelStateRow, type LabelStore, type ValueCount } from './store.ts';
+import { activeKey, BROAD_MATCHES, CursorMoved, eventSeq, type CursorAdvance, type LabelCommit, type LabelOverride, type LabelQuery, type LabelSearch, type LabelStateRow, type LabelStore, type ValueCount } from './store.ts';
 
 /** A `labels` row as SQLite returns it. */
 export interface LabelRow {
@@ -99,6 +99,8 @@ export class SqliteLabelStore implements LabelStore {
         AND (@since IS NULL OR cts >= @since) AND (@until IS NULL OR cts < @until) AND (@active IS NULL OR active = @active) ORDER BY cts DESC, uri LIMIT @limit`),
       valueCounts: db.prepare(`SELECT val, sum(active) AS active FROM label_state GROUP BY val ORDER BY val`),
       activeSince: db.prepare('SELECT val, count(*) AS n FROM label_state WHERE active = 1 AND cts >= ? GROUP BY val'),
+      cursor: db.prepare('SELECT value FROM kv WHERE key = ?').pluck(),
+      moveCursor: db.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at'),
     };
   }
 
@@ -114,6 +116,7 @@ export class SqliteLabelStore implements LabelStore {
    * one); `commit` is this plus the notification. Ids continue from the highest ever assigned.
    */
   append(batch: LabelCommit): StoredLabel[] {
+    if (batch.cursor) this.moveCursor(batch.cursor);
     for (const row of batch.state) {
       const { uri, val, cid, cts, exp, manifestVersion, explanation } = row;
       this.stmt.upsertState.run({ uri, val, cid, active: row.active ? 1 : 0, cts, exp, manifestVersion, explanation });
@@ -155,6 +158,18 @@ export class SqliteLabelStore implements LabelStore {
       });
       return { ...label, id, seq };
     });
+  }
+
+  /** Stream cursors live in the `kv` table beside the Jetstream cursor, under `cursor:<name>`. */
+  private moveCursor(cursor: CursorAdvance): void {
+    const key = `cursor:${cursor.name}`;
+    const stored = this.stmt.cursor.get(key) as string | undefined;
+    if (Number(stored ?? 0) !== cursor.from) throw new CursorMoved(cursor);
+    this.stmt.moveCursor.run(key, String(cursor.to), new Date().toISOString());
+  }
+
+  async cursor(name: string): Promise<number> {
+    return Number((this.stmt.cursor.get(`cursor:${name}`) as string | undefined) ?? 0);
   }
 
   onCommit(listener: () => void): () => void {

@@ -39,6 +39,26 @@ export interface LabelOverride {
 
 export type SubjectValue = Pick<LabelStateRow, 'uri' | 'val'>;
 
+/**
+ * How far a batch moves a stream's cursor (cluster mode: a NATS partition's stream sequence). Committed
+ * with the batch's labels and state, so a batch delivered again (its acknowledgement lost in a crash) is
+ * recognised as done. `from` is the position the batch was read after: when the stored position is no
+ * longer `from`, another process applied events meanwhile and the commit is refused (`CursorMoved`).
+ */
+export interface CursorAdvance {
+  name: string;
+  from: number;
+  to: number;
+}
+
+/** A commit refused because its cursor moved under it: nothing of the batch was written; read the cursor again. */
+export class CursorMoved extends Error {
+  constructor(readonly cursor: CursorAdvance) {
+    super(`cursor ${cursor.name} is no longer at ${cursor.from}: another process applied these events; nothing of this batch was committed`);
+    this.name = 'CursorMoved';
+  }
+}
+
 /** The labels, label state and overrides one decision batch changes: committed together or not at all. */
 export interface LabelCommit {
   labels: readonly SignedLabel[];
@@ -47,6 +67,8 @@ export interface LabelCommit {
   overrides?: readonly LabelOverride[];
   /** Overrides removed: the subject and value return to the manifests. */
   clearedOverrides?: readonly SubjectValue[];
+  /** The stream position the batch brings its cursor to, checked and moved in the same transaction. */
+  cursor?: CursorAdvance;
 }
 
 /** queryLabels: labels after `after` (an id), in log order, matching any pattern and any source. */
@@ -100,7 +122,8 @@ export const BROAD_MATCHES = 10_000;
  *   the transaction, not from a sequence whose values commit out of order);
  * - the labels of a commit are grouped into events of at most MAX_LABELS_PER_EVENT, each event's seq
  *   being the id of its last label;
- * - `onCommit` listeners run after the commit is durable (PostgreSQL: LISTEN/NOTIFY), never before.
+ * - `onCommit` listeners run after the commit is durable (PostgreSQL: LISTEN/NOTIFY), never before;
+ * - a commit's cursor moves only from where the committer read it, in the same transaction (`CursorMoved`).
  */
 export interface LabelStore {
   /** Commits the batch; returns its labels as stored. Listeners are told after the commit. */
@@ -126,4 +149,6 @@ export interface LabelStore {
   search(search: LabelSearch): Promise<LabelStateRow[]>;
   /** Per label value: active subjects, and those of them labelled at or after each time of `since`. */
   valueCounts(since: readonly string[]): Promise<ValueCount[]>;
+  /** A stream cursor's committed position (0 when none was committed). */
+  cursor(name: string): Promise<number>;
 }

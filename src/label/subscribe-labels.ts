@@ -55,7 +55,10 @@ export function subscribeLabelsRoute(app: FastifyInstance, options: SubscribeLab
         if (cursor < tail - 1) await send(socket, messageFrame('#info', { name: 'OutdatedCursor', message: `Requested cursor is older than the oldest label kept; the stream starts at seq ${tail}.` }));
       }
       const events = new Outbox(store, sequencer, options.outbox).events(cursor, abort.signal, { onTooSlow: end });
-      for await (const event of events) await send(socket, event.frame);
+      for await (const event of events) {
+        await send(socket, event.frame);
+        metrics?.labelsServed.inc({ method: 'subscribeLabels' }, event.seq - event.firstId + 1);
+      }
     } catch (error) {
       end(error);
     } finally {

@@ -10,13 +10,20 @@ export interface EmbeddingInput {
 /** A text's sentence embedding by the named model. */
 export const EMBEDDING = featureKind<EmbeddingInput, Float32Array>('embedding');
 
-/** The feature request for a text's embedding: keyed by model and text hash, so every manifest shares one computation. */
+/** The feature request for a text's embedding: keyed by model and text, so every manifest shares one computation. */
 export function embeddingRequest(model: string, text: string): FeatureRequest<EmbeddingInput, Float32Array> {
   return { kind: EMBEDDING, key: embeddingKey(model, text), input: { model, text } };
 }
 
+/** Texts longer than this are keyed by a digest, so that a cached entry's key never outweighs its vector. */
+const LONGEST_PLAIN_KEY = 512;
+
+/**
+ * The model and the text itself: the runtime hashes a string key once, where a digest of every text cost more
+ * than the static embedder's whole embedding. Only a long text (rare in posts) is keyed by its SHA-256.
+ */
 export function embeddingKey(model: string, text: string): string {
-  return `${model}:${createHash('sha256').update(text).digest('base64url')}`;
+  return text.length <= LONGEST_PLAIN_KEY ? `${model}\u0000${text}` : `${model}\u0001${createHash('sha256').update(text).digest('base64url')}`;
 }
 
 /** A map that forgets its least recently used entries beyond a bound. */
@@ -60,35 +67,46 @@ export interface EmbeddingProvider extends FeatureProvider<EmbeddingInput, Float
  * in micro-batches of `batchSize` per model.
  */
 export function createEmbeddingProvider(registry: EmbedderRegistry, { batchSize, cacheSize }: EmbeddingProviderOptions): EmbeddingProvider {
-  const cache = new LruCache<Float32Array>(cacheSize);
+  const cache = cacheSize > 0 ? new LruCache<Float32Array>(cacheSize) : undefined;
   const embedded = new Map<string, number>();
   return {
     kind: EMBEDDING,
     embedded,
     async compute(inputs) {
-      const requests = inputs.map((input) => ({ ...input, key: embeddingKey(input.model, input.text) }));
-      const fresh = new Map<string, Float32Array>();
-      const missing = new Map<string, Map<string, string>>();
-      for (const { model, text, key } of requests) {
-        const cached = cache.get(key);
-        if (cached) fresh.set(key, cached);
-        else (missing.get(model) ?? missing.set(model, new Map()).get(model)!).set(key, text);
+      const out = new Array<Float32Array>(inputs.length);
+      const keys = cache && inputs.map(({ model, text }) => embeddingKey(model, text));
+      // Per model, each text to embed and its first position; later positions of the same text copy it.
+      const missing = new Map<string, Map<string, number>>();
+      const repeats: number[] = [];
+      for (let i = 0; i < inputs.length; i++) {
+        const cached = cache?.get(keys![i]!);
+        if (cached) {
+          out[i] = cached;
+          continue;
+        }
+        const { model, text } = inputs[i]!;
+        let texts = missing.get(model);
+        if (!texts) missing.set(model, (texts = new Map()));
+        const first = texts.get(text);
+        if (first === undefined) texts.set(text, i);
+        else repeats.push(i, first);
       }
       for (const [model, texts] of missing) {
         const embedder = await registry.resolve(model);
         // Similar lengths batch together: a batch is padded to its longest text.
-        const entries = [...texts].sort((a, b) => a[1].length - b[1].length);
-        for (let start = 0; start < entries.length; start += batchSize) {
-          const chunk = entries.slice(start, start + batchSize);
-          const vectors = await embedder.embed(chunk.map(([, text]) => text));
-          chunk.forEach(([key], i) => {
-            fresh.set(key, vectors[i]!);
-            cache.set(key, vectors[i]!);
-          });
+        const positions = [...texts.values()].sort((a, b) => inputs[a]!.text.length - inputs[b]!.text.length);
+        for (let start = 0; start < positions.length; start += batchSize) {
+          const chunk = positions.slice(start, start + batchSize);
+          const vectors = await embedder.embed(chunk.map((i) => inputs[i]!.text));
+          for (let k = 0; k < chunk.length; k++) {
+            out[chunk[k]!] = vectors[k]!;
+            cache?.set(keys![chunk[k]!]!, vectors[k]!);
+          }
         }
-        embedded.set(model, (embedded.get(model) ?? 0) + entries.length);
+        embedded.set(model, (embedded.get(model) ?? 0) + positions.length);
       }
-      return requests.map(({ key }) => fresh.get(key)!);
+      for (let r = 0; r < repeats.length; r += 2) out[repeats[r]!] = out[repeats[r + 1]!]!;
+      return out;
     },
   };
 }

@@ -131,3 +131,13 @@ export class LabelSubscriber {
     this.socket.close();
   }
 }
+
+/** A subscriber to the service at `url`, connecting as soon as it listens (its process, `child`, still running). */
+export async function subscribeWhenUp(url: string, cursor: number, child: { exitCode: number | null }): Promise<LabelSubscriber> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && child.exitCode === null; ) {
+    const subscriber = new LabelSubscriber(url, cursor);
+    if (await subscriber.opened().then(() => true, () => false)) return subscriber;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} did not serve subscribeLabels within 60 s`);
+}

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../log.ts';
 import { RoleRefused, startIngestRole, startWorkerRole } from '../../cluster-roles.ts';
+import { NatsUnavailable } from '../../ingest/nats-events.ts';
 import { startLabelServerRole } from '../../label-server-role.ts';
 import { startService } from '../../service.ts';
 import { CliError, UsageError, type Command } from '../command.ts';
@@ -61,7 +62,7 @@ export const start: Command = {
             ? startIngestRole(config, logger)
             : startService(config, logger);
     const service = await starting.catch((error: unknown) => {
-      if (error instanceof RoleRefused) throw new CliError(error.message);
+      if (error instanceof RoleRefused || error instanceof NatsUnavailable) throw new CliError(error.message);
       throw listenFailure(error, config) ?? error;
     });
     const signal = await stopSignal;

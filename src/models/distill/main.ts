@@ -71,7 +71,9 @@ const teacherPieces = JSON.parse(fs.readFileSync(path.join(path.dirname(createRe
 const counts = countWords(blueskyTexts);
 const vocabulary = buildVocabulary(counts, teacherPieces.slice(6), VOCABULARY);
 const pieceCount = vocabulary.filter((e) => e.pieceScore !== undefined).length;
-log(`vocabulary ${vocabulary.length} rows: ${vocabulary.length - pieceCount} words, ${pieceCount} pieces`);
+// Every row but the pieces and the text offset is a word.
+const wordCount = vocabulary.length - pieceCount - 1;
+log(`vocabulary ${vocabulary.length} rows: ${wordCount} words, ${pieceCount} pieces, the text offset`);
 
 // The teacher, cached on disk.
 const teacher = new EmbeddingCache(args.cache, await openUniversalSentenceEncoder());
@@ -93,7 +95,7 @@ const ensureTeacher = (texts: Iterable<string>, { batchSize, label }: { batchSiz
 };
 const sts = args.sts ? readSts(args.sts) : undefined;
 await ensureTeacher(
-  vocabulary.map((e) => e.teacherText),
+  vocabulary.flatMap((e) => e.teacherText ?? []),
   { batchSize: 256, label: 'vocabulary' },
 );
 await ensureTeacher([...pool.map((p) => p.text), ...extraTexts], { batchSize: 16, label: 'posts' });
@@ -107,7 +109,7 @@ const { basis, energy } = principalBasis(
 );
 log(`basis: ${DIMENSIONS} of 512 directions keep ${(energy * 100).toFixed(1)}% of the posts' squared norm`);
 const start = new Float32Array(vocabulary.length * DIMENSIONS);
-vocabulary.forEach((entry, row) => start.set(project(basis, teacher.get(entry.teacherText)), row * DIMENSIONS));
+vocabulary.forEach((entry, row) => entry.teacherText !== undefined && start.set(project(basis, teacher.get(entry.teacherText)), row * DIMENSIONS));
 const meta = (build: Record<string, unknown>) => ({ name: STATIC_EMBEDDER, dimensions: DIMENSIONS, teacher: UNIVERSAL_SENTENCE_ENCODER, build });
 const pack = (table: Float32Array, weights: Float32Array, build: Record<string, unknown> = {}) => packModel(vocabulary, table, weights, meta(build));
 
@@ -172,12 +174,14 @@ const heldOutTeacher = teacherOf(heldOut);
 const heldOutPairs = randomPairs(heldOut.length, PAIRS.heldOut, PAIRS.seed + 1);
 const randomSample = heldOut.flatMap((p, i) => (p.author ? [] : [i]));
 const samplePairs = heldOutPairs.filter(([a, b]) => !heldOut[a]!.author && !heldOut[b]!.author);
+const authoredPairs = heldOutPairs.filter(([a, b]) => heldOut[a]!.author && heldOut[b]!.author);
 const queries = randomPairs(heldOut.length, NEIGHBOURS.queries, PAIRS.seed + 2).map(([a]) => a);
 function onPosts(embedder: ReturnType<typeof embedderOf>) {
   const vectors = embedder.embedSync(heldOutTexts);
   return {
     all: pairAgreement(vectors, heldOutTeacher, heldOutPairs),
     jetstreamSample: pairAgreement(vectors, heldOutTeacher, samplePairs),
+    authoredPosts: pairAgreement(vectors, heldOutTeacher, authoredPairs),
     neighbourRecallAt10: neighbourRecall(vectors, heldOutTeacher, queries, NEIGHBOURS.k),
   };
 }
@@ -233,7 +237,7 @@ const metrics: StaticMetrics = {
   teacher: UNIVERSAL_SENTENCE_ENCODER,
   dimensions: DIMENSIONS,
   rows: files.config.rows,
-  words: vocabulary.length - pieceCount,
+  words: wordCount,
   pieces: pieceCount,
   sizeBytes: files.bytes.length,
   sif: sif.map((s) => ({ a: s.a, validationSpearman: round(s.spearman) })),
@@ -258,7 +262,7 @@ function report(): string {
   const p = (m: { accuracy: number; f1: number }) => `accuracy ${f(m.accuracy)}, F1 ${f(m.f1)}`;
   return [
     `${STATIC_EMBEDDER}: ${files.config.rows} rows × ${DIMENSIONS} (int8), ${(files.bytes.length / 1e6).toFixed(1)} MB, written to ${args.out}`,
-    `held-out post pairs (${posts.shipped.all.pairs}): Spearman vs teacher ${f(posts.shipped.all.spearman)} (plain distillation ${f(posts.plainDistillation.all.spearman)}); random Jetstream sample only (${posts.shipped.jetstreamSample.pairs}): ${f(posts.shipped.jetstreamSample.spearman)}`,
+    `held-out post pairs (${posts.shipped.all.pairs}): Spearman vs teacher ${f(posts.shipped.all.spearman)} (plain distillation ${f(posts.plainDistillation.all.spearman)}); random Jetstream sample only (${posts.shipped.jetstreamSample.pairs}): ${f(posts.shipped.jetstreamSample.spearman)}; posts with an author only (${posts.shipped.authoredPosts.pairs}): ${f(posts.shipped.authoredPosts.spearman)}`,
     `held-out neighbours: recall@10 of the teacher's nearest posts ${f(posts.shipped.neighbourRecallAt10)} (plain ${f(posts.plainDistillation.neighbourRecallAt10)})`,
     stsResult
       ? `STS-Benchmark (${stsResult.pairs} pairs, Spearman vs human scores): teacher ${f(stsResult.teacher)}, shipped ${f(stsResult.shipped)}, plain distillation ${f(stsResult.plainDistillation)}, n-gram baseline ${f(stsResult.ngramBaseline)}`

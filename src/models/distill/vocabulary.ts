@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { CONTINUATION, WORD_START, words } from '../embedders/static-tokenizer.ts';
+import { CONTINUATION, TEXT_OFFSET, WORD_START, words } from '../embedders/static-tokenizer.ts';
 
 /** One row of the static table: what the teacher is shown, how the tokenizer finds it, and how often posts use it. */
 export interface VocabularyEntry {
   /** The row's key in `tokens.txt`: a word, or a piece (`▁ab` starts a word, `##ab` continues one). */
   token: string;
-  /** The text the teacher encodes alone to give the row its first vector (the piece without its marker). */
-  teacherText: string;
+  /** The text the teacher encodes alone to give the row its first vector (the piece without its marker); none for the text offset, which starts at zero. */
+  teacherText?: string;
   /** Unigram log-probability of a piece (the teacher's SentencePiece score); undefined for words. */
   pieceScore?: number;
   /** Occurrences in the build posts. */
@@ -41,9 +41,10 @@ export function countWords(texts: Iterable<string>): Map<string, number> {
 
 /**
  * The rows of the table, in a fixed order (words by falling count then alphabetically, then pieces in the
- * teacher's order): words common in the build posts, a general English word list (so that words the
- * posts never used still have a vector), and the teacher's lower-case SentencePiece pieces, the
- * fallback for any other word. The order only depends on the data, so a rebuild gives the same table.
+ * teacher's order, then the text offset): words common in the build posts, a general English word list (so
+ * that words the posts never used still have a vector), the teacher's lower-case SentencePiece pieces, the
+ * fallback for any other word, and the offset every text adds (`TEXT_OFFSET`: zero until fitting moves it; weight
+ * ≈ 1, as a word never seen). The order only depends on the data, so a rebuild gives the same table.
  */
 export function buildVocabulary(counts: ReadonlyMap<string, number>, teacherPieces: readonly (readonly [string, number])[], options: VocabularyOptions): VocabularyEntry[] {
   const general = generalEnglishWords(options.wordListLevels);
@@ -63,7 +64,7 @@ export function buildVocabulary(counts: ReadonlyMap<string, number>, teacherPiec
     seen.add(token);
     pieceEntries.push({ token, teacherText: piece.replace(WORD_START, ''), pieceScore: score, count: 0 });
   }
-  return [...wordEntries, ...pieceEntries];
+  return [...wordEntries, ...pieceEntries, { token: TEXT_OFFSET, count: 0 }];
 }
 
 /**
