@@ -1,12 +1,8 @@
 import { h } from './dom.ts';
 
-export interface TraceEntry {
-  path: string;
-  op: string;
-  result: boolean | string;
-  inputs?: unknown;
-  score?: number;
-}
+import type { TraceEntry } from '../../evaluate/compile.ts';
+
+export type { TraceEntry };
 
 interface RegexMatch {
   index: number;

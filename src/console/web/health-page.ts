@@ -1,14 +1,6 @@
+import type { HealthPoint as Point } from '../health-sampler.ts';
 import { api } from './api.ts';
 import { clear, h, time } from './dom.ts';
-
-interface Point {
-  t: number;
-  eventsPerSecond: number;
-  postsPerSecond: number;
-  labelsPerMinute: Record<string, number>;
-  cursorLagSeconds: number | null;
-  queueDepth: number;
-}
 
 interface Health {
   report: { status: string; problems: { component: string; reason: string }[]; manifests: number };

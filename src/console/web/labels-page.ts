@@ -1,16 +1,10 @@
+import type { LabelStateRow } from '../../label/store.ts';
 import { api } from './api.ts';
 import { clear, h, time } from './dom.ts';
 import { explanationTree, highlighted, matchedSpans, type TraceEntry } from './explanation.ts';
 
-interface LabelRow {
-  uri: string;
-  val: string;
-  cid: string | null;
-  active: boolean;
-  cts: string;
-  exp: string | null;
-  manifestVersion: string;
-}
+/** A label state row as the labels API sends it: without its stored explanation. */
+type LabelRow = Omit<LabelStateRow, 'explanation'>;
 
 interface Override {
   val: string;

@@ -1,7 +1,8 @@
+import type { PreviewResult as Preview } from '../backtest.ts';
 import { api, ApiError, jobResult, type Job, type Problem } from './api.ts';
 import { clear, h } from './dom.ts';
 import { manifestEditor, type ManifestEditor } from './editor.ts';
-import { explanationTree, highlighted, matchedSpans, type TraceEntry } from './explanation.ts';
+import { explanationTree, highlighted, matchedSpans } from './explanation.ts';
 import { filterTree } from './filter-tree.ts';
 import type { JsonSchema } from './schema-completion.ts';
 
@@ -19,17 +20,6 @@ interface ManifestRow {
 interface ManifestList {
   manifests: ManifestRow[];
   posts: { lastHour: number; lastDay: number; stored: number };
-}
-
-interface Preview {
-  scanned: number;
-  total: number;
-  complete: boolean;
-  matched: { edited: number; current: number };
-  labelled: number;
-  negated: number;
-  undecided: number;
-  samples: { uri: string; text: string; createdAt: string; change: string; explanation: TraceEntry[] }[];
 }
 
 interface History {
