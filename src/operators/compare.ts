@@ -9,6 +9,9 @@ export const ComparatorSchema = z
   .meta({ title: 'comparator', description: 'One of == != > >= < <= in not_in (is_in and is_not_in are aliases of in and not_in).' });
 export type Comparator = z.infer<typeof ComparatorSchema>;
 
+/** The threshold of a model's probability (political, toxicity_analysis, image_nsfw). */
+export const ProbabilityThresholdSchema = z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' });
+
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 /** A comparison threshold as written in a manifest: a scalar, null, or a list of them for in/not_in. */

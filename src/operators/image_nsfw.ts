@@ -4,7 +4,7 @@ import { IMAGE_NSFW } from '../images/analyzer.ts';
 import { classScore, IMAGE_CLASSES, type ImageClass } from '../images/nsfw-classes.ts';
 import { imageRefs } from '../images/refs.ts';
 import { IMAGE_ANALYZER } from '../images/service.ts';
-import { compileComparison, ComparatorSchema, type Comparator } from './compare.ts';
+import { compileComparison, ComparatorSchema, ProbabilityThresholdSchema, type Comparator } from './compare.ts';
 import { failedImages, imageFeatures } from './images.ts';
 
 const ClassSchema = z.enum(IMAGE_CLASSES, { error: (issue) => `unknown image class ${JSON.stringify(issue.input)}: use one of ${IMAGE_CLASSES.join(', ')}` });
@@ -31,7 +31,7 @@ export const image_nsfw: OperatorDefinition<[ImageClass, Comparator, number]> = 
   args: z.tuple([
     ClassSchema.meta({ title: 'class', description: 'NSFW or SFW (as in Graze), or one of the model classes Drawing, Hentai, Neutral, Porn, Sexy.' }),
     ComparatorSchema,
-    z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
+    ProbabilityThresholdSchema,
   ]),
   // A download and a convolutional network per image: far above any text leaf.
   cost: 5000,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { leaf, type OperatorDefinition } from '../core/operator.ts';
 import { POLITICAL_CLASSIFIER } from '../political/classifier.ts';
 import { CATEGORIES } from '../political/model.ts';
-import { compileComparison, ComparatorSchema } from './compare.ts';
+import { compileComparison, ComparatorSchema, ProbabilityThresholdSchema } from './compare.ts';
 
 const CategorySchema = z.enum(CATEGORIES, { error: (issue) => `unknown political category ${JSON.stringify(issue.input)}: use one of ${CATEGORIES.join(', ')}` });
 
@@ -24,7 +24,7 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
   args: z.tuple([
     CategorySchema.meta({ title: 'category', description: 'sociopolitical, left, right, moderate or unclear.' }),
     ComparatorSchema,
-    z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
+    ProbabilityThresholdSchema,
   ]),
   profiles: true,
   cost: 20,

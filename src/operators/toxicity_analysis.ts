@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OperatorDefinition } from '../core/operator.ts';
 import { TOXICITY_CLASSIFIER } from '../toxicity/classifier.ts';
-import { compileComparison, ComparatorSchema, type Comparator } from './compare.ts';
+import { compileComparison, ComparatorSchema, ProbabilityThresholdSchema, type Comparator } from './compare.ts';
 
 /** Graze's other classes come from a multi-label model; the local model is trained on one label. */
 const GRAZE_ONLY_CLASSES = ['Identity Hate', 'Insult', 'Obscene', 'Severe Toxicity', 'Threat'];
@@ -33,7 +33,7 @@ export const toxicity_analysis: OperatorDefinition<['Toxic', Comparator, number]
   args: z.tuple([
     ClassSchema.meta({ title: 'class', description: 'Toxic (the one class of the local model).' }),
     ComparatorSchema,
-    z.number().min(0).max(1).meta({ title: 'threshold', description: 'A probability between 0 and 1.' }),
+    ProbabilityThresholdSchema,
   ]),
   profiles: true,
   cost: 20,
