@@ -1,19 +1,10 @@
-import type { LabelStateRow } from '../../label/store.ts';
+import type { LabelOverride as Override, LabelStateRow } from '../../label/store.ts';
 import { api } from './api.ts';
 import { clear, h, time } from './dom.ts';
 import { explanationTree, highlighted, matchedSpans, type TraceEntry } from './explanation.ts';
 
 /** A label state row as the labels API sends it: without its stored explanation. */
 type LabelRow = Omit<LabelStateRow, 'explanation'>;
-
-interface Override {
-  val: string;
-  active: boolean;
-  createdAt: string;
-  createdBy: string;
-  reason: string | null;
-  reportId: number | null;
-}
 
 interface Subject {
   uri: string;
