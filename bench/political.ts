@@ -5,7 +5,8 @@ import type { EvaluationContext } from '../src/core/operator.ts';
 import { createPoliticalClassifier } from '../src/political/classifier.ts';
 import { ANSWERED_POST, answeredPostProvider } from '../src/political/context-provider.ts';
 import { answeredUri, ownText } from '../src/political/context.ts';
-import { loadPoliticalModel, SHIPPED_MODELS_DIR } from '../src/political/load.ts';
+import { SHIPPED_MODELS_DIR } from '../src/models/model-file.ts';
+import { loadPoliticalModel } from '../src/political/load.ts';
 import { classify, embeddersOf, wantsQuality } from '../src/political/model.ts';
 import { recordedPosts } from './_posts.ts';
 

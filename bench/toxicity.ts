@@ -1,5 +1,5 @@
 import type { EvaluationContext } from '../src/core/operator.ts';
-import { SHIPPED_MODELS_DIR } from '../src/political/load.ts';
+import { SHIPPED_MODELS_DIR } from '../src/models/model-file.ts';
 import { createToxicityClassifier } from '../src/toxicity/classifier.ts';
 import { loadToxicityModel } from '../src/toxicity/load.ts';
 import { loadAverage, measure } from './_measure.ts';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { SHIPPED_MODELS_DIR } from '../src/political/load.ts';
+import { SHIPPED_MODELS_DIR } from '../src/models/model-file.ts';
 import { loadToxicityModel } from '../src/toxicity/load.ts';
 import { runCli } from './support/cli.ts';
 import { generatedImage, ImageCdn } from './support/image-cdn.ts';

@@ -6,7 +6,7 @@ import { createLogger } from '../src/log.ts';
 import { compileManifest } from '../src/manifests/load.ts';
 import { UNIVERSAL_SENTENCE_ENCODER } from '../src/models/embedders/embedder.ts';
 import { EMBEDDING, embeddingRequest, type EmbeddingProvider } from '../src/models/embedding-provider.ts';
-import { SHIPPED_MODELS_DIR } from '../src/political/load.ts';
+import { SHIPPED_MODELS_DIR } from '../src/models/model-file.ts';
 import { openServices } from '../src/services/index.ts';
 import { loadToxicityModel } from '../src/toxicity/load.ts';
 import { cascadeToxicity, classifyToxicity, wantsQuality } from '../src/toxicity/model.ts';
