@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { fnv1a } from '../../political/features.ts';
-import { parseCsv } from '../train/dataset.ts';
+import { parseCsv, readJsonLines } from '../train/dataset.ts';
 
 const PoolPostSchema = z.object({ id: z.string(), text: z.string(), author: z.string().nullable(), source: z.string() });
 const LabelledPostSchema = PoolPostSchema.extend({ sociopolitical: z.union([z.literal(0), z.literal(1)]) });
@@ -27,23 +27,14 @@ export function partOf(post: Pick<PoolPost, 'author'>): Part {
   return u < SPLIT.heldOut ? 'held-out' : u < SPLIT.heldOut + SPLIT.validation ? 'validation' : 'build';
 }
 
-function readJsonLines<T>(file: string, schema: z.ZodType<T>): T[] {
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line, i) => {
-      const parsed = schema.safeParse(JSON.parse(line));
-      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues[0]?.message}`);
-      return parsed.data;
-    });
-}
+/** Where the distillation data comes from, said when a file of it is missing. */
+const DATA_HINT = 'pass the political data directory with --data (see models/skysift-static-v1/MODEL_CARD.md)';
 
 /** The pool of real Bluesky posts (`bluesky_pool.jsonl` in the political data folder). */
-export const readPool = (dataDir: string) => readJsonLines(path.join(dataDir, 'bluesky_pool.jsonl'), PoolPostSchema);
+export const readPool = (dataDir: string) => readJsonLines(path.join(dataDir, 'bluesky_pool.jsonl'), PoolPostSchema, DATA_HINT);
 
 /** The posts labelled sociopolitical or not with the research codebook (`bluesky_labeled.jsonl`, a subset of the pool). */
-export const readLabelled = (dataDir: string) => readJsonLines(path.join(dataDir, 'bluesky_labeled.jsonl'), LabelledPostSchema);
+export const readLabelled = (dataDir: string) => readJsonLines(path.join(dataDir, 'bluesky_labeled.jsonl'), LabelledPostSchema, DATA_HINT);
 
 export interface StsPair {
   a: string;
@@ -71,7 +62,7 @@ export function readSts(file: string): StsPair[] {
  * Crowdflower politicians' messages and the SemEval-2016 stance tweets of every topic and part, each text once.
  */
 export function readExtraTexts(dataDir: string): string[] {
-  const llm = readJsonLines(path.join(dataDir, 'llm_labeled_posts.jsonl'), z.object({ text: z.string() })).map((r) => r.text);
+  const llm = readJsonLines(path.join(dataDir, 'llm_labeled_posts.jsonl'), z.object({ text: z.string() }), DATA_HINT).map((r) => r.text);
   const [, ...crowdflower] = parseCsv(fs.readFileSync(path.join(dataDir, 'crowdflower_political_social_media.csv'), 'utf8').replace(/^\uFEFF/, ''));
   const stanceDir = path.join(dataDir, 'tweeteval_stance');
   const stance = fs

@@ -19,6 +19,23 @@ export const ExampleSchema = z.object({
 });
 export type Example = z.infer<typeof ExampleSchema>;
 
+/**
+ * Reads JSON lines, each checked by `schema`; a bad line names the file and its line number. A missing file says
+ * `hint`: where the training data comes from and which option passes it.
+ */
+export function readJsonLines<T>(file: string, schema: z.ZodType<T>, hint: string): T[] {
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${hint}`);
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line, i) => {
+      if (!line.trim()) return [];
+      const parsed = schema.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      return [parsed.data];
+    });
+}
+
 /** Splits CSV text (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) into rows of fields. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonLines } from '../../models/train/dataset.ts';
 import { LEANS, type Lean } from '../model.ts';
 
 /** The files `npm run train:political -- --data DIR` reads (see models/political/MODEL_CARD.md for where they come from). */
@@ -40,32 +41,21 @@ export interface LabelledPost extends Post {
   lean: Lean | null;
 }
 
-/** Reads JSON lines, each checked by `schema`; a bad line names the file and line number. */
-function readJsonLines<T>(file: string, schema: z.ZodType<T>): T[] {
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: pass the political data directory with --data (see models/political/MODEL_CARD.md)`);
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .flatMap((line, i) => {
-      if (!line.trim()) return [];
-      const parsed = schema.safeParse(JSON.parse(line));
-      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-      return [parsed.data];
-    });
-}
+/** Where the political training data comes from, said when a file of it is missing. */
+const DATA_HINT = 'pass the political data directory with --data (see models/political/MODEL_CARD.md)';
 
 const withContext = <T extends { text: string }>(row: T, context: ReadonlyMap<string, string>) => (context.has(row.text) ? { ...row, context: context.get(row.text)! } : row);
 
 /** The 4,000 labelled Bluesky posts. */
 export function readLabelled(dataDir: string, context: ReadonlyMap<string, string> = new Map()): LabelledPost[] {
-  return readJsonLines(path.join(dataDir, LABELLED_FILE), LabelledRowSchema).map((row) =>
+  return readJsonLines(path.join(dataDir, LABELLED_FILE), LabelledRowSchema, DATA_HINT).map((row) =>
     withContext({ id: row.id, text: row.text, author: row.author, source: row.source, sociopolitical: row.sociopolitical === 1, lean: row.sociopolitical ? row.lean : null }, context),
   );
 }
 
 /** Every post of the pool (the labelled ones included). */
 export function readPool(dataDir: string, context: ReadonlyMap<string, string> = new Map()): Post[] {
-  return readJsonLines(path.join(dataDir, POOL_FILE), PoolRowSchema).map((row) => withContext({ id: row.id, text: row.text, author: row.author, source: row.source }, context));
+  return readJsonLines(path.join(dataDir, POOL_FILE), PoolRowSchema, DATA_HINT).map((row) => withContext({ id: row.id, text: row.text, author: row.author, source: row.source }, context));
 }
 
 /**
@@ -190,7 +180,7 @@ const LlmRowSchema = z.object({
 
 /** The older LLM-labelled rows (Crowdflower, tweeteval, 2023–24 Bluesky feeds): a secondary, teacher-agreement check. */
 export function readLlmLabelled(dataDir: string): LabelledPost[] {
-  return readJsonLines(path.join(dataDir, LLM_LABELLED_FILE), LlmRowSchema).map((row) => ({
+  return readJsonLines(path.join(dataDir, LLM_LABELLED_FILE), LlmRowSchema, DATA_HINT).map((row) => ({
     id: `llm:${row.id}`,
     text: row.text,
     author: /^at:\/\/(did:[^/]+)/.exec(row.ref)?.[1] ?? null,

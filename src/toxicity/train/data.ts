@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseCsv } from '../../models/train/dataset.ts';
+import { parseCsv, readJsonLines } from '../../models/train/dataset.ts';
 import { LABELLED_FILE, type Post } from '../../political/train/data.ts';
 
 /** A labelled Bluesky post: `toxic` is the codebook's label (insults, harassment, slurs, threats, dehumanising language or profanity aimed at a person or group). */
@@ -13,18 +13,8 @@ const LabelledRowSchema = z.object({ id: z.string(), text: z.string(), author: z
 
 /** The 4,000 labelled Bluesky posts of the political data directory, with their `toxic` label. */
 export function readToxicLabelled(dataDir: string): ToxicPost[] {
-  const file = path.join(dataDir, LABELLED_FILE);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: pass the political data directory with --data (see models/toxicity/MODEL_CARD.md)`);
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .flatMap((line, i) => {
-      if (!line.trim()) return [];
-      const parsed = LabelledRowSchema.safeParse(JSON.parse(line));
-      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-      const { toxic, ...post } = parsed.data;
-      return [{ ...post, toxic: toxic === 1 }];
-    });
+  const rows = readJsonLines(path.join(dataDir, LABELLED_FILE), LabelledRowSchema, 'pass the political data directory with --data (see models/toxicity/MODEL_CARD.md)');
+  return rows.map(({ toxic, ...post }) => ({ ...post, toxic: toxic === 1 }));
 }
 
 /** A tweet rated by annotators: `toxic` is the share who rated it hate speech or offensive. */
