@@ -14,7 +14,7 @@ import { partitionCursor, partitionCursors, startIngestRole, startWorkerRole } f
 import { databasePath, loadConfig } from '../src/config.ts';
 import { EVENTS_STREAM } from '../src/ingest/nats-events.ts';
 import { openStages } from '../src/service.ts';
-import { amplifiedCapture, expectedActiveLabels, freePort, recordedEvents } from './support/capture.ts';
+import { amplifiedCapture, expectedActiveLabels, freePort, lastPostTime, recordedEvents } from './support/capture.ts';
 import { runCli, spawnCli } from './support/cli.ts';
 import { fixture } from './support/fixtures.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
@@ -28,7 +28,7 @@ const silent = pino({ level: 'silent' });
 /** Rounds of the recorded capture (152 events each) replayed through the 3-worker cluster. */
 const FAILOVER_ROUNDS = 16;
 const events = recordedEvents();
-const lastPostTime = Math.max(...events.filter((e) => e.commit?.collection === 'app.bsky.feed.post').map((e) => e.time_us));
+const lastPost = lastPostTime(events);
 
 describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → PostgreSQL', () => {
   let jetstream: JetstreamReplayServer;
@@ -76,7 +76,7 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
     const ingest = await startIngestRole(config({}), silent);
     const workers = await Promise.all(['0', '1'].map((p) => startWorkerRole({ ...config({ WORKER_PARTITIONS: p }), DATABASE_URL: postgres.url }, silent)));
     try {
-      await until(() => ingest.source.cursor >= lastPostTime, { what: 'ingest to publish the capture' });
+      await until(() => ingest.source.cursor >= lastPost, { what: 'ingest to publish the capture' });
       await until(async () => (await activeLabels()).length >= expected.length, { what: 'the workers to label the capture' });
       const stored = await streamMessages();
       const sent = events.filter((e) => e.kind !== 'commit' || e.commit?.collection === 'app.bsky.feed.post').length;
@@ -84,7 +84,7 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
 
       // A second reader of the same events (for availability) publishes them again: the stream keeps one copy.
       const second = await startIngestRole(config({}), silent);
-      await until(() => second.source.cursor >= lastPostTime, { what: 'the second reader' });
+      await until(() => second.source.cursor >= lastPost, { what: 'the second reader' });
       assert.equal(await metric(second.address, 'skysift_nats_duplicates_total', { role: 'ingest' }), sent, 'counted as duplicates');
       await second.stop();
       assert.equal(await streamMessages(), stored, 'message-ID de-duplication');

@@ -10,7 +10,7 @@ import { startService } from '../src/service.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { PostgresLabelStore } from '../src/label/postgres-store.ts';
 import { openPostgres } from '../src/store/postgres.ts';
-import { expectedActiveLabels, freePort, recordedEvents } from './support/capture.ts';
+import { expectedActiveLabels, freePort, lastPostTime, recordedEvents } from './support/capture.ts';
 import { runCli, spawnCli } from './support/cli.ts';
 import { fixture } from './support/fixtures.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
@@ -20,7 +20,7 @@ import { until } from './support/until.ts';
 
 const capture = fixture('jetstream/expected_v1.jsonl');
 const events = recordedEvents();
-const lastPostTime = Math.max(...events.filter((e) => e.commit?.collection === 'app.bsky.feed.post').map((e) => e.time_us));
+const lastPost = lastPostTime(events);
 
 describe('DATABASE_URL: the service keeps its labels in PostgreSQL', () => {
   let server: JetstreamReplayServer;
@@ -47,7 +47,7 @@ describe('DATABASE_URL: the service keeps its labels in PostgreSQL', () => {
     const subscriber = new LabelSubscriber(`http://127.0.0.1:${new URL(first.address).port}`, 0);
     try {
       await subscriber.waitFor(expected.length);
-      await until(() => first.source.cursor >= lastPostTime);
+      await until(() => first.source.cursor >= lastPost);
       assert.deepEqual(subscriber.labels.map((l) => `${l.uri} ${l.val}`).sort(), expected);
       for (const label of subscriber.labels) assert.ok(await verifyLabel(label));
     } finally {
@@ -65,7 +65,7 @@ describe('DATABASE_URL: the service keeps its labels in PostgreSQL', () => {
 
     const second = await startService(loadConfig(env()), pino({ level: 'silent' }));
     try {
-      await until(() => server.connections.length === 2 && second.source.cursor >= lastPostTime);
+      await until(() => server.connections.length === 2 && second.source.cursor >= lastPost);
       const labels = await queryAllLabels(`http://127.0.0.1:${new URL(second.address).port}`);
       assert.deepEqual(labels.map((l) => `${l.uri} ${l.val}`).sort(), expected, 'every label once, after a restart that replayed the events');
     } finally {

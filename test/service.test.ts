@@ -10,6 +10,7 @@ import { evaluateBatch } from '../src/evaluate/index.ts';
 import { startService } from '../src/service.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { KeyValueStore } from '../src/store/kv.ts';
+import { lastPostTime } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel } from './support/label-verifier.ts';
 import { fixture } from './support/fixtures.ts';
@@ -18,7 +19,7 @@ import { until } from './support/until.ts';
 
 const capture = fixture('jetstream/expected_v1.jsonl');
 const events = fs.readFileSync(capture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const lastPostTime = Math.max(...events.filter((e) => e.kind === 'commit' && e.commit.collection === 'app.bsky.feed.post').map((e) => e.time_us));
+const lastPost = lastPostTime(events);
 
 describe('service end to end: loopback Jetstream → consolidate → evaluate → signed labels', () => {
   let server: JetstreamReplayServer;
@@ -51,7 +52,7 @@ describe('service end to end: loopback Jetstream → consolidate → evaluate �
     const subscriber = new LabelSubscriber(url, 0);
     try {
       await subscriber.waitFor(expected.length);
-      await until(() => service.source.cursor >= lastPostTime);
+      await until(() => service.source.cursor >= lastPost);
       assert.deepEqual(subscriber.labels.map((l) => `${l.uri} ${l.val}`).sort(), expected);
       for (const label of subscriber.labels) assert.ok(await verifyLabel(label));
       assert.deepEqual(server.connections[0]!.wantedCollections, ['app.bsky.feed.post']);
@@ -71,7 +72,7 @@ describe('service end to end: loopback Jetstream → consolidate → evaluate �
     }
     const { db } = openDatabase(path.join(dataDir, 'skysift.sqlite'));
     storedCursor = Number(new KeyValueStore(db).get('jetstream.cursor'));
-    assert.ok(storedCursor >= lastPostTime, 'the cursor was persisted on stop');
+    assert.ok(storedCursor >= lastPost, 'the cursor was persisted on stop');
     db.close();
   });
 
@@ -82,7 +83,7 @@ describe('service end to end: loopback Jetstream → consolidate → evaluate �
       await until(() => server.connections.length === 2);
       const resumed = server.connections[1]!;
       assert.equal(resumed.cursor, storedCursor - 5_000_000, 'resumed JETSTREAM_REWIND_SECONDS before the stored cursor');
-      await until(() => service.source.cursor >= lastPostTime);
+      await until(() => service.source.cursor >= lastPost);
       const labels = await queryAllLabels(url);
       assert.deepEqual(labels.map((l) => `${l.uri} ${l.val}`).sort(), expected, 'no label emitted twice');
     } finally {

@@ -20,6 +20,10 @@ export function recordedEvents(): RecordedEvent[] {
     .map((l) => JSON.parse(l));
 }
 
+/** The Jetstream time of the last post event of `events`: a service's cursor past it has read every post. */
+export const lastPostTime = (events: readonly RecordedEvent[]): number =>
+  Math.max(...events.filter((e) => e.kind === 'commit' && e.commit?.collection === 'app.bsky.feed.post').map((e) => e.time_us));
+
 /** The recorded capture repeated with new rkeys and later, distinct times: `rounds` × 152 events. */
 export function amplifiedCapture(rounds: number): RecordedEvent[] {
   const events = recordedEvents();
