@@ -7,7 +7,7 @@
 /** Bottom first. A module may import modules of its own layer and of the layers listed before it. */
 const layers = [
   { name: 'consolidate', paths: ['src/consolidate/'], what: 'the post shape every stage speaks; pure' },
-  { name: 'basics', paths: ['src/config.ts', 'src/log.ts', 'src/metrics.ts', 'src/concurrency.ts', 'src/messages.ts', 'src/network.ts'], what: 'configuration, logging, metrics, small utilities' },
+  { name: 'basics', paths: ['src/config.ts', 'src/log.ts', 'src/metrics.ts', 'src/concurrency.ts', 'src/messages.ts', 'src/network.ts', 'src/threads.ts'], what: 'configuration, logging, metrics, small utilities' },
   { name: 'core', paths: ['src/core/'], what: 'the contracts operators, capabilities and the evaluator share' },
   { name: 'store', paths: ['src/store/'], what: 'SQLite, and PostgreSQL for what processes share' },
   { name: 'capabilities', paths: ['src/models/', 'src/political/', 'src/llm/', 'src/social/', 'src/images/', 'src/toxicity/'], what: 'what operators need beyond the post' },

@@ -140,6 +140,15 @@ export const ConfigSchema = z.object({
     .max(64)
     .default(Math.max(1, Math.min(4, availableParallelism() - 1)))
     .describe('Worker threads that sign labels (secp256k1, ~0.36 ms a label), beside the main thread that ingests, evaluates and serves; 0 signs on the main thread. Default: one fewer than the cores, at least 1, at most 4.'),
+  EVALUATION_THREADS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(availableParallelism())
+    .describe(
+      "Worker threads that compute model features (the political and toxicity classifiers' inference) for the evaluator, each loading the same model files; rules and the rest of evaluation stay on the main thread. Results are identical to computing in the process. A thread that fails leaves its posts' verdicts undecided (no label change) and is replaced. 0 computes on the main thread. Default: the number of cores.",
+    ),
   CONSOLE_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 24`)')

@@ -58,7 +58,7 @@ export async function openStages(config: Config, logger: Logger, { accountWindow
   const { db, applied } = openDatabase(dbFile);
   logger.info({ dataDir: path.resolve(config.DATA_DIR), database: dbFile, migrationsApplied: applied }, 'storage ready');
   const metrics = new Metrics(role);
-  const services = await openServices({ config, logger, db, registry: metrics.registry });
+  const services = await openServices({ config, logger, db, registry: metrics.registry }, { startThreads: true });
   const manifests = new ManifestWatcher(config.MANIFESTS_DIR, logger, { services: services.compile });
   manifests.on('problems', (problems) => metrics.manifestErrors.inc(problems.length));
   // Capabilities let go of what only replaced, removed or rejected manifests used (e.g. membership sets).

@@ -13,7 +13,7 @@ import { operators } from '../src/operators/index.ts';
 import { isPending, type EvaluationContext } from '../src/core/operator.ts';
 import type { FeatureRequest } from '../src/core/features.ts';
 import { CompileServices, provide } from '../src/core/services.ts';
-import { createPoliticalClassifier, POLITICAL_CLASSIFIER } from '../src/political/classifier.ts';
+import { createPoliticalClassifier, POLITICAL_CLASSIFIER, POLITICAL_SCORES, politicalScoresProvider, type PoliticalClassifier, type PoliticalOutcome } from '../src/political/classifier.ts';
 import { ANSWERED_POST, answeredPostProvider } from '../src/political/context-provider.ts';
 import { answeredUri, attachmentText, ownText } from '../src/political/context.ts';
 import { SHIPPED_MODELS_DIR } from '../src/models/model-file.ts';
@@ -26,6 +26,7 @@ import { rocAuc } from '../src/political/train/evaluate.ts';
 import { openServices } from '../src/services/index.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { PostStore } from '../src/store/posts.ts';
+import { settled } from './support/inference.ts';
 import { recordedPosts } from './support/recorded-posts.ts';
 
 const MANIFESTS = ['political.json', 'political-left.json', 'political-right.json'].map((f) => path.join('manifests', f));
@@ -36,10 +37,14 @@ const withFeatures = (features: Record<string, Map<string, unknown>>): Evaluatio
   feature: <Out>(request: FeatureRequest<unknown, Out>) => features[request.kind.name]?.get(request.key) as Out | undefined,
   membership: () => undefined,
 });
-const scoresOf = (result: PoliticalScores | unknown[]): PoliticalScores => {
-  assert.ok(!Array.isArray(result), 'scores, not feature requests');
+const scoresOf = (result: PoliticalOutcome | unknown[]): PoliticalScores => {
+  assert.ok(!Array.isArray(result) && !('error' in result), 'scores, not feature requests');
   return result;
 };
+
+/** The classifier's answer once its inferences (`political-scores`) are computed by its own provider, as the evaluator does; `context` has the rest. */
+const inferred = (classifier: PoliticalClassifier, scoring: PoliticalModel, post: ConsolidatedPost, context = noFeatures) =>
+  settled((inferring) => classifier.scores(post, inferring), [politicalScoresProvider(scoring)], context);
 
 function post(uri: string, record: Partial<ConsolidatedPost['record']> & { text: string }): ConsolidatedPost {
   return {
@@ -149,20 +154,20 @@ describe('political context', () => {
     assert.deepEqual(await provider.compute([parentUri, 'at://did:plc:none/app.bsky.feed.post/unknown']), [parent.record.text, null]);
     const classifier = createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true });
     assert.deepEqual(classifier.scores(reply, noFeatures), [{ kind: ANSWERED_POST, key: parentUri, input: parentUri }]);
-    const withParent = scoresOf(classifier.scores(reply, withFeatures({ [ANSWERED_POST.name]: new Map([[parentUri, parent.record.text]]) })));
+    const withParent = scoresOf(await inferred(classifier, reading, reply, withFeatures({ [ANSWERED_POST.name]: new Map([[parentUri, parent.record.text]]) })));
     assert.deepEqual(withParent, classify(reading.default, { text: reply.record.text, context: parent.record.text }));
-    const unseen = scoresOf(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true }).scores(reply, withFeatures({ [ANSWERED_POST.name]: new Map([[parentUri, null]]) })));
+    const unseen = scoresOf(await inferred(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: true }), reading, reply, withFeatures({ [ANSWERED_POST.name]: new Map([[parentUri, null]]) })));
     assert.deepEqual(unseen, classify(reading.default, { text: reply.record.text }));
     assert.ok(withParent.sociopolitical > unseen.sociopolitical, 'the political parent raises the reply');
-    const offline = scoresOf(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: false }).scores(reply, noFeatures));
+    const offline = scoresOf(await inferred(createPoliticalClassifier(reading, { mode: 'default', lookUpContext: false }), reading, reply));
     assert.deepEqual(offline, unseen);
     db.close();
   });
 
-  it('a model without a parent block never asks for the parent', () => {
+  it('a model without a parent block never asks for the parent', async () => {
     assert.ok(!model.default.features.some((b) => b.kind === 'context-ngrams'));
     const classifier = createPoliticalClassifier(model, { mode: 'default', lookUpContext: true });
-    assert.deepEqual(scoresOf(classifier.scores(quote, noFeatures)), classify(model.default, { text: ownText(quote.record) }));
+    assert.deepEqual(scoresOf(await inferred(classifier, model, quote)), classify(model.default, { text: ownText(quote.record) }));
   });
 
   it('in the service, evaluation looks the parent up in the store through the answered-post provider', async () => {
@@ -176,7 +181,9 @@ describe('political context', () => {
       manifestFile: 'test.json',
     };
     const { manifests } = await loadManifestFiles([MANIFESTS[0]!], { services: env.services });
-    const [verdict] = await evaluateBatch([reply], manifests, services.providers);
+    // The classifier reads the test model, so its inferences are that model's too.
+    const providers = new Map([...services.providers, [POLITICAL_SCORES.name, politicalScoresProvider(reading)]]);
+    const [verdict] = await evaluateBatch([reply], manifests, providers);
     assert.equal(verdict!.explanation.find((e) => e.op === 'political')!.score, classify(reading.default, { text: reply.record.text, context: parent.record.text }).sociopolitical);
     await services.close();
     db.close();
@@ -243,6 +250,8 @@ describe('political operator and manifests', () => {
     assert.equal(definition.args.safeParse(['conservative', '>=', 0.5]).success, false);
     const classifier = createPoliticalClassifier(model, { mode: 'default', lookUpContext: false });
     const env = { models: new Map(), services: new CompileServices([provide(POLITICAL_CLASSIFIER, classifier)]), manifestFile: 'test.json' };
+    // Scored once (the classifier keeps a post's scores for every leaf that asks), so the leaves below decide.
+    scoresOf(await inferred(classifier, model, capture[0]!));
     const above = (await definition.compile(definition.args.parse(['sociopolitical', '>=', 0]), env))(capture[0]!, noFeatures);
     const below = (await definition.compile(definition.args.parse(['sociopolitical', '<', 0]), env))(capture[0]!, noFeatures);
     assert.ok(!isPending(above) && !isPending(below) && 'matched' in above && 'matched' in below);

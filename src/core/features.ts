@@ -24,4 +24,11 @@ export interface FeatureRequest<In = unknown, Out = unknown> {
 export interface FeatureProvider<In = unknown, Out = unknown> {
   kind: FeatureKind<In, Out>;
   compute(inputs: In[]): Promise<Out[]>;
+  /**
+   * Set when `compute` is a pure function of its inputs and of what the capability loaded when it opened (model
+   * files: no database, no network, nothing kept between calls), with inputs and outputs that survive a structured
+   * clone: evaluation threads may then run it, each having opened the same capability (EVALUATION_THREADS).
+   * `failed` is the output for an input whose thread failed, one its leaves read as undecided.
+   */
+  threadable?: { failed(reason: string): Out };
 }

@@ -36,13 +36,15 @@ export const political: OperatorDefinition<[z.infer<typeof CategorySchema>, z.in
       (post, context) => {
         const scores = classifier.scores(post, context);
         if (Array.isArray(scores)) return { pending: scores };
+        if ('error' in scores) return { undecided: `political: ${scores.error}` };
         const score = scores[category];
         return { matched: compare([score]), score, inputs: { category, ...scores } };
       },
       {
         decide: (_, post, context) => {
           const scores = classifier.scores(post, context);
-          return Array.isArray(scores) ? { pending: scores } : compare([scores[category]]);
+          if (Array.isArray(scores)) return { pending: scores };
+          return 'error' in scores ? { undecided: `political: ${scores.error}` } : compare([scores[category]]);
         },
       },
     );

@@ -42,7 +42,8 @@ export const toxicity_analysis: OperatorDefinition<['Toxic', Comparator, number]
     const compare = compileComparison(comparator, threshold);
     return (post, context) => {
       const score = classifier.score(post, context);
-      if (typeof score !== 'number') return { pending: score };
+      if (Array.isArray(score)) return { pending: score };
+      if (typeof score !== 'number') return { undecided: `toxicity_analysis: ${score.error}` };
       return { matched: compare([score]), score, inputs: { class: 'Toxic' } };
     };
   },

@@ -5,25 +5,34 @@ import { openModels } from '../models/service.ts';
 import { openPolitical } from '../political/classifier.ts';
 import { openSocial } from '../social/index.ts';
 import { openToxicity } from '../toxicity/classifier.ts';
+import { evaluationThreads } from './evaluation-threads.ts';
 
 type PartFactory = (context: ServiceContext) => Promise<ServicePart> | ServicePart;
 
 /** Every capability, one line each. The composition root: only the service and the CLI import it. */
 const parts: PartFactory[] = [openModels, openPolitical, openToxicity, openLlm, openSocial, openImages];
 
+export interface OpenOptions {
+  /** Start the evaluation threads now rather than at the first feature they compute (the service: no wait on its first batch). */
+  startThreads?: boolean;
+}
+
 /**
  * Opens every capability once per process and merges their parts: the services operators look up
  * while compiling (embedders, classifiers, membership sets), the feature providers evaluation calls
- * for pending leaves, and the membership snapshots of social operators.
+ * for pending leaves (threadable ones on EVALUATION_THREADS worker threads, when above 0), and the
+ * membership snapshots of social operators.
  */
-export async function openServices(context: ServiceContext): Promise<Services> {
+export async function openServices(context: ServiceContext, { startThreads = false }: OpenOptions = {}): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));
+  const providers = opened.flatMap((p) => p.providers ?? []);
+  const threads = context.config.EVALUATION_THREADS > 0 && providers.some((p) => p.threadable) ? evaluationThreads(providers, context.config, context.logger, { start: startThreads }) : undefined;
   const observers = opened.flatMap((p) => (p.observe ? [p.observe] : []));
   const retainers = opened.flatMap((p) => (p.retain ? [p.retain] : []));
   const membershipSources = opened.flatMap((p) => (p.memberships ? [p.memberships] : []));
   return {
     compile: new CompileServices(opened.flatMap((p) => p.compile ?? [])),
-    providers: new Map(opened.flatMap((p) => (p.providers ?? []).map((provider) => [provider.kind.name, provider] as const))),
+    providers: new Map((threads?.providers ?? providers).map((provider) => [provider.kind.name, provider] as const)),
     memberships: () => new Map(membershipSources.flatMap((source) => [...source()])),
     observe: (events) => {
       for (const observe of observers) observe(events);
@@ -32,6 +41,7 @@ export async function openServices(context: ServiceContext): Promise<Services> {
       for (const retain of retainers) retain(manifests);
     },
     async close() {
+      await threads?.close();
       for (const part of opened) await part.close?.();
     },
   };

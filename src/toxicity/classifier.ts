@@ -1,50 +1,79 @@
 import type { ConsolidatedPost } from '../consolidate/post.ts';
-import type { FeatureRequest } from '../core/features.ts';
+import { featureKind, type FeatureProvider, type FeatureRequest } from '../core/features.ts';
 import type { EvaluationContext } from '../core/operator.ts';
 import { provide, serviceKey, type ServiceContext, type ServicePart } from '../core/services.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
 import { ownText } from '../political/context.ts';
-import { embeddersOf, type Mode } from '../political/model.ts';
+import { embeddersOf, type Mode, type ModeInput } from '../political/model.ts';
 import { loadToxicityModel } from './load.ts';
 import { classifyToxicity, wantsQuality, type ToxicityModel } from './model.ts';
 
+/** A post's toxicity probability, or why it could not be computed (the leaf is then undecided). */
+export type ToxicityOutcome = number | { error: string };
+
+/** What one inference reads: the mode and that mode's input. */
+export interface ToxicityInput extends ModeInput {
+  mode: Mode;
+}
+
+/** The probability of one mode on one input: the classifier's inference, as a feature so that it runs batched, on evaluation threads when there are any. */
+export const TOXICITY_SCORE = featureKind<ToxicityInput, ToxicityOutcome>('toxicity-score');
+
+const toxicityRequest = (input: ToxicityInput): FeatureRequest<ToxicityInput, ToxicityOutcome> => ({ kind: TOXICITY_SCORE, key: `${input.mode}\u0000${input.text}`, input });
+
+/** Computes `toxicity-score`: pure inference over the loaded model, so evaluation threads may run it. */
+export function toxicityScoreProvider(model: ToxicityModel): FeatureProvider<ToxicityInput, ToxicityOutcome> {
+  return {
+    kind: TOXICITY_SCORE,
+    async compute(inputs) {
+      return inputs.map(({ mode, ...input }) => {
+        const modeModel = mode === 'quality' ? model.quality : model.default;
+        return modeModel ? classifyToxicity(modeModel, input) : { error: `the toxicity model has no ${mode} mode` };
+      });
+    },
+    threadable: { failed: (reason) => ({ error: reason }) },
+  };
+}
+
 /** The compile-time service `toxicity_analysis` looks up. */
 export interface ToxicityClassifier {
-  /** The calibrated probability that the post (its text with its link card and image alt texts, as Graze reads it) is toxic, or the embeddings quality mode still needs. */
-  score(post: ConsolidatedPost, context: EvaluationContext): number | FeatureRequest[];
+  /** The calibrated probability that the post (its text with its link card and image alt texts, as Graze reads it) is toxic (or why there is none), or the features still needed. */
+  score(post: ConsolidatedPost, context: EvaluationContext): ToxicityOutcome | FeatureRequest[];
 }
 
 export const TOXICITY_CLASSIFIER = serviceKey<ToxicityClassifier>('toxicity-classifier');
 
-interface Memo {
-  text: string;
-  fast: number;
-  score?: number;
-}
-
 /**
- * The default mode is well under a millisecond, so it runs inline; the memo lets every manifest's leaves share one
- * inference per post. In quality mode, posts whose default probability lies inside the band wait for their sentence
- * embedding (the shared, batched and cached `embedding` provider) and get the quality mode's answer.
+ * Each inference is a `toxicity-score` feature (see toxicityScoreProvider), so a batch's posts are scored together,
+ * on the evaluation threads when there are any; a per-post memo lets every manifest's leaves share it. In quality
+ * mode, posts whose default probability lies inside the band wait for their sentence embedding (the shared, batched
+ * and cached `embedding` provider) and get the quality mode's answer.
  */
 export function createToxicityClassifier(model: ToxicityModel, mode: Mode): ToxicityClassifier {
-  const memo = new WeakMap<ConsolidatedPost, Memo>();
+  const memo = new WeakMap<ConsolidatedPost, ToxicityOutcome>();
   const quality = mode === 'quality' ? model.quality : undefined;
   return {
     score(post, context) {
-      let entry = memo.get(post);
-      if (!entry) {
-        const text = ownText(post.record);
-        memo.set(post, (entry = { text, fast: classifyToxicity(model.default, { text }) }));
+      const known = memo.get(post);
+      if (known !== undefined) return known;
+      const text = ownText(post.record);
+      const fastRequest = toxicityRequest({ mode: 'default', text });
+      const fast = context.feature(fastRequest);
+      if (fast === undefined) return [fastRequest];
+      if (typeof fast !== 'number' || !quality || !wantsQuality(quality, fast)) {
+        memo.set(post, fast);
+        return fast;
       }
-      if (entry.score !== undefined) return entry.score;
-      if (!quality || !wantsQuality(quality, entry.fast)) return (entry.score = entry.fast);
       const embedders = embeddersOf(quality.features);
-      const requests = embedders.map((embedder) => embeddingRequest(embedder, entry.text));
+      const requests = embedders.map((embedder) => embeddingRequest(embedder, text));
       const vectors = requests.map((request) => context.feature(request));
       const missing = requests.filter((_, i) => !vectors[i]);
       if (missing.length) return missing;
-      return (entry.score = classifyToxicity(quality, { text: entry.text, embeddings: new Map(embedders.map((name, i) => [name, vectors[i]!])) }));
+      const qualityRequest = toxicityRequest({ mode: 'quality', text, embeddings: new Map(embedders.map((name, i) => [name, vectors[i]!])) });
+      const score = context.feature(qualityRequest);
+      if (score === undefined) return [qualityRequest];
+      memo.set(post, score);
+      return score;
     },
   };
 }
@@ -57,5 +86,5 @@ export function openToxicity({ config, logger }: ServiceContext): ServicePart {
   if (mode === 'quality' && !model.quality) throw new Error('TOXICITY_MODE=quality needs a toxicity model with a quality mode');
   logger.debug({ ms: Date.now() - started, mode }, 'toxicity classifier loaded');
   // Quality mode's embeddings come from the models capability's `embedding` provider.
-  return { compile: [provide(TOXICITY_CLASSIFIER, createToxicityClassifier(model, mode))] };
+  return { compile: [provide(TOXICITY_CLASSIFIER, createToxicityClassifier(model, mode))], providers: [toxicityScoreProvider(model)] };
 }
