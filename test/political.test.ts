@@ -18,7 +18,7 @@ import { ANSWERED_POST, answeredPostProvider } from '../src/political/context-pr
 import { answeredUri, attachmentText, ownText } from '../src/political/context.ts';
 import { SHIPPED_MODELS_DIR } from '../src/models/model-file.ts';
 import { loadPoliticalModel, POLITICAL_MODEL_FILE } from '../src/political/load.ts';
-import { classify, LEANS, wantsQuality, type FeatureBlock, type PoliticalModel, type PoliticalScores } from '../src/political/model.ts';
+import { classify, embeddersOf, featureVector, LEANS, scoreFeatures, wantsQuality, type FeatureBlock, type PoliticalModel, type PoliticalScores } from '../src/political/model.ts';
 import { readLabelled, type Post } from '../src/political/train/data.ts';
 import { DEFAULT_FIT_OPTIONS } from '../src/political/train/fit.ts';
 import { fitMode } from '../src/political/train/recipe.ts';
@@ -85,6 +85,18 @@ describe('shipped political model', () => {
     const quality = posts.map((p, i) => classify(model.quality!, { text: p.text, embeddings: new Map([[UNIVERSAL_SENTENCE_ENCODER, embeddings[i]!]]) }).sociopolitical);
     assert.ok(rocAuc(quality, labels) > 0.9, `quality AUC ${rocAuc(quality, labels)}`);
     await services.close();
+  });
+
+  it('scores every recorded post the same to the bit with the loaded model\'s interleaved heads as with its five weight arrays', () => {
+    for (const mode of [model.default, model.quality!]) {
+      assert.ok(mode.heads, 'a loaded model has its heads interleaved');
+      const plain = { ...mode, heads: undefined };
+      const embeddings = new Map(embeddersOf(mode.features).map((name) => [name, new Float32Array(512).fill(0.04)]));
+      for (const p of capture) {
+        const x = featureVector(mode.features, { text: ownText(p.record), embeddings });
+        assert.deepEqual(scoreFeatures(mode, x), scoreFeatures(plain, x), p.uri);
+      }
+    }
   });
 
   it('scores the 2020s political words that the first model missed above its everyday words', () => {

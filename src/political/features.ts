@@ -35,7 +35,7 @@ const POST_SEEDS = [1, 2, 3] as const;
 const CONTEXT_SEEDS = [11, 12, 13] as const;
 
 /** Word unigrams, bigrams and character 3–5-grams inside `<word>`, hashed in place (the hot path allocates no n-gram strings). */
-function addNgrams(buckets: Set<number>, text: string, mask: number, [word, bigram, char]: readonly [number, number, number]) {
+function addNgrams(buckets: Buckets, text: string, mask: number, [word, bigram, char]: readonly [number, number, number]) {
   const words = tokenize(text);
   for (let i = 0; i < words.length; i++) {
     const current = words[i]!;
@@ -56,25 +56,53 @@ function addNgrams(buckets: Set<number>, text: string, mask: number, [word, bigr
   }
 }
 
+/**
+ * The buckets a text hits, duplicates included, in a scratch array reused from post to post: sorting and
+ * dropping repeats once at the end costs a fraction of adding each bucket to a Set (the inference runs
+ * synchronously, so one scratch array serves every call of a thread).
+ */
+class Buckets {
+  ids = new Uint32Array(1024);
+  size = 0;
+
+  add(id: number) {
+    if (this.size === this.ids.length) {
+      const grown = new Uint32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.size++] = id;
+  }
+
+  /** The distinct buckets, ascending; empties the scratch for the next text. */
+  distinct(): Uint32Array {
+    const sorted = this.ids.subarray(0, this.size).sort();
+    let unique = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[unique++] = sorted[i]!;
+    this.size = 0;
+    return sorted.slice(0, unique);
+  }
+}
+
+const scratch = new Buckets();
+
 /** Binary, L2-normalised over the given buckets, sorted by index. */
-function normalisedVector(buckets: Set<number>, scale = 1): SparseVector {
-  const indices = Uint32Array.from(buckets).sort();
+function normalisedVector(buckets: Buckets, scale = 1): SparseVector {
+  const indices = buckets.distinct();
   const values = new Float32Array(indices.length).fill(indices.length ? scale / Math.sqrt(indices.length) : 0);
   return { indices, values };
 }
 
 /** The post's own hashed n-grams, a vector of length `scale`. */
 export function featurize(text: string, bits: number, scale = 1): SparseVector {
-  const buckets = new Set<number>();
-  addNgrams(buckets, text, (1 << bits) - 1, POST_SEEDS);
-  return normalisedVector(buckets, scale);
+  addNgrams(scratch, text, (1 << bits) - 1, POST_SEEDS);
+  return normalisedVector(scratch, scale);
 }
 
 /** The n-grams of the text a post answers (parent or quoted post), in their own hash family so they get their own weights. */
 export function featurizeContext(context: string, bits: number, scale = 1): SparseVector {
-  const buckets = new Set<number>();
-  addNgrams(buckets, context, (1 << bits) - 1, CONTEXT_SEEDS);
-  return normalisedVector(buckets, scale);
+  addNgrams(scratch, context, (1 << bits) - 1, CONTEXT_SEEDS);
+  return normalisedVector(scratch, scale);
 }
 
 /** Concatenates vectors laid end to end: each part's indices are shifted by the sizes of the parts before it. */

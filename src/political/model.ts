@@ -64,6 +64,12 @@ export interface ModeModel {
   lean: LinearModel[];
   threshold: number;
   band?: { low: number; high: number };
+  /**
+   * The five heads' weights interleaved by feature (sociopolitical, then the leans), set on a loaded model: a post's
+   * few hundred features then cost one cache miss each instead of five (the weights are 5 MB), which was half the
+   * cost of scoring a post. Scores are the same to the bit.
+   */
+  heads?: Float32Array;
 }
 
 export interface PoliticalModel {
@@ -132,8 +138,42 @@ export function leanDistribution(mode: ModeModel, x: SparseVector): number[] {
 }
 
 export function scoreFeatures(mode: ModeModel, x: SparseVector): PoliticalScores {
+  if (mode.heads) return scoreInterleaved(mode, mode.heads, x);
   const p = sociopoliticalProbability(mode, x);
   const lean = leanDistribution(mode, x);
+  return { sociopolitical: p, left: lean[0]! * p, right: lean[1]! * p, moderate: lean[2]! * p, unclear: lean[3]! * p };
+}
+
+const HEADS = 1 + LEANS.length;
+
+/** The five heads' weights interleaved by feature (see ModeModel.heads). */
+function interleave(mode: Pick<ModeModel, 'sociopolitical' | 'lean'>): Float32Array {
+  const heads = [mode.sociopolitical.weights, ...mode.lean.map((m) => m.weights)];
+  const size = heads[0]!.length;
+  const out = new Float32Array(size * HEADS);
+  for (let h = 0; h < HEADS; h++) for (let i = 0; i < size; i++) out[i * HEADS + h] = heads[h]![i]!;
+  return out;
+}
+
+/** `scoreFeatures` in one pass over the interleaved heads: the same sums, added in the same order, as `dot` per head. */
+function scoreInterleaved(mode: ModeModel, heads: Float32Array, { indices, values }: SparseVector): PoliticalScores {
+  let s = mode.sociopolitical.bias;
+  let left = mode.lean[0]!.bias;
+  let right = mode.lean[1]!.bias;
+  let moderate = mode.lean[2]!.bias;
+  let unclear = mode.lean[3]!.bias;
+  for (let i = 0; i < indices.length; i++) {
+    const at = indices[i]! * HEADS;
+    const v = values[i]!;
+    s += heads[at]! * v;
+    left += heads[at + 1]! * v;
+    right += heads[at + 2]! * v;
+    moderate += heads[at + 3]! * v;
+    unclear += heads[at + 4]! * v;
+  }
+  const { platt } = mode.sociopolitical;
+  const p = sigmoid(platt.a * s + platt.b);
+  const lean = softmax([left, right, moderate, unclear]);
   return { sociopolitical: p, left: lean[0]! * p, right: lean[1]! * p, moderate: lean[2]! * p, unclear: lean[3]! * p };
 }
 
@@ -197,13 +237,9 @@ function encodeMode(mode: ModeModel): z.infer<typeof ModeFileSchema> {
 }
 
 function decodeMode(file: z.infer<typeof ModeFileSchema>): ModeModel {
-  return {
-    features: file.features,
-    sociopolitical: { weights: dequantize(file.sociopolitical.weights, file.features), bias: file.sociopolitical.bias, platt: file.sociopolitical.platt },
-    lean: file.lean.weights.map((w, i) => ({ weights: dequantize(w, file.features), bias: file.lean.biases[i]! })),
-    threshold: file.threshold,
-    ...(file.band && { band: file.band }),
-  };
+  const sociopolitical = { weights: dequantize(file.sociopolitical.weights, file.features), bias: file.sociopolitical.bias, platt: file.sociopolitical.platt };
+  const lean = file.lean.weights.map((w, i) => ({ weights: dequantize(w, file.features), bias: file.lean.biases[i]! }));
+  return { features: file.features, sociopolitical, lean, threshold: file.threshold, ...(file.band && { band: file.band }), heads: interleave({ sociopolitical, lean }) };
 }
 
 export function encodeModel(model: PoliticalModel, trained: Record<string, unknown>): PoliticalModelFile {

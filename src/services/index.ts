@@ -1,16 +1,13 @@
-import { CompileServices, type ServiceContext, type ServicePart, type Services } from '../core/services.ts';
+import { CompileServices, type ServiceContext, type Services } from '../core/services.ts';
 import { openImages } from '../images/service.ts';
 import { openLlm } from '../llm/service.ts';
 import { openModels } from '../models/service.ts';
-import { openPolitical } from '../political/classifier.ts';
 import { openSocial } from '../social/index.ts';
-import { openToxicity } from '../toxicity/classifier.ts';
 import { evaluationThreads } from './evaluation-threads.ts';
+import { threadableParts, type PartFactory } from './threadable-parts.ts';
 
-type PartFactory = (context: ServiceContext) => Promise<ServicePart> | ServicePart;
-
-/** Every capability, one line each. The composition root: only the service and the CLI import it. */
-const parts: PartFactory[] = [openModels, openPolitical, openToxicity, openLlm, openSocial, openImages];
+/** Every capability, one line each (those evaluation threads open too in threadable-parts.ts). The composition root: only the service and the CLI import it. */
+const parts: PartFactory[] = [openModels, ...threadableParts, openLlm, openSocial, openImages];
 
 export interface OpenOptions {
   /** Start the evaluation threads now rather than at the first feature they compute (the service: no wait on its first batch). */
@@ -26,6 +23,9 @@ export interface OpenOptions {
 export async function openServices(context: ServiceContext, { startThreads = false }: OpenOptions = {}): Promise<Services> {
   const opened = await Promise.all(parts.map((open) => open(context)));
   const providers = opened.flatMap((p) => p.providers ?? []);
+  const threadable = new Set(opened.filter((_, i) => threadableParts.includes(parts[i]!)).flatMap((p) => p.providers ?? []));
+  const stray = providers.find((p) => p.threadable && !threadable.has(p));
+  if (stray) throw new Error(`the feature provider "${stray.kind.name}" is threadable, but its capability is not among the parts evaluation threads open (src/services/threadable-parts.ts)`);
   const threads = context.config.EVALUATION_THREADS > 0 && providers.some((p) => p.threadable) ? evaluationThreads(providers, context.config, context.logger, { start: startThreads }) : undefined;
   const observers = opened.flatMap((p) => (p.observe ? [p.observe] : []));
   const retainers = opened.flatMap((p) => (p.retain ? [p.retain] : []));
