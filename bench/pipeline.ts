@@ -109,6 +109,9 @@ function peakRssMb(pid: number): number {
 
 const STARTUP_MS = 1_000;
 
+/** A metric's value in Prometheus text (the first sample of that name). */
+const metricValue = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+
 /** The service with 50 manifests (the shipped ones and rules, or rules only: the latency bar's case), its measurements named `name …`. */
 async function liveService(dataDir: string, withShipped: boolean, name: string): Promise<Record<string, number>> {
   const shipped = withShipped ? fs.readdirSync(SHIPPED_MANIFESTS).filter((f) => f.endsWith('.json')).length : 0;
@@ -139,6 +142,7 @@ async function liveService(dataDir: string, withShipped: boolean, name: string):
     const last = events[events.length - 1]!.time_us;
     while ((report = await health()) && report.jetstream.cursor < last) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 300));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
     subscriber.close();
     const timed = subscriber.labels.flatMap((label, i) => {
       const at = sent.get(label.uri);
@@ -159,6 +163,10 @@ async function liveService(dataDir: string, withShipped: boolean, name: string):
       [`${name} latency after the first second p50 ms`]: quantile(steady, 0.5),
       [`${name} latency after the first second p99 ms`]: quantile(steady, 0.99),
       [`${name} service peak RSS MB`]: peakRssMb(child.pid!),
+      // How long the service's main thread was held at a time (prom-client's monitorEventLoopDelay, since start).
+      [`${name} service event-loop delay p99 ms`]: Math.round(metricValue(metrics, 'skysift_nodejs_eventloop_lag_p99_seconds') * 10_000) / 10,
+      [`${name} service event-loop delay max ms`]: Math.round(metricValue(metrics, 'skysift_nodejs_eventloop_lag_max_seconds') * 10_000) / 10,
+      [`${name} service ms per batch`]: Math.round((metricValue(metrics, 'skysift_evaluation_seconds_sum') / metricValue(metrics, 'skysift_evaluation_seconds_count')) * 10_000) / 10,
     };
   } finally {
     child.kill('SIGTERM');
@@ -168,6 +176,7 @@ async function liveService(dataDir: string, withShipped: boolean, name: string):
 }
 
 export async function run(): Promise<Record<string, number | string>> {
+  if (process.env.BENCH_PIPELINE === 'live') return live();
   const frames = recordedEvents(EVENTS).map((e) => JSON.stringify(e));
   const posts = countPosts(frames);
   const rules = await compiledRuleManifests();
@@ -215,6 +224,16 @@ export async function run(): Promise<Record<string, number | string>> {
     await report('5 +shipped', withModels.stage);
     await withModels.close();
 
+    return { ...out, ...(await live(workDir)) };
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The live stages alone (`BENCH_PIPELINE=live npm run bench -- pipeline`): the service with the shipped manifests, then rules only. */
+async function live(workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-bench-'))): Promise<Record<string, number>> {
+  try {
+    const out: Record<string, number> = { 'live load average at start': loadAverage() };
     Object.assign(out, await liveService(path.join(workDir, 'live'), true, 'live'));
     Object.assign(out, await liveService(path.join(workDir, 'live-rules'), false, 'live rule-only'));
     out['load average at end'] = loadAverage();

@@ -145,9 +145,9 @@ export const ConfigSchema = z.object({
     .int()
     .min(0)
     .max(64)
-    .default(availableParallelism())
+    .default(Math.max(0, Math.min(4, availableParallelism() - 2)))
     .describe(
-      "Worker threads that compute model features (the political and toxicity classifiers' inference) for the evaluator, each loading the same model files; rules and the rest of evaluation stay on the main thread. Results are identical to computing in the process. A thread that fails leaves its posts' verdicts undecided (no label change) and is replaced. 0 computes on the main thread. Default: the number of cores.",
+      "Worker threads that compute model features (the political and toxicity classifiers' inference) for the evaluator, each loading the same model files (~60-110 MB a thread); rules and the rest of evaluation stay on the main thread. Results are identical to computing in the process. A thread that fails leaves its posts' verdicts undecided (no label change) and is replaced. 0 computes on the main thread. Default: the cores left beside the main and signing threads, at most 4 (0 on 2 cores, where the threads measured slower).",
     ),
   CONSOLE_TOKEN: z
     .string()

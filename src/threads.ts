@@ -29,7 +29,7 @@ export interface ThreadPoolOptions {
   module: URL;
   /** What each thread's module finds in `workerData`: structured-cloneable. */
   workerData?: unknown;
-  /** Names the threads in errors ("a signing thread stopped: …"). */
+  /** Names the threads in errors ("signing thread stopped: …"). */
   name: string;
   size: number;
 }
@@ -116,7 +116,7 @@ export class ThreadPool<Request, Response> {
     worker.on('error', (error) => (failure = error));
     worker.on('exit', (code) => {
       thread.exited = true;
-      for (const pending of thread.pending.values()) pending.reject(new Error(`a ${this.options.name} thread stopped: ${failure?.message ?? `exit code ${code}`}`));
+      for (const pending of thread.pending.values()) pending.reject(new Error(`${this.options.name} thread stopped: ${failure?.message ?? `exit code ${code}`}`));
       thread.pending.clear();
     });
     return thread;

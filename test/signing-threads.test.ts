@@ -52,8 +52,8 @@ describe('signing on worker threads', () => {
   it('fails a batch with a clear error when its thread cannot sign, and tries a new thread for the next', async () => {
     const threads = new SigningThreads('not a key', 1);
     try {
-      await assert.rejects(threads.sign([new Uint8Array([1, 2, 3])]), /could not sign labels: a signing thread stopped: Non-base16 character/);
-      await assert.rejects(threads.sign([new Uint8Array([1, 2, 3])]), /could not sign labels: a signing thread stopped: Non-base16 character/);
+      await assert.rejects(threads.sign([new Uint8Array([1, 2, 3])]), /could not sign labels: signing thread stopped: Non-base16 character/);
+      await assert.rejects(threads.sign([new Uint8Array([1, 2, 3])]), /could not sign labels: signing thread stopped: Non-base16 character/);
     } finally {
       await threads.close();
     }
