@@ -5,7 +5,8 @@
  * broadcast) with a subscriber attached (the service's pipeline function: explanations for the labels it emits),
  * (5) + the shipped manifests and their models (the political classifier). Then the service itself as
  * a child process with 50 manifests (with the shipped ones, then rules only), fed by a loopback Jetstream at ~1,000 events/s: latency from an
- * event leaving Jetstream to its label arriving on a subscribeLabels socket, and the service's peak RSS.
+ * event leaving Jetstream to its label arriving on a subscribeLabels socket, the service's peak RSS, how long its
+ * main thread was held (event-loop delay) and how long a batch took. `BENCH_PIPELINE=live` runs the live stages alone.
  */
 import fs from 'node:fs';
 import os from 'node:os';
