@@ -9,7 +9,6 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { consolidateJetstreamEvent } from '../src/consolidate/index.ts';
-import { evaluateBatch } from '../src/evaluate/index.ts';
 import { resolveIdentity } from '../src/label/identity.ts';
 import { Labeler } from '../src/label/index.ts';
 import { openDatabase } from '../src/store/database.ts';
@@ -17,7 +16,7 @@ import { activeKeys, amplifiedCapture, expectedActiveLabels, freePort } from './
 import { spawnCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels } from './support/label-verifier.ts';
-import { shippedManifests } from './support/shipped-manifests.ts';
+import { shippedVerdicts } from './support/shipped-manifests.ts';
 import { metric } from './support/metrics.ts';
 import { until } from './support/until.ts';
 
@@ -109,12 +108,11 @@ describe('a label commit that fails (defect 4)', () => {
     const labeler = new Labeler({ identity: await resolveIdentity(loadConfig({ DATA_DIR: dataDir }), logger), db, dataDir, logger });
     try {
       const url = (await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1');
-      const manifests = await shippedManifests();
-      const labels = new Map(manifests.map((m) => [m.label.value, m.label]));
       const posts = amplifiedCapture(3)
         .map(consolidateJetstreamEvent)
         .flatMap((r) => (r.kind === 'post' ? [r.post] : []));
-      const verdicts = await evaluateBatch(posts, manifests);
+      const { manifests, verdicts } = await shippedVerdicts(posts);
+      const labels = new Map(manifests.map((m) => [m.label.value, m.label]));
       const matched = verdicts.filter((v) => v.matched);
       assert.ok(matched.length > 3);
       const [first, ...rest] = matched;

@@ -6,12 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { consolidateFeedViewPost, type ConsolidatedPost } from '../src/consolidate/index.ts';
-import { evaluateBatch } from '../src/evaluate/index.ts';
 import { FeedSync } from '../src/ingest/feeds.ts';
 import { openStages } from '../src/service.ts';
 import { AppViewServer, type FeedBehaviour } from './support/appview-server.ts';
 import { feedFiles, fixture } from './support/fixtures.ts';
-import { shippedManifests } from './support/shipped-manifests.ts';
+import { shippedVerdicts } from './support/shipped-manifests.ts';
 
 const files = feedFiles();
 const GOOD = 'at://did:plc:test/app.bsky.feed.generator/most-liked';
@@ -88,7 +87,7 @@ describe('feed sync', () => {
     const stored = stages.db.prepare('SELECT count(*) FROM posts').pluck().get();
     assert.equal(stored, new Set(synced.map((p) => p.uri)).size);
 
-    const expected = (await evaluateBatch(synced, await shippedManifests())).filter((v) => v.matched).map((v) => `${v.uri} ${v.label}`);
+    const expected = (await shippedVerdicts(synced)).verdicts.filter((v) => v.matched).map((v) => `${v.uri} ${v.label}`);
     assert.ok(expected.length > 0, 'the shipped manifests match some feed posts');
     const labelled = stages.db.prepare('SELECT uri, val FROM label_state WHERE active = 1').all() as { uri: string; val: string }[];
     assert.deepEqual(labelled.map((l) => `${l.uri} ${l.val}`).sort(), [...new Set(expected)].sort());

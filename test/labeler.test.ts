@@ -7,7 +7,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
 import type { ConsolidatedPost } from '../src/consolidate/post.ts';
-import { evaluateBatch, type Verdict } from '../src/evaluate/index.ts';
+import type { Verdict } from '../src/evaluate/index.ts';
 import { Labeler } from '../src/label/index.ts';
 import { resolveIdentity, type LabelerIdentity } from '../src/label/identity.ts';
 import type { CompiledManifest } from '../src/manifests/load.ts';
@@ -15,7 +15,7 @@ import { openDatabase } from '../src/store/database.ts';
 import { LabelSubscriber, queryAllLabels, roundTripped, verifyLabel, type WireLabel } from './support/label-verifier.ts';
 import { runCli } from './support/cli.ts';
 import { fixture } from './support/fixtures.ts';
-import { shippedManifests } from './support/shipped-manifests.ts';
+import { shippedVerdicts } from './support/shipped-manifests.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -63,9 +63,8 @@ describe('labeler: verdicts to signed labels', () => {
     const { db } = openDatabase(path.join(dataDir, 'skysift.sqlite'));
     labeler = new Labeler({ identity, db, dataDir, logger: silent });
     service = (await labeler.start(0, '127.0.0.1')).replace('0.0.0.0', '127.0.0.1');
-    manifests = await shippedManifests();
+    ({ manifests, verdicts } = await shippedVerdicts(posts));
     labels = new Map(manifests.map((m) => [m.label.value, m.label]));
-    verdicts = await evaluateBatch(posts, manifests);
   });
   after(async () => {
     await labeler.close();

@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { consolidateJetstreamEvent } from '../src/consolidate/jetstream.ts';
-import { evaluateBatch } from '../src/evaluate/index.ts';
 import { startService } from '../src/service.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { KeyValueStore } from '../src/store/kv.ts';
@@ -14,7 +13,7 @@ import { lastPostTime } from './support/capture.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels, verifyLabel } from './support/label-verifier.ts';
 import { fixture } from './support/fixtures.ts';
-import { shippedManifests } from './support/shipped-manifests.ts';
+import { shippedVerdicts } from './support/shipped-manifests.ts';
 import { until } from './support/until.ts';
 
 const capture = fixture('jetstream/expected_v1.jsonl');
@@ -31,7 +30,7 @@ describe('service end to end: loopback Jetstream → consolidate → evaluate �
     server = await JetstreamReplayServer.start([capture]);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-e2e-'));
     const posts = events.map(consolidateJetstreamEvent).flatMap((r) => (r.kind === 'post' ? [r.post] : []));
-    const verdicts = await evaluateBatch(posts, await shippedManifests());
+    const { verdicts } = await shippedVerdicts(posts);
     expected = verdicts.filter((v) => v.matched).map((v) => `${v.uri} ${v.label}`).sort();
   });
   after(async () => {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import { consolidateJetstreamEvent } from '../../src/consolidate/index.ts';
-import { evaluateBatch } from '../../src/evaluate/index.ts';
 import { fixture } from './fixtures.ts';
-import { shippedManifests } from './shipped-manifests.ts';
+import { shippedVerdicts } from './shipped-manifests.ts';
 
 export interface RecordedEvent {
   time_us: number;
@@ -42,7 +41,7 @@ export async function expectedActiveLabels(events: readonly unknown[], dir = 'ma
   const results = events.map(consolidateJetstreamEvent);
   const posts = results.flatMap((r) => (r.kind === 'post' ? [r.post] : []));
   const deleted = new Set(results.flatMap((r) => (r.kind === 'post-delete' ? [r.uri] : [])));
-  return (await evaluateBatch(posts, await shippedManifests(dir)))
+  return (await shippedVerdicts(posts, dir)).verdicts
     .filter((v) => v.matched && !deleted.has(v.uri))
     .map((v) => `${v.uri} ${v.label}`)
     .sort();
