@@ -130,7 +130,7 @@ deterministic given the data; it caches the teacher's embeddings under \`.tmp/\`
 |---|---|---|---|
 | Spearman of cosines vs the teacher's, ${posts.shipped.all.pairs.toLocaleString('en-US')} random pairs of held-out posts | ${f(posts.plainDistillation.all.spearman)} | **${f(posts.shipped.all.spearman)}** | 1 |
 | the same, only pairs within the random Jetstream sample (${posts.shipped.jetstreamSample.pairs.toLocaleString('en-US')}) | ${f(posts.plainDistillation.jetstreamSample.spearman)} | ${f(posts.shipped.jetstreamSample.spearman)} | 1 |
-| the same, only pairs of posts with an author (${posts.shipped.authoredPosts.pairs.toLocaleString('en-US')}; validation has only such posts) | ${f(posts.plainDistillation.authoredPosts.spearman)} | ${f(posts.shipped.authoredPosts.spearman)} | 1 |
+| the same, only pairs of posts with an author (${posts.shipped.authoredPosts.pairs.toLocaleString('en-US')}; the pool's validating posts are all such posts) | ${f(posts.plainDistillation.authoredPosts.spearman)} | ${f(posts.shipped.authoredPosts.spearman)} | 1 |
 | Pearson of cosines vs the teacher's, all pairs | ${f(posts.plainDistillation.all.pearson)} | ${f(posts.shipped.all.pearson)} | 1 |
 | recall@10 of the teacher's nearest held-out posts | ${f(posts.plainDistillation.neighbourRecallAt10)} | ${f(posts.shipped.neighbourRecallAt10)} | 1 |
 ${
@@ -160,8 +160,9 @@ ${
 
 - English only (the teacher and the word list are English); other languages fall back to pieces and mean little.
 - A bag of words: order and negation are invisible; sarcasm and quotes read as their words.
-- Trained on what the pool talks about (2024–25 Bluesky: US politics, leaving X, art and #firstpost, homelessness,
-  and a random Jetstream sample); words outside it keep the teacher's vector for the word alone.
+- Trained on what the pool and the unlabelled posts talk about (2024–25 Bluesky: US politics, leaving X, art and #firstpost,
+  homelessness, the MET group's 2024 feed samples, and a random Jetstream sample); words outside it keep the teacher's
+  vector for the word alone.
 - Emoji and other symbols are unknown to the teacher; their rows were learnt only from the posts around them.
 - It inherits the teacher's biases. \`tokens.txt\` contains words used at least twice in the posts it was built from, so it may
   name public figures or handles that posts mentioned.
