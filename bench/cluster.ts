@@ -5,6 +5,8 @@
  * partition cursor at the end of the stream), so process start-up is left out; the cost per label is
  * the workers' CPU time over that window divided by the labels committed. On a machine with fewer cores
  * than workers, more workers cannot go faster: the numbers say how the work divides, not how it scales.
+ * Then a failover: 3 workers, one killed with SIGKILL mid-run; how long its partitions stand still
+ * before a standby worker commits their next batch.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -52,8 +54,14 @@ export async function run(): Promise<Record<string, number | string>> {
     }
     await stream.close();
 
-    for (const workers of [1, 2, 3]) {
-      const database = `bench_${workers}`;
+    const runs = [
+      { workers: 1, kill: false },
+      { workers: 2, kill: false },
+      { workers: 3, kill: false },
+      { workers: 3, kill: true },
+    ];
+    for (const { workers, kill } of runs) {
+      const database = `bench_${workers}${kill ? '_failover' : ''}`;
       await admin.query(`CREATE DATABASE ${database}`);
       const url = Object.assign(new URL(postgres.url), { pathname: `/${database}` }).href;
       const db = new pg.Client({ connectionString: url });
@@ -69,6 +77,8 @@ export async function run(): Promise<Record<string, number | string>> {
             NATS_URL: nats.url,
             NATS_PARTITIONS: String(PARTITIONS),
             WORKER_PARTITIONS: mine.join(','),
+            // Throughput runs: no worker takes another's partitions while they start one after another.
+            WORKER_STANDBY: String(kill),
             LABELER_PORT: '0',
             LABELER_DID: keypair.did(),
             LABELER_SIGNING_KEY: Buffer.from(await keypair.export()).toString('hex'),
@@ -81,14 +91,30 @@ export async function run(): Promise<Record<string, number | string>> {
         await sleep(500);
         await db.connect();
         const labels = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM labels').catch(() => ({ rows: [{ n: '0' }] }))).rows[0]!.n);
-        const done = async () => {
+        const cursors = async () => {
           const { rows } = await db.query<{ name: string; position: string }>('SELECT name, position FROM stream_cursors').catch(() => ({ rows: [] as { name: string; position: string }[] }));
-          const at = new Map(rows.map((r) => [r.name, Number(r.position)]));
+          return new Map(rows.map((r) => [r.name, Number(r.position)]));
+        };
+        const done = async () => {
+          const at = await cursors();
           return [...lastSeq].every(([p, seq]) => (at.get(partitionCursor(p)) ?? 0) >= seq);
         };
         // The window opens at the first label committed: every worker has started by then or soon after.
         const deadline = Date.now() + 600_000;
         while ((await labels()) === 0 && Date.now() < deadline) await sleep(20);
+        if (kill) {
+          // Worker 0 (partitions 0 and 3) dies once half the events are labelled; a standby carries its partitions on.
+          while ((await labels()) < 0.5 * (out['3 workers labels'] as number) && Date.now() < deadline) await sleep(20);
+          children[0]!.kill('SIGKILL');
+          const killedAt = performance.now();
+          const before = (await cursors()).get(partitionCursor(0)) ?? 0;
+          while (((await cursors()).get(partitionCursor(0)) ?? 0) === before && Date.now() < deadline) await sleep(20);
+          out['failover: partition still after kill -9 s'] = Math.round(performance.now() - killedAt) / 1000;
+          while (!(await done()) && Date.now() < deadline) await sleep(50);
+          out['failover labels'] = await labels();
+          out['failover labels equal the 3-worker run'] = String(out['failover labels'] === out['3 workers labels']);
+          continue;
+        }
         const started = performance.now();
         const cpuAtStart = children.reduce((sum, c) => sum + cpuSeconds(c.pid!), 0);
         const labelsAtStart = await labels();
@@ -105,7 +131,7 @@ export async function run(): Promise<Record<string, number | string>> {
       } finally {
         await Promise.all(
           children.map(async (child) => {
-            if (child.exitCode !== null) return;
+            if (child.exitCode !== null || child.signalCode !== null) return;
             const exited = new Promise((resolve) => child.once('exit', resolve));
             child.kill('SIGTERM');
             await exited;

@@ -10,6 +10,7 @@ import type { CompiledManifest } from './manifests/load.ts';
 import type { Metrics } from './metrics.ts';
 import type { Pipeline } from './pipeline.ts';
 import { jetstreamSource, openStages } from './service.ts';
+import { holdPartitionLeases } from './store/partition-leases.ts';
 import { schedulePostRetention } from './store/retention.ts';
 
 const natsSettings = (config: Config) => ({ servers: config.NATS_URL, partitions: config.NATS_PARTITIONS, replicas: config.NATS_STREAM_REPLICAS });
@@ -128,7 +129,9 @@ export function partitionCursors(pipeline: Pipeline, store: LabelStore, logger: 
  * transaction, and only then is the batch acknowledged; a batch delivered again (its acknowledgement
  * lost in a crash) is at or below the cursor and is skipped, so it changes nothing. A commit whose
  * cursor moved under it (a second worker on the partition) is refused whole, and the partition is read
- * again from the stored cursor.
+ * again from the stored cursor. A partition is read only under its lease in PostgreSQL
+ * (`store/partition-leases.ts`): with WORKER_STANDBY, the partitions of a worker that is gone are taken
+ * over from their cursors and handed back when it returns.
  */
 export async function startWorkerRole(config: Config & { DATABASE_URL: string }, logger: Logger): Promise<Role> {
   const partitions = config.WORKER_PARTITIONS ?? Array.from({ length: config.NATS_PARTITIONS }, (_, i) => i);
@@ -159,20 +162,11 @@ export async function startWorkerRole(config: Config & { DATABASE_URL: string },
     return result;
   };
   const cursors = partitionCursors(pipeline, labeler.store, logger, metrics);
-  const health = async () => {
-    const database = await labeler.store.head().then(
-      () => 'ok',
-      (error: Error) => error.message,
-    );
-    return { ok: database === 'ok', status: database === 'ok' ? 'ok' : 'degraded', role: 'worker', database, partitions, nats: events.connection.isClosed() ? 'closed' : 'ok' };
-  };
-  const server = await serveOperations(config, metrics, health).catch(async (error: unknown) => {
-    await events.close();
-    await stages.close();
-    throw error;
-  });
-  const loops = partitions.map((partition) =>
-    consumePartition(events, {
+  // The partitions read now, each until its lease is handed back or lost, or the worker stops.
+  const reading = new Map<number, { stop: boolean; done: Promise<void> }>();
+  const read = (partition: number) => {
+    const loop = { stop: false, done: Promise.resolve() };
+    loop.done = consumePartition(events, {
       partition,
       position: () => cursors.position(partition),
       handle: (batch, pending) =>
@@ -185,9 +179,39 @@ export async function startWorkerRole(config: Config & { DATABASE_URL: string },
         metrics.workerFailures.inc({ partition });
         logger.error({ err: error, partition }, 'worker: reading or applying a batch failed; reading the partition again from its cursor');
       },
-      stopped: () => stopping,
-    }),
-  );
+      stopped: () => stopping || loop.stop,
+    });
+    reading.set(partition, loop);
+    metrics.workerPartitionHeld.set({ partition }, 1);
+  };
+  const health = async () => {
+    const database = await labeler.store.head().then(
+      () => 'ok',
+      (error: Error) => error.message,
+    );
+    return { ok: database === 'ok', status: database === 'ok' ? 'ok' : 'degraded', role: 'worker', database, partitions: [...reading.keys()].sort((a, b) => a - b), own: partitions, nats: events.connection.isClosed() ? 'closed' : 'ok' };
+  };
+  const server = await serveOperations(config, metrics, health).catch(async (error: unknown) => {
+    await events.close();
+    await stages.close();
+    throw error;
+  });
+  const leases = holdPartitionLeases({
+    url: config.DATABASE_URL,
+    partitions: config.NATS_PARTITIONS,
+    own: partitions,
+    standby: config.WORKER_STANDBY,
+    acquired: read,
+    async release(partition) {
+      const loop = reading.get(partition);
+      reading.delete(partition);
+      metrics.workerPartitionHeld.set({ partition }, 0);
+      if (!loop) return;
+      loop.stop = true;
+      await loop.done;
+    },
+    logger,
+  });
   // A worker keeps only its partitions' posts, pruned as the single-process service prunes its own.
   const retention = schedulePostRetention(posts, config.POST_RETENTION_DAYS, logger);
   logger.info({ partitions, address: server.address }, 'worker: evaluating and labelling events from NATS; /health and /metrics served');
@@ -196,7 +220,7 @@ export async function startWorkerRole(config: Config & { DATABASE_URL: string },
     async stop() {
       stopping = true;
       await retention.destroy();
-      await Promise.all(loops);
+      await leases.close();
       await server.close();
       await events.close();
       await stages.close();

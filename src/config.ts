@@ -91,7 +91,12 @@ export const ConfigSchema = z.object({
     .optional()
     .transform((s) => s?.split(',').map((p) => Number(p.trim())))
     .pipe(z.array(z.number().int().min(0)).optional())
-    .describe('Comma-separated partitions this `--role worker` process evaluates and labels (e.g. `0,1`); unset: all of them. Give each partition to exactly one worker.'),
+    .describe('Comma-separated partitions this `--role worker` process evaluates and labels (e.g. `0,1`); unset: all of them. Give each partition to one worker; a second worker given the same partition waits for it as a hot standby.'),
+  WORKER_STANDBY: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe('A `--role worker` process also takes over partitions that no worker holds (their worker was killed or its host lost) and hands each back when its own worker returns (`true`/`false`).'),
   TOXICITY_MODE: z
     .enum(['default', 'quality'])
     .default('default')

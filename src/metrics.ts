@@ -104,6 +104,12 @@ export class Metrics {
   });
   readonly workerBatches = new Counter({ name: 'skysift_worker_batches_total', help: 'Batches of stream events applied and acknowledged, by partition.', labelNames: ['partition'], registers: [this.registry] });
   readonly workerLag = new Gauge({ name: 'skysift_worker_lag_messages', help: 'Events of the partition in the stream and not yet delivered to this worker, by partition.', labelNames: ['partition'], registers: [this.registry] });
+  readonly workerPartitionHeld = new Gauge({
+    name: 'skysift_worker_partition_held',
+    help: 'Whether this worker holds the partition and reads it (1) or not (0): its own, or taken over while its worker is gone.',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
   readonly workerRedelivered = new Counter({
     name: 'skysift_worker_redelivered_total',
     help: 'Events delivered again that the partition cursor showed were already applied (skipped), by partition.',
