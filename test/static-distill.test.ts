@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { fittable, partOf, readUnlabelled, type Part, type PoolPost } from '../src/models/distill/data.ts';
+import { DEFAULT_FIT, fitTable, unit } from '../src/models/distill/fit.ts';
+import { fittable, partOf, RANDOM_TRAFFIC_VALIDATION, readUnlabelled, splitUnlabelled, wordSpans, type Part, type PoolPost } from '../src/models/distill/data.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-distill-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -53,6 +54,34 @@ test('only texts the measurement never sees are fitted on: build authors, no hel
   assert.deepEqual(fittable(candidates, pool), ['by a build author', 'a new line of the sample']);
 });
 
+test('a tenth of the authorless unlabelled posts, by a hash of the text, validate instead of fitting; posts with an author always fit', () => {
+  const build = authorIn('build');
+  const authorless = Array.from({ length: 2000 }, (_, i) => ({ text: `random post ${(i * 2654435761) % 1000003} of ${i}`, author: null }));
+  const authored = Array.from({ length: 200 }, (_, i) => ({ text: `authored post ${i}`, author: build }));
+  const { fit, validation } = splitUnlabelled([...authorless, ...authored], []);
+  assert.equal(fit.length + validation.length, 2200);
+  assert.ok(Math.abs(validation.length / 2000 - RANDOM_TRAFFIC_VALIDATION) < 0.03, `${validation.length} of 2000 validate`);
+  assert.ok(validation.every((t) => t.startsWith('random post')));
+  assert.ok(authored.every((a) => fit.includes(a.text)));
+  // The same text decides the same way whatever else the files hold.
+  assert.deepEqual(splitUnlabelled([...authorless].reverse(), []).validation.sort(), [...validation].sort());
+});
+
+test('spans for fitting are runs of 30–80% of the words of texts of 8 words or more, seeded, never a text itself', () => {
+  const long = 'one two three four five six seven eight nine ten';
+  const texts = [long, 'too short to cut', 'a b c d e f g\nh i j k'];
+  const spans = wordSpans(texts, 1);
+  assert.deepEqual(spans, wordSpans(texts, 1));
+  assert.equal(spans.length, 2);
+  for (const span of spans) {
+    const words = span.split(' ');
+    assert.ok(words.length >= 3 && words.length <= 8, span);
+    assert.ok(!span.includes('\n'));
+    assert.ok(long.includes(span) || 'a b c d e f g h i j k'.includes(span), span);
+  }
+  assert.notDeepEqual(wordSpans([long, long + ' eleven', long + ' twelve'], 1), wordSpans([long, long + ' eleven', long + ' twelve'], 2));
+});
+
 test('the build script names what is wrong with its arguments in one line and exits 2', () => {
   const script = new URL('../src/models/distill/main.ts', import.meta.url).pathname;
   const data = path.join(root, 'data');
@@ -63,4 +92,36 @@ test('the build script names what is wrong with its arguments in one line and ex
   assert.equal(run.status, 2);
   assert.equal(run.stderr.split('\n')[0], `${missing} does not exist`);
   assert.match(run.stderr, /usage: npm run train:static-embedder/);
+});
+
+test('tokenlearn fitting brings texts towards their targets, and late epochs are averaged without changing the training path', () => {
+  const dimensions = 8;
+  const random = (i: number) => Math.sin(i * 12.9898) * 0.5;
+  const start = Float32Array.from({ length: 5 * dimensions }, (_, i) => random(i));
+  const bags = [
+    [0, 1],
+    [1, 2],
+    [2, 3, 4],
+    [0, 4],
+  ].map((rows) => ({ rows: Int32Array.from(rows), weights: new Float32Array(rows.length).fill(1) }));
+  const targets = bags.map((_, t) => unit(Float32Array.from({ length: dimensions }, (_, k) => random(100 + t * dimensions + k))));
+  const agreement = (table: Float32Array) =>
+    bags.reduce((sum, bag, t) => {
+      const v = new Float32Array(dimensions);
+      for (const row of bag.rows) for (let k = 0; k < dimensions; k++) v[k]! += table[row * dimensions + k]!;
+      return sum + unit(v).reduce((s, x, k) => s + x * targets[t]![k]!, 0) / bags.length;
+    }, 0);
+  const options = { ...DEFAULT_FIT, epochs: 30, batchSize: 2, learningRate: 0.02 };
+  const plain: Float32Array[] = [];
+  const fitted = fitTable(start, dimensions, bags, targets, { ...options, averageFrom: 0 }, (table) => (plain.push(Float32Array.from(table)), agreement(table)));
+  assert.equal(fitted.history.length, 31);
+  assert.ok(fitted.score > agreement(start) + 0.2, `mean cosine ${agreement(start).toFixed(3)} → ${fitted.score.toFixed(3)}`);
+  const averaged: Float32Array[] = [];
+  fitTable(start, dimensions, bags, targets, { ...options, averageFrom: 3 }, (table) => (averaged.push(Float32Array.from(table)), agreement(table)));
+  assert.deepEqual(averaged.slice(0, 3), plain.slice(0, 3), 'before averageFrom the plain tables are scored');
+  for (const epoch of [3, 4, 17, 30]) {
+    const since = plain.slice(3, epoch + 1);
+    const mean = since[0]!.map((_, i) => since.reduce((s, t) => s + t[i]!, 0) / since.length);
+    for (let i = 0; i < mean.length; i++) assert.ok(Math.abs(averaged[epoch]![i]! - mean[i]!) < 1e-5, `epoch ${epoch}, value ${i}`);
+  }
 });

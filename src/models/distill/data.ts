@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { fnv1a } from '../../political/features.ts';
 import { parseCsv, readJsonLines } from '../train/dataset.ts';
+import { seededRandom, shuffled } from '../random.ts';
 
 const PoolPostSchema = z.object({ id: z.string(), text: z.string(), author: z.string().nullable(), source: z.string() });
 const LabelledPostSchema = PoolPostSchema.extend({ sociopolitical: z.union([z.literal(0), z.literal(1)]) });
@@ -113,3 +114,55 @@ export function fittable(candidates: readonly UnlabelledText[], pool: readonly P
   return [...out];
 }
 
+
+/** Share of the authorless unlabelled posts (the random Jetstream sample) kept out of fitting to validate it. */
+export const RANDOM_TRAFFIC_VALIDATION = 0.1;
+
+/**
+ * Splits the fittable unlabelled texts into those the build fits on and a validation slice of random traffic: a
+ * tenth of the texts without an author, chosen by a hash of the text (FNV-1a, the split seed). The pool's validation
+ * posts all have authors, so without this slice the fitting would choose its epoch without seeing the kind of post
+ * most held-out pairs are made of.
+ */
+export function splitUnlabelled(candidates: readonly UnlabelledText[], pool: readonly PoolPost[]): { fit: string[]; validation: string[] } {
+  const authored = new Set(candidates.flatMap((c) => (c.author ? [c.text] : [])));
+  const fit: string[] = [];
+  const validation: string[] = [];
+  for (const text of fittable(candidates, pool))
+    (!authored.has(text) && fnv1a(text, SPLIT.seed) / 4294967296 < RANDOM_TRAFFIC_VALIDATION ? validation : fit).push(text);
+  return { fit, validation };
+}
+
+/**
+ * Augmentation for fitting: one contiguous span of words (30–80% of them, from a random place) of every text with at
+ * least `minWords` words, the texts taken in a seeded random order, newlines read as spaces. The teacher embeds each
+ * span, so the table learns from the teacher's reading of more word combinations than the posts alone give, at no
+ * cost to honesty: spans come only from texts the build fits on.
+ */
+export function wordSpans(texts: readonly string[], seed: number, minWords = 8): string[] {
+  const random = seededRandom(seed);
+  const known = new Set(texts);
+  const out = new Set<string>();
+  for (const text of shuffled(texts, random)) {
+    const words = [...text.matchAll(/\S+/g)];
+    if (words.length < minWords) continue;
+    const length = Math.max(3, Math.round(words.length * (0.3 + 0.5 * random())));
+    const from = Math.floor(random() * (words.length - length + 1));
+    const last = words[from + length - 1]!;
+    const span = text.slice(words[from]!.index, last.index! + last[0].length).replace(/\s+/g, ' ');
+    if (!known.has(span)) out.add(span);
+  }
+  return [...out];
+}
+
+/** Seed of the span augmentation (`wordSpans`). */
+export const SPAN_SEED = 16;
+
+/**
+ * Everything the table is fitted on, each text once: the build posts, the unlabelled posts and the texts beside the
+ * pool (`posts`), then a span of each of them (`spans`, see `wordSpans`).
+ */
+export function fittingTexts(build: readonly PoolPost[], unlabelled: readonly string[], extraTexts: readonly string[]): { posts: string[]; spans: string[] } {
+  const posts = [...new Set([...build.map((p) => p.text), ...unlabelled, ...extraTexts])];
+  return { posts, spans: wordSpans(posts, SPAN_SEED) };
+}

@@ -54,16 +54,19 @@ export interface FitOptions {
   /** Pull of every touched row back towards its distilled start, so that rows seen in few posts stay near the teacher's word vector. */
   anchor: number;
   seed: number;
+  /** From this epoch on, the table scored (and returned) is the mean of the tables at the end of each epoch since (0: the last table). */
+  averageFrom: number;
 }
 
-export const DEFAULT_FIT: FitOptions = { epochs: 6, batchSize: 16, learningRate: 0.004, anchor: 0, seed: 16 };
+export const DEFAULT_FIT: FitOptions = { epochs: 8, batchSize: 16, learningRate: 0.004, anchor: 0, seed: 16, averageFrom: 3 };
 
 /**
  * Tokenlearn (Model2Vec's second step): fits the table so that a text's normalised sum of rows points
  * where the teacher's embedding of the text points (projected on the basis): loss 1 − cos, minimised by
  * Adam with lazy updates (only rows a batch uses move) and an L2 pull towards the starting table.
  * `score` runs after every epoch (higher is better, e.g. Spearman on validation pairs); the best epoch's
- * table is returned, so training stops being useful before it starts to overfit.
+ * table is returned, so training stops being useful before it starts to overfit. Late epochs are averaged
+ * (`averageFrom`): the mean of tables that each fit the texts well generalises better than any one of them.
  */
 export function fitTable(
   start: Float32Array,
@@ -83,6 +86,8 @@ export function fitTable(
   const sum = new Float32Array(dimensions);
   const direction = new Float32Array(dimensions);
   let step = 0;
+  const mean = new Float32Array(options.averageFrom > 0 ? table.length : 0);
+  let averaged = 0;
   const history: number[] = [];
   let best = { table: Float32Array.from(start), epoch: 0, score: score(start, 0) };
   history.push(best.score);
@@ -127,9 +132,15 @@ export function fitTable(
         }
       }
     }
-    const current = score(table, epoch);
+    let scored = table;
+    if (options.averageFrom > 0 && epoch >= options.averageFrom) {
+      averaged++;
+      for (let i = 0; i < table.length; i++) mean[i]! += (table[i]! - mean[i]!) / averaged;
+      scored = mean;
+    }
+    const current = score(scored, epoch);
     history.push(current);
-    if (current > best.score) best = { table: Float32Array.from(table), epoch, score: current };
+    if (current > best.score) best = { table: Float32Array.from(scored), epoch, score: current };
   }
   return { ...best, history };
 }
