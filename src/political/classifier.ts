@@ -7,7 +7,7 @@ import { PostStore } from '../store/posts.ts';
 import { answeredPostProvider, answeredPostRequest } from './context-provider.ts';
 import { answeredUri, ownText } from './context.ts';
 import { loadPoliticalModel } from './load.ts';
-import { classify, embeddersOf, type FeatureBlock, type Mode, type ModeInput, type PoliticalModel, type PoliticalScores, wantsQuality } from './model.ts';
+import { classify, embeddersOf, modeInferenceProvider, type FeatureBlock, type Mode, type ModeInput, type PoliticalModel, type PoliticalScores, wantsQuality } from './model.ts';
 
 /** A post's political scores, or why they could not be computed (the leaf is then undecided). */
 export type PoliticalOutcome = PoliticalScores | { error: string };
@@ -24,19 +24,8 @@ function politicalRequest(input: PoliticalInput): FeatureRequest<PoliticalInput,
   return { kind: POLITICAL_SCORES, key: `${input.mode}\u0000${input.context ?? ''}\u0001${input.text}`, input };
 }
 
-/** Computes `political-scores`: pure inference over the loaded model, so evaluation threads may run it. */
-export function politicalScoresProvider(model: PoliticalModel): FeatureProvider<PoliticalInput, PoliticalOutcome> {
-  return {
-    kind: POLITICAL_SCORES,
-    async compute(inputs) {
-      return inputs.map(({ mode, ...input }) => {
-        const modeModel = mode === 'quality' ? model.quality : model.default;
-        return modeModel ? classify(modeModel, input) : { error: `the political model has no ${mode} mode` };
-      });
-    },
-    threadable: { failed: (reason) => ({ error: reason }) },
-  };
-}
+/** Computes `political-scores`. */
+export const politicalScoresProvider = (model: PoliticalModel): FeatureProvider<PoliticalInput, PoliticalOutcome> => modeInferenceProvider(POLITICAL_SCORES, model, classify, 'political');
 
 /** The compile-time service the `political` operator looks up: final scores (or why there are none), or the features still needed. */
 export interface PoliticalClassifier {

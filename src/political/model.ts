@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FeatureKind, FeatureProvider } from '../core/features.ts';
 import { concatenate, denseVector, featurize, featurizeContext, type SparseVector } from './features.ts';
 
 export const LEANS = ['left', 'right', 'moderate', 'unclear'] as const;
@@ -251,4 +252,26 @@ export const asStored = (model: PoliticalModel): PoliticalModel => decodeModel(e
 
 export function decodeModel(file: PoliticalModelFile): PoliticalModel {
   return { default: decodeMode(file.modes.default), ...(file.modes.quality && { quality: decodeMode(file.modes.quality) }) };
+}
+
+/**
+ * A model's inference for one mode as a feature provider (the political and toxicity models): pure,
+ * over the loaded model, so evaluation threads may run it. `name` says whose model lacks a mode.
+ */
+export function modeInferenceProvider<In extends ModeInput & { mode: Mode }, M, Out>(
+  kind: FeatureKind<In, Out | { error: string }>,
+  model: { default: M; quality?: M },
+  infer: (mode: M, input: Omit<In, 'mode'>) => Out,
+  name: string,
+): FeatureProvider<In, Out | { error: string }> {
+  return {
+    kind,
+    async compute(inputs) {
+      return inputs.map(({ mode, ...input }) => {
+        const modeModel = mode === 'quality' ? model.quality : model.default;
+        return modeModel ? infer(modeModel, input) : { error: `the ${name} model has no ${mode} mode` };
+      });
+    },
+    threadable: { failed: (reason) => ({ error: reason }) },
+  };
 }

@@ -4,7 +4,7 @@ import type { EvaluationContext } from '../core/operator.ts';
 import { provide, serviceKey, type ServiceContext, type ServicePart } from '../core/services.ts';
 import { embeddingRequest } from '../models/embedding-provider.ts';
 import { ownText } from '../political/context.ts';
-import { embeddersOf, type Mode, type ModeInput } from '../political/model.ts';
+import { embeddersOf, modeInferenceProvider, type Mode, type ModeInput } from '../political/model.ts';
 import { loadToxicityModel } from './load.ts';
 import { classifyToxicity, wantsQuality, type ToxicityModel } from './model.ts';
 
@@ -21,19 +21,8 @@ export const TOXICITY_SCORE = featureKind<ToxicityInput, ToxicityOutcome>('toxic
 
 const toxicityRequest = (input: ToxicityInput): FeatureRequest<ToxicityInput, ToxicityOutcome> => ({ kind: TOXICITY_SCORE, key: `${input.mode}\u0000${input.text}`, input });
 
-/** Computes `toxicity-score`: pure inference over the loaded model, so evaluation threads may run it. */
-export function toxicityScoreProvider(model: ToxicityModel): FeatureProvider<ToxicityInput, ToxicityOutcome> {
-  return {
-    kind: TOXICITY_SCORE,
-    async compute(inputs) {
-      return inputs.map(({ mode, ...input }) => {
-        const modeModel = mode === 'quality' ? model.quality : model.default;
-        return modeModel ? classifyToxicity(modeModel, input) : { error: `the toxicity model has no ${mode} mode` };
-      });
-    },
-    threadable: { failed: (reason) => ({ error: reason }) },
-  };
-}
+/** Computes `toxicity-score`. */
+export const toxicityScoreProvider = (model: ToxicityModel): FeatureProvider<ToxicityInput, ToxicityOutcome> => modeInferenceProvider(TOXICITY_SCORE, model, classifyToxicity, 'toxicity');
 
 /** The compile-time service `toxicity_analysis` looks up. */
 export interface ToxicityClassifier {
