@@ -17,7 +17,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { partitionCursor } from '../src/cluster-roles.ts';
 import { EVENTS_STREAM, openNatsEvents, publishEvents } from '../src/ingest/nats-events.ts';
-import { spawnCli } from '../test/support/cli.ts';
+import { spawnCli, stopCli } from '../test/support/cli.ts';
 import { startTestNats } from '../test/support/nats.ts';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { recordedEvents } from './_events.ts';
@@ -129,14 +129,7 @@ export async function run(): Promise<Record<string, number | string>> {
         out[`${workers} workers CPU µs/event`] = Math.round((cpu / (events.length * (windowLabels / total))) * 1e6);
         out[`${workers} workers labels`] = total;
       } finally {
-        await Promise.all(
-          children.map(async (child) => {
-            if (child.exitCode !== null || child.signalCode !== null) return;
-            const exited = new Promise((resolve) => child.once('exit', resolve));
-            child.kill('SIGTERM');
-            await exited;
-          }),
-        );
+        await Promise.all(children.map(stopCli));
         await db.end().catch(() => undefined);
       }
     }

@@ -17,7 +17,7 @@ import { consolidateJetstreamEvent, type ConsolidatedPost } from '../src/consoli
 import { decideBatch, evaluationPlan } from '../src/evaluate/index.ts';
 import { openStages, type StageOptions } from '../src/service.ts';
 import { freePort } from '../test/support/capture.ts';
-import { spawnCli } from '../test/support/cli.ts';
+import { spawnCli, stopCli } from '../test/support/cli.ts';
 import { JetstreamReplayServer } from '../test/support/jetstream-server.ts';
 import { LabelSubscriber } from '../test/support/label-verifier.ts';
 import { postUriOf, recordedEvents, type JetstreamEvent } from './_events.ts';
@@ -170,8 +170,7 @@ async function liveService(dataDir: string, withShipped: boolean, name: string):
       [`${name} service ms per batch`]: Math.round((metricValue(metrics, 'skysift_evaluation_seconds_sum') / metricValue(metrics, 'skysift_evaluation_seconds_count')) * 10_000) / 10,
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stopCli(child);
     await server.close();
   }
 }

@@ -15,7 +15,7 @@ import { databasePath, loadConfig } from '../src/config.ts';
 import { EVENTS_STREAM } from '../src/ingest/nats-events.ts';
 import { openStages } from '../src/service.ts';
 import { amplifiedCapture, expectedActiveLabels, freePort, lastPostTime, recordedEvents } from './support/capture.ts';
-import { runCli, spawnCli } from './support/cli.ts';
+import { runCli, spawnCli, stopCli } from './support/cli.ts';
 import { fixture } from './support/fixtures.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { subscribeWhenUp, type LabelSubscriber } from './support/label-verifier.ts';
@@ -269,14 +269,7 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
     } finally {
       for (const subscriber of subscribers) subscriber.close();
       await ingest?.stop();
-      await Promise.all(
-        children.map(async (child) => {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          const exited = new Promise((resolve) => child.once('exit', resolve));
-          child.kill('SIGTERM');
-          await exited;
-        }),
-      );
+      await Promise.all(children.map(stopCli));
       await source.close();
       await failover.end();
       await connection.close();

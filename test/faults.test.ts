@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { resolveIdentity } from '../src/label/identity.ts';
 import { Labeler } from '../src/label/index.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { activeKeys, amplifiedCapture, expectedActiveLabels, freePort } from './support/capture.ts';
-import { spawnCli } from './support/cli.ts';
+import { spawnCli, stopCli } from './support/cli.ts';
 import { JetstreamReplayServer } from './support/jetstream-server.ts';
 import { LabelSubscriber, queryAllLabels } from './support/label-verifier.ts';
 import { shippedVerdicts } from './support/shipped-manifests.ts';
@@ -92,8 +91,7 @@ describe('faults while labelling a live stream', () => {
       console.log(logs.slice(-6000));
       throw error;
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await stopCli(child);
       await server.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

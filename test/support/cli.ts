@@ -27,3 +27,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: stri
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: 'pipe' });
 }
+
+/** Stops a process from `spawnCli` the way a supervisor does (SIGTERM) and resolves once it has exited; one already gone resolves at once. */
+export async function stopCli(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
