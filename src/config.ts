@@ -40,6 +40,13 @@ function reasonTypes(names: string[], ctx: z.RefinementCtx): string[] {
   });
 }
 
+/** A setting written `true` or `false`. */
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((v) => v === 'true');
+
 /**
  * Every setting comes from one environment variable, validated here. The README's config table
  * lists the same names; a test keeps the two in step.
@@ -48,11 +55,7 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().default('./data').describe('Directory for the SQLite database, the local signing key and other state.'),
   MANIFESTS_DIR: z.string().default('./manifests').describe('Directory of label manifests (`*.json`), watched for changes.'),
   MODELS_DIR: z.string().default('./models').describe('Directory of shipped and downloaded models.'),
-  MODELS_ALLOW_REMOTE: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true')
-    .describe('Allow downloading a missing transformers.js embedding model from the Hugging Face hub into MODELS_DIR (`true`/`false`).'),
+  MODELS_ALLOW_REMOTE: flag('false').describe('Allow downloading a missing transformers.js embedding model from the Hugging Face hub into MODELS_DIR (`true`/`false`).'),
   EMBEDDING_BATCH_SIZE: z.coerce.number().int().positive().default(16).describe('Most texts sent to an embedding model in one call (the offline encoder is fastest around 8–16).'),
   EMBEDDING_CACHE_SIZE: z.coerce.number().int().nonnegative().default(20000).describe('Embeddings kept in memory (LRU), keyed by model and text; 0 turns the cache off.'),
   POLITICAL_MODE: z
@@ -92,11 +95,7 @@ export const ConfigSchema = z.object({
     .transform((s) => s?.split(',').map((p) => Number(p.trim())))
     .pipe(z.array(z.number().int().min(0)).optional())
     .describe('Comma-separated partitions this `--role worker` process evaluates and labels (e.g. `0,1`); unset: all of them. Give each partition to one worker; a second worker given the same partition waits for it as a hot standby.'),
-  WORKER_STANDBY: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true')
-    .describe('A `--role worker` process also takes over partitions that no worker holds (their worker was killed or its host lost) and hands each back when its own worker returns (`true`/`false`).'),
+  WORKER_STANDBY: flag('true').describe('A `--role worker` process also takes over partitions that no worker holds (their worker was killed or its host lost) and hands each back when its own worker returns (`true`/`false`).'),
   TOXICITY_MODE: z
     .enum(['default', 'quality'])
     .default('default')
