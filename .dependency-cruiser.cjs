@@ -16,7 +16,7 @@ const layers = [
   { name: 'manifests', paths: ['src/manifests/'], what: 'manifest files: schema, loading, hot reload' },
   { name: 'edges', paths: ['src/ingest/', 'src/label/', 'src/moderation/'], what: 'the I/O stages: events in, labels out, reports in' },
   { name: 'console', paths: ['src/console/'], what: 'the operator console: a web page over manifests, labels, reports and health' },
-  { name: 'composition', paths: ['src/pipeline.ts', 'src/services/'], what: 'one batch through the stages; every capability opened' },
+  { name: 'composition', paths: ['src/pipeline.ts', 'src/warm-up.ts', 'src/services/'], what: 'one batch through the stages, and its warm-up; every capability opened' },
   { name: 'service', paths: ['src/service.ts', 'src/health.ts', 'src/label-server-role.ts', 'src/cluster-roles.ts'], what: 'the running labeler' },
   { name: 'cli', paths: ['src/cli/'], what: 'the skysift command' },
 ];

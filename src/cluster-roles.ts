@@ -10,6 +10,7 @@ import type { CompiledManifest } from './manifests/load.ts';
 import type { Metrics } from './metrics.ts';
 import type { Pipeline } from './pipeline.ts';
 import { jetstreamSource, openStages } from './service.ts';
+import { warmUp } from './warm-up.ts';
 import { holdPartitionLeases } from './store/partition-leases.ts';
 import { schedulePostRetention } from './store/retention.ts';
 
@@ -196,6 +197,7 @@ export async function startWorkerRole(config: Config & { DATABASE_URL: string },
     await stages.close();
     throw error;
   });
+  await warmUp({ manifests: stages.manifests.current(), services: stages.services, labeler, logger });
   const leases = holdPartitionLeases({
     url: config.DATABASE_URL,
     partitions: config.NATS_PARTITIONS,

@@ -5,7 +5,7 @@ import type { ConsolidatedProfile } from './consolidate/profile.ts';
 import { decideBatch, decisionsOf, type BatchDecisions, type Decisions } from './evaluate/index.ts';
 import { accountDecisions, joinDecisions, manifestSubset } from './evaluate/views.ts';
 import { deletedAccountVerdicts, type AccountLabels } from './label/account-labels.ts';
-import type { EmitSummary, Labeler } from './label/index.ts';
+import type { DecidedBatch, EmitSummary, Labeler } from './label/index.ts';
 import type { CursorAdvance } from './label/store.ts';
 import type { Logger } from './log.ts';
 import type { CompiledManifest } from './manifests/load.ts';
@@ -61,6 +61,11 @@ export interface Pipeline {
   (events: readonly unknown[], cursor?: CursorAdvance): Promise<EmitSummary>;
   /** The same for events the stream's frame reader has validated: each event is validated once. */
   validated(events: readonly JetstreamEvent[]): Promise<EmitSummary>;
+  /**
+   * `validated`, resolving once the batch's label changes are decided: the stream evaluates its next
+   * batch while these are signed and committed, in order.
+   */
+  decide(events: readonly JetstreamEvent[]): Promise<DecidedBatch>;
   /** Consolidated posts from any source (firehose, feed sync) and post deletions (and profiles, deleted accounts): store → evaluate → label. */
   posts(posts: readonly ConsolidatedPost[], deletes: readonly string[], accountChanges?: AccountChanges, cursor?: CursorAdvance): Promise<EmitSummary>;
   /** Re-decides the accounts whose aggregate windows lost posts to age (the cron sweep). */
@@ -97,13 +102,17 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
       logger.warn({ undecided: undecided.reduce((sum, n) => sum + n, 0), labels, reason }, 'verdicts left undecided: no label change for those posts');
     }
   };
-  const label = async (decisions: Decisions, deletes: readonly string[], current: readonly CompiledManifest[], cursor?: CursorAdvance) => {
-    const summary = await labeler.apply(decisions, [...deletes], new Map(current.map((m) => [m.label.value, m.label])), cursor);
-    for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
-    for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });
-    return summary;
+  const label = async (decisions: Decisions, deletes: readonly string[], current: readonly CompiledManifest[], cursor?: CursorAdvance): Promise<DecidedBatch> => {
+    const { committed } = await labeler.decide(decisions, [...deletes], new Map(current.map((m) => [m.label.value, m.label])), cursor);
+    return {
+      committed: committed.then((summary) => {
+        for (const row of summary.labelled) metrics.labelsEmitted.inc({ label: row.val });
+        for (const row of summary.negated) metrics.labelsNegated.inc({ label: row.val });
+        return summary;
+      }),
+    };
   };
-  const processPosts = async (incoming: readonly ConsolidatedPost[], deletes: readonly string[], { profiles = [], deletedAccounts = [] }: AccountChanges = {}, cursor?: CursorAdvance): Promise<EmitSummary> => {
+  const decidePosts = async (incoming: readonly ConsolidatedPost[], deletes: readonly string[], { profiles = [], deletedAccounts = [] }: AccountChanges = {}, cursor?: CursorAdvance): Promise<DecidedBatch> => {
     const timer = metrics.evaluationSeconds.startTimer();
     const posts = store.upsert(incoming);
     store.delete(deletes);
@@ -123,16 +132,21 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
       accounts?.forgetAccounts(deletedAccounts, current);
       parts.push(decisionsOf(deletedAccountVerdicts(deletedAccounts, current)));
     }
-    const summary = await label(joinDecisions(parts), deletes, current, cursor);
-    timer();
-    logger.debug({ posts: posts.length, deletes: deletes.length, profiles: profiles.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');
-    return summary;
+    const { committed } = await label(joinDecisions(parts), deletes, current, cursor);
+    return {
+      committed: committed.then((summary) => {
+        timer();
+        logger.debug({ posts: posts.length, deletes: deletes.length, profiles: profiles.length, labelled: summary.labelled.length, negated: summary.negated.length }, 'batch processed');
+        return summary;
+      }),
+    };
   };
+  const committed = async ({ committed }: DecidedBatch) => committed;
   const sweepAccounts = async (): Promise<EmitSummary> => {
     const current = manifests();
-    return accounts ? label(decisionsOf(accounts.sweep(current)), [], current) : { labelled: [], negated: [] };
+    return accounts ? committed(await label(decisionsOf(accounts.sweep(current)), [], current)) : { labelled: [], negated: [] };
   };
-  const processEvents = <E>(consolidate: (event: E) => Consolidated) => async (events: readonly E[], cursor?: CursorAdvance): Promise<EmitSummary> => {
+  const decideEvents = <E>(consolidate: (event: E) => Consolidated) => async (events: readonly E[], cursor?: CursorAdvance): Promise<DecidedBatch> => {
     const posts = new Map<string, ConsolidatedPost>();
     const deletes: string[] = [];
     const profiles = new Map<string, ConsolidatedProfile>();
@@ -158,7 +172,14 @@ export function createPipeline({ labeler, manifests, services, store, accounts, 
         logger.debug({ reason: result.reason }, 'malformed event skipped');
       }
     }
-    return processPosts([...posts.values()], deletes, { profiles: [...profiles.values()], deletedAccounts }, cursor);
+    return decidePosts([...posts.values()], deletes, { profiles: [...profiles.values()], deletedAccounts }, cursor);
   };
-  return Object.assign(processEvents(consolidateJetstreamEvent), { validated: processEvents(consolidateValidEvent), posts: processPosts, sweepAccounts });
+  const decideJetstream = decideEvents(consolidateJetstreamEvent);
+  const decideValid = decideEvents(consolidateValidEvent);
+  return Object.assign(async (events: readonly unknown[], cursor?: CursorAdvance) => committed(await decideJetstream(events, cursor)), {
+    validated: async (events: readonly JetstreamEvent[]) => committed(await decideValid(events)),
+    decide: decideValid,
+    posts: async (...args: Parameters<typeof decidePosts>) => committed(await decidePosts(...args)),
+    sweepAccounts,
+  });
 }

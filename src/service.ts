@@ -7,7 +7,7 @@ import type { JetstreamEvent } from './consolidate/index.ts';
 import { healthReport } from './health.ts';
 import { wantedCollections } from './ingest/collections.ts';
 import { FeedSync } from './ingest/feeds.ts';
-import { JetstreamSource } from './ingest/jetstream.ts';
+import { JetstreamSource, type Handled } from './ingest/jetstream.ts';
 import { AccountLabels } from './label/account-labels.ts';
 import { declaredSubjectTypes } from './label/declaration.ts';
 import { resolveIdentity } from './label/identity.ts';
@@ -21,6 +21,7 @@ import { ReportStore } from './moderation/reports.ts';
 import { serviceAuthVerifier } from './moderation/service-auth.ts';
 import type { EmitSummary } from './label/index.ts';
 import { createPipeline } from './pipeline.ts';
+import { warmUp } from './warm-up.ts';
 import { openServices } from './services/index.ts';
 import { AccountWindowStore } from './store/account-windows.ts';
 import { openDatabase } from './store/database.ts';
@@ -110,7 +111,7 @@ export async function openStages(config: Config, logger: Logger, { accountWindow
 }
 
 /** The Jetstream reader of the stages' manifests (their collections, followed as they change), its cursor in the stages' database. */
-export function jetstreamSource(config: Config, { db, metrics, manifests }: Awaited<ReturnType<typeof openStages>>, logger: Logger, handle: (events: JetstreamEvent[]) => Promise<void>): JetstreamSource {
+export function jetstreamSource(config: Config, { db, metrics, manifests }: Awaited<ReturnType<typeof openStages>>, logger: Logger, handle: (events: JetstreamEvent[]) => Promise<Handled>): JetstreamSource {
   const source = new JetstreamSource({
     endpoint: config.JETSTREAM_URL,
     wantedCollections: wantedCollections(manifests.current()),
@@ -138,9 +139,8 @@ export async function startService(config: Config, logger: Logger, options: Stag
     turn = result.catch(() => undefined);
     return result;
   };
-  const source = jetstreamSource(config, stages, logger, async (events) => {
-    await inTurn(() => pipeline.validated(events));
-  });
+  // Only deciding takes the turn: the stream's next batch is evaluated while this one is signed and committed.
+  const source = jetstreamSource(config, stages, logger, (events) => inTurn(() => pipeline.decide(events)));
   const feeds = new FeedSync({
     feeds: config.FEEDS,
     appviewUrl: config.APPVIEW_URL,
@@ -171,6 +171,7 @@ export async function startService(config: Config, logger: Logger, options: Stag
     await stages.close();
     throw error;
   });
+  await warmUp({ manifests: manifests.current(), services: stages.services, labeler, logger });
   source.start();
   const sweepAccounts = () => inTurn(() => pipeline.sweepAccounts());
   const jobs = [

@@ -31,4 +31,6 @@ export interface FeatureProvider<In = unknown, Out = unknown> {
    * `failed` is the output for an input whose thread failed, one its leaves read as undecided.
    */
   threadable?: { failed(reason: string): Out };
+  /** Set when `compute` calls another service over the network (an LLM API, the image CDN): it is asked about real posts only. */
+  remote?: true;
 }

@@ -57,8 +57,8 @@ export class ImageAnalyzer {
 
   constructor(private readonly options: ImageAnalyzerOptions) {
     this.providers = [
-      { kind: IMAGE_NSFW, compute: (refs) => this.nsfw(refs) },
-      { kind: IMAGE_PHASH, compute: (refs) => this.hash(refs) },
+      { kind: IMAGE_NSFW, compute: (refs) => this.nsfw(refs), remote: true },
+      { kind: IMAGE_PHASH, compute: (refs) => this.hash(refs), remote: true },
     ] satisfies [FeatureProvider<ImageRef, NsfwFeature>, FeatureProvider<ImageRef, HashFeature>];
   }
 

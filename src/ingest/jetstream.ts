@@ -16,9 +16,12 @@ export interface JetstreamSourceOptions {
   metrics: Metrics;
   /** Replays this many seconds before the stored cursor on start, so nothing is missed across restarts. */
   rewindSeconds: number;
-  /** Processes one batch; the cursor moves past a batch only once this resolves. */
-  /** Events the frame reader has validated. */
-  handle: (events: JetstreamEvent[]) => Promise<void>;
+  /**
+   * Processes one batch of events the frame reader has validated. It resolves when the batch is done, or
+   * with `committed` when the rest of its work (signing, committing) may overlap the next batch; the
+   * cursor moves past a batch only once that is done.
+   */
+  handle: (events: JetstreamEvent[]) => Promise<Handled>;
   /** High watermark of the queue: reading pauses at this many waiting events and resumes at half. */
   queueMax: number;
   /** Messages larger than this are skipped as `oversized`. */
@@ -28,6 +31,15 @@ export interface JetstreamSourceOptions {
   cursorWriteMs?: number;
   /** Reconnection and liveness settings of the socket (defaults: 3 s doubling to 60 s, ±25%). */
   connection?: Pick<JetstreamConnectionOptions, 'backoff' | 'handshakeTimeoutMs' | 'idleTimeoutMs' | 'random'>;
+}
+
+/** What handling a batch leaves under way, if anything: at most one batch commits while the next is handled. */
+export type Handled = void | { committed: Promise<unknown> };
+
+/** A batch handled whose commit is still under way. */
+interface Committing {
+  batch: JetstreamEvent[];
+  committed: Promise<unknown>;
 }
 
 /** The source's state for `/health`. */
@@ -145,32 +157,64 @@ export class JetstreamSource {
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
-      if (this.queue.length < (this.options.batchSize ?? 256)) {
+    const batchSize = this.options.batchSize ?? 256;
+    let committing: Committing | undefined;
+    while (this.running || committing) {
+      if (this.running && this.queue.length < batchSize) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           setTimeout(resolve, this.options.batchWaitMs ?? 10);
         });
       }
       if (this.paused && this.queue.length <= this.options.queueMax / 2) this.setPaused(false);
-      if (!this.queue.length) continue;
-      const batch = this.queue.splice(0, this.options.batchSize ?? 256);
-      try {
-        await this.options.handle(batch);
-      } catch (error) {
-        // Not advancing the cursor past a failed batch: it is put back and tried again.
-        this.options.logger.error({ err: error }, 'batch failed; retrying');
-        this.options.metrics.batchFailures.inc();
-        this.queue.unshift(...batch);
-        await sleep(1000);
+      const batch = this.running ? this.queue.splice(0, batchSize) : [];
+      let handled: Handled = undefined;
+      let failure: { error: unknown } | undefined;
+      if (batch.length) {
+        try {
+          handled = await this.options.handle(batch);
+          handled?.committed.catch(() => undefined);
+        } catch (error) {
+          failure = { error };
+        }
+      }
+      const previous = committing;
+      committing = undefined;
+      if (previous) {
+        try {
+          await previous.committed;
+          this.advance(previous.batch);
+        } catch (error) {
+          // The batch handled since decided against the failed one's changes: both go back, in order.
+          await handled?.committed.catch(() => undefined);
+          await this.retry([...previous.batch, ...batch], error);
+          continue;
+        }
+      }
+      if (failure) {
+        await this.retry(batch, failure.error);
         continue;
       }
-      const last = batch[batch.length - 1] as { time_us?: unknown };
-      if (typeof last.time_us === 'number' && last.time_us > this.processed) this.processed = last.time_us;
+      if (handled) committing = { batch, committed: handled.committed };
+      else if (batch.length) this.advance(batch);
       // Evaluation and storage are synchronous: without this, a long backlog would keep health checks,
       // metrics and label subscribers waiting until it is gone.
       await new Promise(setImmediate);
     }
+  }
+
+  /** The cursor passes a batch that is done. */
+  private advance(batch: readonly JetstreamEvent[]): void {
+    const last = batch[batch.length - 1]!.time_us;
+    if (last > this.processed) this.processed = last;
+  }
+
+  /** Not advancing the cursor past a failed batch: it is put back and tried again. */
+  private async retry(batch: readonly JetstreamEvent[], error: unknown): Promise<void> {
+    this.options.logger.error({ err: error }, 'batch failed; retrying');
+    this.options.metrics.batchFailures.inc();
+    this.queue.unshift(...batch);
+    await sleep(1000);
   }
 
   /** Runs on a timer: a failed write (disk full, database busy) is logged and tried again on the next tick. */

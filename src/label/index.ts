@@ -6,6 +6,7 @@ import { durationMs, type Label } from '../manifests/label.ts';
 import type { Metrics } from '../metrics.ts';
 import type { LabelerIdentity } from './identity.ts';
 import { importLegacyLabels } from './legacy-import.ts';
+import { PendingChanges } from './pending-changes.ts';
 import { Sequencer } from './sequencer.ts';
 import { createLabelServer } from './server.ts';
 import { LabelSigner } from './signer.ts';
@@ -28,6 +29,12 @@ export interface LabelerOptions {
 export interface EmitSummary {
   labelled: LabelStateRow[];
   negated: LabelStateRow[];
+}
+
+/** A batch whose label changes are decided; they are signed and committed in the order batches were decided. */
+export interface DecidedBatch {
+  /** Settles once the changes are committed (or failed: then so does every batch decided after it before it settled). */
+  committed: Promise<EmitSummary>;
 }
 
 /** A human decision to apply (`active`) or negate a label, with who took it and why. */
@@ -63,8 +70,10 @@ function negation(row: LabelStateRow, cts: string, op: 'delete' | 'manifest-remo
 /**
  * The label stage: diffs decisions against label state, signs the changes, and commits labels and state
  * together in the label store; subscribers hear of them only after the commit. Serves subscribeLabels
- * and queryLabels from the same store. Calls are taken one at a time, so two batches never decide
- * against the same state.
+ * and queryLabels from the same store. Decisions are taken one at a time, so two batches never decide
+ * against the same state. Signing and committing a batch may overlap deciding the next one (the stream
+ * does that, so that a core signs while the other evaluates): the next batch decides against the
+ * pending changes as well as the store, and commits only after them, or fails with them.
  */
 export class Labeler {
   readonly store: LabelStore;
@@ -73,6 +82,10 @@ export class Labeler {
   private readonly ready: Promise<LabelSigner>;
   private app: FastifyInstance | undefined;
   private turn: Promise<unknown> = Promise.resolve();
+  private readonly pending = new PendingChanges();
+  /** The last commit queued, and how many queued commits have not settled. */
+  private commits: Promise<unknown> = Promise.resolve();
+  private committing = 0;
 
   constructor(private readonly options: LabelerOptions) {
     const store = options.store ?? new SqliteLabelStore(options.db);
@@ -97,6 +110,7 @@ export class Labeler {
 
   async close(): Promise<void> {
     await this.turn;
+    await this.commits.catch(() => undefined);
     await this.sequencer.stop();
     await this.app?.close();
     await (await this.ready.catch(() => undefined))?.close();
@@ -108,17 +122,23 @@ export class Labeler {
    * negates, not the post's current one. An undecided verdict (a failed feature) changes nothing.
    * Verdicts come as the evaluator decided them (`Decisions`: an outcome per pair) or as a list; only
    * those that change a label are asked for their explanation. A `cursor` (cluster mode) is moved in the
-   * same transaction, even when nothing else changes.
+   * same transaction, even when nothing else changes. Resolves once committed.
    */
-  apply(verdicts: Decisions | readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>, cursor?: CursorAdvance): Promise<EmitSummary> {
+  async apply(verdicts: Decisions | readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>, cursor?: CursorAdvance): Promise<EmitSummary> {
+    return (await this.decide(verdicts, deletedUris, labels, cursor)).committed;
+  }
+
+  /** `apply`, resolving as soon as the changes are decided: the caller may decide its next batch while they are signed and committed. */
+  decide(verdicts: Decisions | readonly Verdict[], deletedUris: readonly string[], labels: ReadonlyMap<string, Label>, cursor?: CursorAdvance): Promise<DecidedBatch> {
     return this.inTurn(async () => {
       const cts = new Date().toISOString();
       const decisions = 'size' in verdicts ? verdicts : decisionsOf(verdicts);
       const deleted = new Set(deletedUris);
       const uris = new Set(deleted);
       for (let i = 0; i < decisions.size; i++) uris.add(decisions.uri(i));
-      const active = await this.store.activeState([...uris]);
-      const overrides = await this.store.overrides([...uris]);
+      const after = this.queuedCommits();
+      const active = this.pending.activeState(await this.store.activeState([...uris]), uris);
+      const overrides = this.pending.overridesOf(await this.store.overrides([...uris]), uris);
       // Active labels by subject: a pair is compared with its subject's without building a key per pair.
       const bySubject = new Map<string, Map<string, LabelStateRow>>();
       for (const row of active.values()) bySubject.set(row.uri, (bySubject.get(row.uri) ?? new Map<string, LabelStateRow>()).set(row.val, row));
@@ -158,8 +178,8 @@ export class Labeler {
       for (const row of active.values()) if (deleted.has(row.uri)) changes.set(activeKey(row.uri, row.val), negation(row, cts, 'delete'));
       // A deleted subject takes its human decisions with it.
       const cleared = [...overrides.values()].filter((o) => deleted.has(o.uri));
-      const rows = await this.commit([...changes.values()], { overrides: remembered, clearedOverrides: cleared, cursor });
-      return { labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) };
+      const committed = this.queueCommit(after, [...changes.values()], { overrides: remembered, clearedOverrides: cleared, cursor });
+      return { committed: committed.then((rows) => ({ labelled: rows.filter((r) => r.active), negated: rows.filter((r) => !r.active) })) };
     });
   }
 
@@ -168,7 +188,7 @@ export class Labeler {
    * which no verdict will ever lift (`skysift relabel`). Returns the negations.
    */
   retire(loadedValues: ReadonlySet<string>): Promise<LabelStateRow[]> {
-    return this.inTurn(async () => {
+    return this.inSettledTurn(async () => {
       const cts = new Date().toISOString();
       const retired = await this.store.activeOutside(loadedValues);
       return this.commit(
@@ -184,7 +204,7 @@ export class Labeler {
    * Returns the label state it changed, if it changed one.
    */
   override(decision: ManualDecision): Promise<LabelStateRow | undefined> {
-    return this.inTurn(async () => {
+    return this.inSettledTurn(async () => {
       const cts = new Date().toISOString();
       const key = activeKey(decision.uri, decision.val);
       const current = (await this.store.forSubject(decision.uri)).find((r) => r.val === decision.val);
@@ -214,7 +234,7 @@ export class Labeler {
    * (applied or negated now, when that differs). Returns the override removed and the change, if any.
    */
   clearOverride(subject: SubjectValue): Promise<{ override?: LabelOverride; changed?: LabelStateRow }> {
-    return this.inTurn(async () => {
+    return this.inSettledTurn(async () => {
       const override = (await this.store.overrides([subject.uri])).get(activeKey(subject.uri, subject.val));
       if (!override) return {};
       const current = (await this.store.forSubject(subject.uri)).find((r) => r.val === subject.val);
@@ -230,6 +250,13 @@ export class Labeler {
     });
   }
 
+  /** Signs throwaway labels, so that the signing code is optimised before the first real label; nothing is kept. */
+  async warmUp(): Promise<void> {
+    const signer = await this.ready;
+    const cts = new Date().toISOString();
+    await signer.signAll(Array.from({ length: 16 }, (_, i) => ({ uri: `at://did:plc:skysiftwarmupsample0000/app.bsky.feed.post/${i}`, cid: null, val: 'warm-up', neg: false, cts, exp: null })));
+  }
+
   /** Signs the changes, then commits them with their state (and overrides) in one transaction. */
   private async commit(changes: readonly LabelStateRow[], also: Omit<LabelCommit, 'labels' | 'state'> = {}): Promise<LabelStateRow[]> {
     if (!changes.length && !also.overrides?.length && !also.clearedOverrides?.length && !also.cursor) return [];
@@ -239,9 +266,41 @@ export class Labeler {
     return [...changes];
   }
 
+  /**
+   * Queues a commit after `after` (the commits queued when the batch read the state): it runs only if
+   * they succeeded, since the batch decided against their changes. Until it settles, its changes are
+   * pending for the batches decided next.
+   */
+  private queueCommit(after: Promise<unknown>, changes: readonly LabelStateRow[], also: Omit<LabelCommit, 'labels' | 'state'> = {}): Promise<LabelStateRow[]> {
+    const batch = { state: changes, overrides: also.overrides ?? [], clearedOverrides: also.clearedOverrides ?? [] };
+    this.pending.add(batch);
+    this.committing++;
+    const committed = after.then(() => this.commit(changes, also));
+    const settle = () => {
+      this.pending.remove(batch);
+      this.committing--;
+    };
+    committed.then(settle, settle);
+    this.commits = committed;
+    return committed;
+  }
+
+  /** What a batch deciding now commits after: the queued commits, or nothing once they have all settled (a failure among them is behind us). */
+  private queuedCommits(): Promise<unknown> {
+    return this.committing ? this.commits : Promise.resolve();
+  }
+
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
     const result = this.turn.then(work);
     this.turn = result.catch(() => undefined);
     return result;
+  }
+
+  /** A turn that starts once every queued commit has settled: human decisions read and write the committed state directly. */
+  private inSettledTurn<T>(work: () => Promise<T>): Promise<T> {
+    return this.inTurn(async () => {
+      await this.commits.catch(() => undefined);
+      return work();
+    });
   }
 }

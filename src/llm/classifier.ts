@@ -52,7 +52,7 @@ export const textHash = (text: string) => createHash('sha256').update(text).dige
  */
 export class LlmClassifier {
   readonly stats: LlmStats = { requests: 0, cacheHits: 0, classified: 0, failed: 0 };
-  readonly provider: FeatureProvider<string, LlmFeature> = { kind: LLM_FEATURE, compute: (inputs) => this.classify(inputs) };
+  readonly provider: FeatureProvider<string, LlmFeature> = { kind: LLM_FEATURE, compute: (inputs) => this.classify(inputs), remote: true };
   private readonly client: ChatClient;
   private readonly limiter: RequestLimiter;
   private readonly cache: LlmCache;
