@@ -137,7 +137,7 @@ export function partitionCursors(pipeline: Pipeline, store: LabelStore, logger: 
 export async function startWorkerRole(config: Config & { DATABASE_URL: string }, logger: Logger): Promise<Role> {
   const partitions = config.WORKER_PARTITIONS ?? Array.from({ length: config.NATS_PARTITIONS }, (_, i) => i);
   const outside = partitions.filter((p) => p >= config.NATS_PARTITIONS);
-  if (outside.length) throw new Error(`WORKER_PARTITIONS ${outside.join(', ')} not below NATS_PARTITIONS (${config.NATS_PARTITIONS})`);
+  if (outside.length) throw new RoleRefused(`WORKER_PARTITIONS ${outside.join(', ')} not below NATS_PARTITIONS (${config.NATS_PARTITIONS}): partitions are numbered from 0; give every process the same NATS_PARTITIONS and each worker partitions below it`);
   const stages = await openStages(config, logger, { accountWindows: false, role: 'worker' });
   const aggregating = (manifests: readonly CompiledManifest[]) => manifests.filter((m) => m.subject.kind === 'account-posts').map((m) => m.file);
   if (aggregating(stages.manifests.current()).length) {

@@ -89,6 +89,11 @@ describe('CLI mistakes get one line and a non-zero exit', () => {
     assertOneLine(result, 1, new RegExp(`^skysift start: cannot use the NATS JetStream stream SKYSIFT_EVENTS at nats://127\\.0\\.0\\.1:${port}: .*check NATS_URL`));
   });
 
+  it('start --role worker: partitions outside NATS_PARTITIONS are refused in one line that says what to set', async () => {
+    const result = await runCli(['start', '--role', 'worker'], { DATA_DIR: path.join(dir, 'worker-data'), DATABASE_URL: 'postgres://skysift@127.0.0.1:9/skysift', NATS_PARTITIONS: '4', WORKER_PARTITIONS: '2,4,5' });
+    assertOneLine(result, 1, /^skysift start: WORKER_PARTITIONS 4, 5 not below NATS_PARTITIONS \(4\): partitions are numbered from 0; give every process the same NATS_PARTITIONS and each worker partitions below it$/);
+  });
+
   it('output piped into a reader that stops early (EPIPE): one line, the SIGPIPE status', async () => {
     const capture = path.join(dir, 'capture.jsonl');
     fs.writeFileSync(capture, amplifiedCapture(20).map((e) => JSON.stringify(e)).join('\n'));
