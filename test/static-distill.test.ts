@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { DEFAULT_FIT, fitTable, unit } from '../src/models/distill/fit.ts';
+import { bagOfWordsCopy } from '../src/models/distill/evaluate.ts';
+import { StaticEmbedder } from '../src/models/embedders/static.ts';
 import { fittable, partOf, RANDOM_TRAFFIC_VALIDATION, readUnlabelled, splitUnlabelled, wordSpans, type Part, type PoolPost } from '../src/models/distill/data.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'skysift-distill-'));
@@ -80,6 +82,21 @@ test('spans for fitting are runs of 30–80% of the words of texts of 8 words or
     assert.ok(long.includes(span) || 'a b c d e f g h i j k'.includes(span), span);
   }
   assert.notDeepEqual(wordSpans([long, long + ' eleven', long + ' twelve'], 1), wordSpans([long, long + ' eleven', long + ' twelve'], 2));
+});
+
+test('a bag-of-words copy holds the lower-cased words of the text in a seeded order that the static embedder cannot tell apart', () => {
+  const text = 'Senators VOTE today on a new budget, after the long debate in our House';
+  const copy = bagOfWordsCopy(text, 1);
+  assert.deepEqual(copy.split(' ').sort(), text.toLowerCase().split(' ').sort());
+  assert.equal(bagOfWordsCopy(text, 1), copy);
+  assert.notEqual(bagOfWordsCopy(text, 2), copy);
+  // Seeded by the text too: two texts of as many words are not shuffled alike.
+  const other = 'a b c d e f g h i j k l m n';
+  const order = (shuffledText: string, original: string) => shuffledText.split(' ').map((word) => original.toLowerCase().split(' ').indexOf(word));
+  assert.notDeepEqual(order(bagOfWordsCopy(other, 1), other), order(copy, text));
+  const embedder = StaticEmbedder.load();
+  const [a, b] = embedder.embedSync([text, copy]);
+  assert.ok(a!.every((x, k) => Math.abs(x - b![k]!) < 1e-6));
 });
 
 test('the build script names what is wrong with its arguments in one line and exits 2', () => {

@@ -1,6 +1,6 @@
 import { cosine } from '../embedders/embedder.ts';
-import { seededRandom } from '../random.ts';
-import { denseVector, featurize, type SparseVector } from '../../political/features.ts';
+import { seededRandom, shuffled } from '../random.ts';
+import { denseVector, featurize, fnv1a, type SparseVector } from '../../political/features.ts';
 import { dot, sigmoid } from '../../political/model.ts';
 import { binaryMetrics, type BinaryMetrics } from '../../political/train/evaluate.ts';
 import { DEFAULT_FIT_OPTIONS, fitLogistic } from '../../political/train/fit.ts';
@@ -54,6 +54,15 @@ export function pairAgreement(student: readonly Float32Array[], teacher: readonl
   const s = pairs.map(([a, b]) => cosine(student[a]!, student[b]!));
   const t = pairs.map(([a, b]) => cosine(teacher[a]!, teacher[b]!));
   return { pairs: pairs.length, spearman: spearman(s, t), pearson: pearson(s, t) };
+}
+
+/**
+ * A text as an order- and case-blind embedder reads it: its whitespace-separated words, lower-cased, in a random order
+ * (seeded by the text and `seed`). The teacher's cosines between such copies of posts, against its cosines between the
+ * posts, measure how much of its ordering rests on word order and case, which no static embedder sees.
+ */
+export function bagOfWordsCopy(text: string, seed: number): string {
+  return shuffled(text.toLowerCase().split(/\s+/).filter(Boolean), seededRandom(fnv1a(text, seed))).join(' ');
 }
 
 /** How many of each query's `k` nearest neighbours by the teacher the student also ranks in its top `k` (mean over queries). */

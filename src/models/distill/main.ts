@@ -9,13 +9,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER, type Embedder } from '../embedders/embedder.ts';
+import { normalise, STATIC_EMBEDDER, UNIVERSAL_SENTENCE_ENCODER, type Embedder } from '../embedders/embedder.ts';
 import { openUniversalSentenceEncoder } from '../embedders/universal-sentence-encoder.ts';
 import { fittingTexts, partOf, readExtraTexts, readLabelled, readPool, readSts, readUnlabelled, splitUnlabelled, SPLIT, type Part } from './data.ts';
 import { alignUnused, DEFAULT_FIT, fitTable, principalBasis, project, rowUse, unit, type RowBag } from './fit.ts';
 import { EmbeddingCache } from '../train/embedding-cache.ts';
 import { embedderOf, packModel, writeModel } from './model-files.ts';
-import { logisticHead, neighbourRecall, ngramCosine, ngramVector, pairAgreement, randomPairs, spearman } from './evaluate.ts';
+import { bagOfWordsCopy, logisticHead, neighbourRecall, ngramCosine, ngramVector, pairAgreement, randomPairs, spearman } from './evaluate.ts';
 import { modelCard, type StaticMetrics, type ValidationScore } from './model-card.ts';
 import { buildVocabulary, countWords, sifWeights, type VocabularyOptions } from './vocabulary.ts';
 
@@ -49,6 +49,8 @@ const VOCABULARY: VocabularyOptions = { minCount: 2, wordListLevels: [10, 20, 35
 const SIF_CANDIDATES = [1e-4, 1e-3, 1e-2, 1e-1];
 const PAIRS = { heldOut: 20_000, validation: 5_000, seed: 7 };
 const NEIGHBOURS = { queries: 500, k: 10 };
+/** Seeds of the bag-of-words copies of each held-out post the teacher reads (`bagOfWordsCopy`). */
+const BAG_OF_WORDS_SEEDS = [1, 2];
 
 const log = (message: string) => console.error(message);
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -105,6 +107,10 @@ await ensureTeacher([...pool.map((p) => p.text), ...extraTexts], { batchSize: 16
 await ensureTeacher([...unlabelled, ...randomTraffic], { batchSize: 16, label: 'unlabelled posts' });
 await ensureTeacher(spans, { batchSize: 16, label: 'spans' });
 if (sts) await ensureTeacher(sts.flatMap((p) => [p.a, p.b]), { batchSize: 32, label: 'sts' });
+await ensureTeacher(
+  BAG_OF_WORDS_SEEDS.flatMap((seed) => heldOut.map((p) => bagOfWordsCopy(p.text, seed))),
+  { batchSize: 16, label: 'bag-of-words copies of held-out posts' },
+);
 
 // Distillation: the teacher's vector of every row, projected on the directions that matter for posts.
 const { basis, energy } = principalBasis(
@@ -189,17 +195,27 @@ const randomSample = heldOut.flatMap((p, i) => (p.author ? [] : [i]));
 const samplePairs = heldOutPairs.filter(([a, b]) => !heldOut[a]!.author && !heldOut[b]!.author);
 const authoredPairs = heldOutPairs.filter(([a, b]) => heldOut[a]!.author && heldOut[b]!.author);
 const queries = randomPairs(heldOut.length, NEIGHBOURS.queries, PAIRS.seed + 2).map(([a]) => a);
+const agreements = (vectors: readonly Float32Array[]) => ({
+  all: pairAgreement(vectors, heldOutTeacher, heldOutPairs),
+  jetstreamSample: pairAgreement(vectors, heldOutTeacher, samplePairs),
+  authoredPosts: pairAgreement(vectors, heldOutTeacher, authoredPairs),
+});
 function onPosts(embedder: ReturnType<typeof embedderOf>) {
   const vectors = embedder.embedSync(heldOutTexts);
-  return {
-    all: pairAgreement(vectors, heldOutTeacher, heldOutPairs),
-    jetstreamSample: pairAgreement(vectors, heldOutTeacher, samplePairs),
-    authoredPosts: pairAgreement(vectors, heldOutTeacher, authoredPairs),
-    neighbourRecallAt10: neighbourRecall(vectors, heldOutTeacher, queries, NEIGHBOURS.k),
-  };
+  return { ...agreements(vectors), neighbourRecallAt10: neighbourRecall(vectors, heldOutTeacher, queries, NEIGHBOURS.k) };
 }
 log('measuring on held-out posts…');
-const posts = { plainDistillation: onPosts(distilled), shipped: onPosts(student), randomSamplePosts: randomSample.length };
+// The teacher reading each held-out post as a bag of words (the mean embedding of its bag-of-words copies): how much of
+// its ordering survives without word order and case, neither of which a static embedder sees.
+const bagOfWordsTeacher = heldOut.map((p) =>
+  normalise(BAG_OF_WORDS_SEEDS.map((seed) => teacher.get(bagOfWordsCopy(p.text, seed))).reduce((sum, vector) => sum.map((x, k) => x + vector[k]!))),
+);
+const posts = {
+  plainDistillation: onPosts(distilled),
+  shipped: onPosts(student),
+  bagOfWordsTeacher: { ...agreements(bagOfWordsTeacher), copies: BAG_OF_WORDS_SEEDS.length },
+  randomSamplePosts: randomSample.length,
+};
 
 function onSts() {
   if (!sts) return undefined;
@@ -276,6 +292,7 @@ function report(): string {
   return [
     `${STATIC_EMBEDDER}: ${files.config.rows} rows × ${DIMENSIONS} (int8), ${(files.bytes.length / 1e6).toFixed(1)} MB, written to ${args.out}`,
     `held-out post pairs (${posts.shipped.all.pairs}): Spearman vs teacher ${f(posts.shipped.all.spearman)} (plain distillation ${f(posts.plainDistillation.all.spearman)}); random Jetstream sample only (${posts.shipped.jetstreamSample.pairs}): ${f(posts.shipped.jetstreamSample.spearman)}; posts with an author only (${posts.shipped.authoredPosts.pairs}): ${f(posts.shipped.authoredPosts.spearman)}`,
+    `the teacher reading held-out posts as bags of words (lower case, shuffled): Spearman vs itself ${f(posts.bagOfWordsTeacher.all.spearman)}; random Jetstream sample only ${f(posts.bagOfWordsTeacher.jetstreamSample.spearman)}; posts with an author only ${f(posts.bagOfWordsTeacher.authoredPosts.spearman)}`,
     `held-out neighbours: recall@10 of the teacher's nearest posts ${f(posts.shipped.neighbourRecallAt10)} (plain ${f(posts.plainDistillation.neighbourRecallAt10)})`,
     stsResult
       ? `STS-Benchmark (${stsResult.pairs} pairs, Spearman vs human scores): teacher ${f(stsResult.teacher)}, shipped ${f(stsResult.shipped)}, plain distillation ${f(stsResult.plainDistillation)}, n-gram baseline ${f(stsResult.ngramBaseline)}`

@@ -32,7 +32,13 @@ export interface StaticMetrics {
   sizeBytes: number;
   sif: { a: number; validation: ValidationScore }[];
   fitHistory: ValidationScore[];
-  heldOutPosts: { plainDistillation: OnPosts; shipped: OnPosts; randomSamplePosts: number };
+  heldOutPosts: {
+    plainDistillation: OnPosts;
+    shipped: OnPosts;
+    /** The teacher's cosines between bag-of-words copies of the posts (lower case, shuffled; the mean of `copies` shuffles) against its own. */
+    bagOfWordsTeacher: Omit<OnPosts, 'neighbourRecallAt10'> & { copies: number };
+    randomSamplePosts: number;
+  };
   sts?: { pairs: number; teacher: number; shipped: number; plainDistillation: number; ngramBaseline: number };
   politicalHead: { teacher: BinaryMetrics; shipped: BinaryMetrics; plainDistillation: BinaryMetrics; train: number; test: number };
   embeddingsPerSecond: number;
