@@ -155,6 +155,11 @@ ${
     m.fitHistory[build.fit.bestEpoch]!.randomTraffic === undefined ? '' : ` (${f(m.fitHistory[build.fit.bestEpoch]!.randomTraffic!)})`
   }: random posts are about everything, mostly unrelated
   to each other, and the teacher's cosines between them spread less, so small errors reorder more of them.
+- What a model blind to word order and case can reach, as this one is: the teacher itself, reading each held-out post as a
+  bag of words (its words lower-cased and shuffled; the mean embedding of ${posts.bagOfWordsTeacher.copies} such copies), agrees with its own cosines
+  at ${f(posts.bagOfWordsTeacher.all.spearman)} on all pairs, ${f(posts.bagOfWordsTeacher.jetstreamSample.spearman)} within the random sample and ${f(posts.bagOfWordsTeacher.authoredPosts.spearman)} between authored posts. That is a rough
+  ceiling, not a bound (the mean of more shuffles agrees a little more), but it says where the rest of the gap to 1 lies:
+  word order and case, which no static table sees, and which move the teacher most on random traffic.
 - STS-Benchmark${sts ? '' : ' was not measured in this build (no --sts)'}: the ${sts ? `test split (${sts.pairs} pairs, sentences from news, captions and forums)` : 'test split'} with human similarity
   scores; the n-gram baseline is the cosine of hashed word 1–2-grams and character 3–5-grams (the political model's
   features). Source used: the English test split of github.com/PhilipMay/stsb-multi-mt (same pairs as the
