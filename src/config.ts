@@ -102,6 +102,7 @@ export const ConfigSchema = z.object({
     .describe(
       'Toxicity classifier: `default` (fast n-gram model, every post of the firehose) or `quality` (posts the fast model is unsure of also get a Universal Sentence Encoder opinion: more accurate, ~25 ms per such post). See models/toxicity/MODEL_CARD.md.',
     ),
+  STOP_TIMEOUT_SECONDS: z.coerce.number().positive().default(20).describe('How long `skysift start` waits for a graceful stop (the batch in hand committed, sockets closed) after SIGTERM or SIGINT before it exits anyway with status 1: every batch commits its labels and cursor together, so exiting there loses nothing.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level. Logs are JSON, pretty-printed when stdout is a terminal.'),
   JETSTREAM_URL: z
     .url({ protocol: /^wss?$/ })

@@ -25,6 +25,25 @@ import { metric } from './support/metrics.ts';
 import { until } from './support/until.ts';
 
 const silent = pino({ level: 'silent' });
+
+/** The PostgreSQL server listening on `port` and its backends, from /proc. */
+function postgresProcesses(port: number): number[] {
+  const processes = fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        const parent = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+        return [{ pid: Number(pid), parent, cmdline }];
+      } catch {
+        return [];
+      }
+    });
+  const server = processes.find((p) => p.cmdline[0]!.endsWith('/postgres') && p.cmdline.includes('-p') && p.cmdline[p.cmdline.indexOf('-p') + 1] === String(port));
+  assert.ok(server, `a postgres server on port ${port}`);
+  return [server.pid, ...processes.filter((p) => p.parent === server.pid).map((p) => p.pid)];
+}
 /** Rounds of the recorded capture (152 events each) replayed through the 3-worker cluster. */
 const FAILOVER_ROUNDS = 16;
 const events = recordedEvents();
@@ -273,6 +292,32 @@ describe('cluster roles: ingest → NATS JetStream (3 servers) → workers → P
       await source.close();
       await failover.end();
       await connection.close();
+    }
+  });
+  it('a worker told to stop while PostgreSQL hangs exits after STOP_TIMEOUT_SECONDS, with status 1 and a line saying why', { timeout: 90_000 }, async () => {
+    const port = await freePort();
+    const child = spawnCli(['start', '--role', 'worker'], { NATS_URL: nats.url, NATS_PARTITIONS: '2', NATS_STREAM_REPLICAS: '3', DATABASE_URL: postgres.url, MANIFESTS_DIR: 'manifests', DATA_DIR: dataDir(), LABELER_PORT: String(port), STOP_TIMEOUT_SECONDS: '2' });
+    let log = '';
+    child.stdout!.on('data', (d) => (log += d));
+    child.stderr!.on('data', (d) => (log += d));
+    const frozen: number[] = [];
+    try {
+      const held = async () => ((await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json(), () => undefined)) as { partitions?: number[] } | undefined)?.partitions?.length === 2;
+      await until(held, { ms: 60_000, what: 'the worker to read both partitions' });
+      // The whole server stops answering (a host gone quiet): the worker's next lease tick waits on it for good.
+      frozen.push(...postgresProcesses(Number(new URL(postgres.url).port)));
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 1_500));
+      const asked = performance.now();
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 1, log);
+      const seconds = (performance.now() - asked) / 1000;
+      assert.ok(seconds >= 1.9 && seconds < 15, `exited after ${seconds.toFixed(1)} s`);
+      assert.match(log, /not stopped within STOP_TIMEOUT_SECONDS; exiting anyway/);
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      await stopCli(child);
     }
   });
 });

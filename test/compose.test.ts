@@ -137,6 +137,8 @@ describe('compose.yaml, run without Docker', () => {
     } finally {
       for (const subscriber of subscribers) subscriber.close();
       await store?.end();
+      // As `docker compose down`: the roles first, then what they depend on.
+      await Promise.all(roles.map((name) => children.get(name)).map((child) => child && stopCli(child)));
       await Promise.all([...children.values()].map(stopCli));
       await jetstream.close();
       await postgres.stop();

@@ -67,7 +67,14 @@ export const start: Command = {
     });
     const signal = await stopSignal;
     logger.info({ signal }, 'shutting down');
+    // A stop waiting on a peer that is gone (NATS or PostgreSQL down) must not hold the process forever.
+    const late = setTimeout(() => {
+      logger.error({ seconds: config.STOP_TIMEOUT_SECONDS }, 'not stopped within STOP_TIMEOUT_SECONDS; exiting anyway (batches commit their labels and cursor together: nothing is lost)');
+      logger.flush();
+      process.exit(1);
+    }, config.STOP_TIMEOUT_SECONDS * 1000);
     await service.stop();
+    clearTimeout(late);
     logger.flush();
     return 0;
   },
