@@ -29,6 +29,9 @@ const SAMPLE_TEXTS = [
 ];
 
 const SAMPLE_DID = 'did:plc:skysiftwarmupsample0000';
+const SAMPLE_CID = 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+/** Throwaway labels signed per round, on the first sample posts. */
+const SIGNED_PER_ROUND = 16;
 
 /** Jetstream frames of sample posts, as the stream delivers them. */
 function sampleFrames(count: number): string[] {
@@ -38,11 +41,11 @@ function sampleFrames(count: number): string[] {
     const rkey = `3warmup${i.toString(36).padStart(6, '0')}`;
     const record: Record<string, unknown> = { $type: 'app.bsky.feed.post', text, createdAt: new Date(now - i * 1000).toISOString(), langs: [i % 5 === 0 ? 'es' : 'en'] };
     if (i % 4 === 1) {
-      const parent = { uri: `at://${SAMPLE_DID}/app.bsky.feed.post/3warmupparent`, cid: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' };
+      const parent = { uri: `at://${SAMPLE_DID}/app.bsky.feed.post/3warmupparent`, cid: SAMPLE_CID };
       record.reply = { root: parent, parent };
     }
     if (i % 6 === 2) record.embed = { $type: 'app.bsky.embed.external', external: { uri: 'https://example.com/story', title: 'A story', description: 'About it' } };
-    const event = { did: SAMPLE_DID, time_us: now * 1000 - i, kind: 'commit', commit: { rev: rkey, operation: 'create', collection: 'app.bsky.feed.post', rkey, record, cid: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' } };
+    const event = { did: SAMPLE_DID, time_us: now * 1000 - i, kind: 'commit', commit: { rev: rkey, operation: 'create', collection: 'app.bsky.feed.post', rkey, record, cid: SAMPLE_CID } };
     return JSON.stringify(event);
   });
 }
@@ -84,7 +87,7 @@ export async function warmUp({ manifests, services, labeler, logger, posts = 128
           // A manifest that needs a remote feature stops the sample batch there; the rest was warmed up.
           if (!(error instanceof EvaluationError)) throw error;
         }),
-        labeler.warmUp(),
+        labeler.warmUp(sample.slice(0, SIGNED_PER_ROUND)),
       ]);
     }
   } catch (error) {

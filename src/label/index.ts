@@ -250,11 +250,11 @@ export class Labeler {
     });
   }
 
-  /** Signs throwaway labels, so that the signing code is optimised before the first real label; nothing is kept. */
-  async warmUp(): Promise<void> {
+  /** Signs throwaway labels on `subjects`, so that the signing code is optimised before the first real label; nothing is kept. */
+  async warmUp(subjects: readonly { uri: string; cid: string }[]): Promise<void> {
     const signer = await this.ready;
     const cts = new Date().toISOString();
-    await signer.signAll(Array.from({ length: 16 }, (_, i) => ({ uri: `at://did:plc:skysiftwarmupsample0000/app.bsky.feed.post/${i}`, cid: null, val: 'warm-up', neg: false, cts, exp: null })));
+    await signer.signAll(subjects.map(({ uri, cid }) => ({ uri, cid, val: 'warm-up', neg: false, cts, exp: null })));
   }
 
   /** Signs the changes, then commits them with their state (and overrides) in one transaction. */

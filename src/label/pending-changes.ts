@@ -15,12 +15,13 @@ export interface PendingBatch {
  */
 export class PendingChanges {
   private readonly state = new Map<string, LabelStateRow>();
-  private readonly overrides = new Map<string, LabelOverride | null>();
+  /** By `activeKey`: an override written, or null for one removed, with its subject. */
+  private readonly overrides = new Map<string, { uri: string; override: LabelOverride | null }>();
 
   add(batch: PendingBatch): void {
     for (const row of batch.state) this.state.set(activeKey(row.uri, row.val), row);
-    for (const o of batch.overrides) this.overrides.set(activeKey(o.uri, o.val), o);
-    for (const s of batch.clearedOverrides) this.overrides.set(activeKey(s.uri, s.val), null);
+    for (const o of batch.overrides) this.overrides.set(activeKey(o.uri, o.val), { uri: o.uri, override: o });
+    for (const s of batch.clearedOverrides) this.overrides.set(activeKey(s.uri, s.val), { uri: s.uri, override: null });
   }
 
   remove(batch: PendingBatch): void {
@@ -30,11 +31,11 @@ export class PendingChanges {
     }
     for (const o of batch.overrides) {
       const key = activeKey(o.uri, o.val);
-      if (this.overrides.get(key) === o) this.overrides.delete(key);
+      if (this.overrides.get(key)?.override === o) this.overrides.delete(key);
     }
     for (const s of batch.clearedOverrides) {
       const key = activeKey(s.uri, s.val);
-      if (this.overrides.get(key) === null) this.overrides.delete(key);
+      if (this.overrides.get(key)?.override === null) this.overrides.delete(key);
     }
   }
 
@@ -50,9 +51,9 @@ export class PendingChanges {
 
   /** The committed overrides of `uris` with pending writes and removals applied, in place. */
   overridesOf(committed: Map<string, LabelOverride>, uris: ReadonlySet<string>): Map<string, LabelOverride> {
-    for (const [key, o] of this.overrides) {
-      if (!uris.has(key.slice(0, key.indexOf('\u0000')))) continue;
-      if (o) committed.set(key, o);
+    for (const [key, { uri, override }] of this.overrides) {
+      if (!uris.has(uri)) continue;
+      if (override) committed.set(key, override);
       else committed.delete(key);
     }
     return committed;
